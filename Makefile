@@ -1,0 +1,75 @@
+# bulwark - SMTP flood and directory harvest defence milter
+#
+#   make            build milter/bulwark
+#   make run        install missing packages (as root), build, run in the foreground
+#   make check      install missing packages (as root), build, run every test
+#   make install    install under $(DESTDIR)$(PREFIX)
+
+VERSION  = 0.1.0
+PREFIX  ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+
+CC      ?= cc
+PKGS     = libconfig
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wformat=2 -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -DBULWARK_VERSION='"$(VERSION)"' \
+           -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+MILTER_LIBS = -lmilter
+CHECK_LIBS  = $(shell pkg-config --libs check 2>/dev/null)
+
+LIB_SRC    = $(sort $(wildcard lib/*.c))
+LIB_OBJ    = $(LIB_SRC:.c=.o)
+MILTER_SRC = $(sort $(wildcard milter/*.c))
+MILTER_OBJ = $(MILTER_SRC:.c=.o)
+UNIT_SRC   = $(sort $(wildcard t/unit/check_*.c))
+UNIT_BIN   = $(UNIT_SRC:.c=)
+HEADERS    = $(wildcard lib/*.h milter/*.h t/unit/*.h)
+
+all: milter/bulwark
+
+lib/libbulwark.a: $(LIB_OBJ)
+	$(AR) rcs $@ $(LIB_OBJ)
+
+%.o: %.c $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+milter/bulwark: $(MILTER_OBJ) lib/libbulwark.a
+	$(CC) $(LDFLAGS) -o $@ $(MILTER_OBJ) lib/libbulwark.a $(MILTER_LIBS) $(LIBS)
+
+t/unit/check_%: t/unit/check_%.c lib/libbulwark.a $(HEADERS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libbulwark.a $(CHECK_LIBS) $(LIBS)
+
+deps:
+	@contrib/install-deps.sh build
+
+deps-check:
+	@contrib/install-deps.sh check
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@contrib/run-foreground.sh
+
+check: deps-check
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@t/run-unit.sh $(UNIT_BIN)
+	@t/run-milter.sh
+	@t/run-docs.sh
+
+install: milter/bulwark
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 milter/bulwark $(DESTDIR)$(SBINDIR)/bulwark
+	install -m 0644 man/bulwark.8 $(DESTDIR)$(MANDIR)/man8/bulwark.8
+	install -m 0644 man/bulwark.conf.5 $(DESTDIR)$(MANDIR)/man5/bulwark.conf.5
+	install -d $(DESTDIR)$(SYSCONFDIR)/bulwark
+	test -e $(DESTDIR)$(SYSCONFDIR)/bulwark/bulwark.conf || \
+	    install -m 0644 etc/bulwark.conf $(DESTDIR)$(SYSCONFDIR)/bulwark/bulwark.conf
+
+clean:
+	rm -f lib/*.o lib/libbulwark.a milter/*.o milter/bulwark $(UNIT_BIN)
+
+.PHONY: all deps deps-check run check install clean

@@ -1,0 +1,41 @@
+#!/bin/sh
+# install-deps.sh - install the Debian packages bulwark needs to build and test.
+#
+# Usage: contrib/install-deps.sh build|check
+#   build   libraries and tools needed by "make" and "make run"
+#   check   also what "make check" needs (check, miltertest, redis-server)
+#
+# As root, missing packages are installed with apt-get.  Otherwise the
+# apt-get line to run is printed and the script exits 1.
+set -eu
+
+build_pkgs="gcc make pkg-config libmilter-dev libconfig-dev libhiredis-dev"
+check_pkgs="$build_pkgs check miltertest redis-server mandoc"
+
+case "${1:-build}" in
+build) want=$build_pkgs ;;
+check) want=$check_pkgs ;;
+*) echo "usage: $0 build|check" >&2; exit 2 ;;
+esac
+
+missing=
+for pkg in $want; do
+	status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+	case "$status" in
+	*" installed") ;;
+	*) missing="$missing $pkg" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bulwark: missing Debian packages:$missing" >&2
+	echo "run as root: apt-get install -y$missing" >&2
+	exit 1
+fi
+
+echo "bulwark: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing

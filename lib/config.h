@@ -1,0 +1,124 @@
+/*
+ * config.h - bulwark.conf, parsed with libconfig into a validated struct.
+ *
+ * config_load() reads and checks the whole file, including the files it
+ * names (exclude_file, blocked_file, dha.recipients_file).  It returns a
+ * configuration with one reference, or NULL with "file:line: what is
+ * wrong" in err.  Unknown keys, wrong types, bad addresses or prefixes and
+ * out-of-range values are all errors.  Every key is optional; a missing
+ * one takes the default documented in bulwark.conf(5).
+ * config_defaults() returns the defaults alone (never NULL).
+ *
+ * A configuration is immutable once loaded and reference counted, so a
+ * reload can swap it while connections still use the old one:
+ * config_ref() takes a reference, config_unref() drops one and frees the
+ * configuration with the last (NULL is accepted).
+ */
+#ifndef BULWARK_CONFIG_H
+#define BULWARK_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "detector.h"
+#include "rule.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/bulwark/bulwark.conf"
+#define CONFIG_ERROR_MAX 512
+
+struct hostlist;
+struct recipients;
+
+enum log_level {
+	LOG_LEVEL_ERROR,
+	LOG_LEVEL_WARNING,
+	LOG_LEVEL_NOTICE,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG
+};
+
+/* Bits of attack.count: which unexpected commands are counted. */
+#define ATTACK_COUNT_HELO	0x1u
+#define ATTACK_COUNT_UNKNOWN	0x2u
+#define ATTACK_COUNT_RSET	0x4u
+
+/* What a node does with an event while Redis cannot be reached. */
+enum redis_on_error {
+	REDIS_ON_ERROR_LOCAL,		/* decide with the node's own memory store */
+	REDIS_ON_ERROR_ACCEPT,		/* let everything through */
+	REDIS_ON_ERROR_TEMPFAIL		/* refuse with 421 */
+};
+
+struct redis_config {
+	char *server;			/* "host:port" or "unix:/path" */
+	char **sentinels;		/* "host:port", ... */
+	size_t sentinel_count;
+	char *master_name;		/* used with sentinels */
+	char *username;			/* "" when unset */
+	char *password;			/* "" when unset */
+	unsigned database;
+	char *key_prefix;
+	unsigned timeout_ms;		/* connect and command timeout */
+	unsigned pool_size;		/* connections shared by worker threads */
+	enum redis_on_error on_error;
+};
+
+struct config {
+	char *path;			/* file it was read from, or "(defaults)" */
+
+	char *socket;			/* "unix:/path", "inet:port@host", ... */
+	unsigned socket_mode;		/* e.g. 0660 */
+	char *pidfile;
+	int syslog_facility;		/* LOG_MAIL, ... from <syslog.h> */
+	enum log_level log_level;
+	bool monitor_only;
+
+	char *store;			/* backend name: "memory" or "redis" */
+	unsigned memory_max_hosts;
+	struct redis_config redis;
+
+	unsigned ipv4_prefix;		/* 1..32 */
+	unsigned ipv6_prefix;		/* 1..128 */
+
+	struct hostlist *exclude;	/* exclude plus exclude_file */
+	char *exclude_file;		/* "" when unset */
+	bool exclude_authenticated;
+	struct hostlist *blocked;	/* blocked plus blocked_file */
+	char *blocked_file;
+	enum action blocked_action;	/* ACTION_REJECT or ACTION_TEMPFAIL */
+
+	/*
+	 * Per detector: the rule, the action when it refuses and the reply
+	 * template (%a: client address, %%: a percent sign).  For
+	 * DETECTOR_ATTACK the rule counts flagged connections (max =
+	 * max_flagged; enabled only when attack.enabled and max_flagged > 0)
+	 * and its action, for a host it blocked, is always tempfail;
+	 * attack_action below is what happens to the flagged connection.
+	 * DETECTOR_MANUAL is enabled, never slides, action tempfail.
+	 */
+	struct rule rules[DETECTOR_COUNT];
+	enum action actions[DETECTOR_COUNT];
+	char *replies[DETECTOR_COUNT];
+
+	char **dha_status_codes;	/* "5.1.1", ... */
+	size_t dha_status_code_count;
+	char *dha_recipients_file;	/* "" when unset */
+	struct recipients *dha_recipients; /* NULL when unset */
+
+	bool attack_enabled;
+	unsigned attack_max_commands;
+	unsigned attack_count;		/* ATTACK_COUNT_* bits */
+	enum action attack_action;	/* ACTION_LOG or ACTION_TEMPFAIL */
+
+	int refs;
+};
+
+struct config *config_load(const char *path, char *err, size_t errlen);
+struct config *config_defaults(void);
+struct config *config_ref(struct config *cfg);
+void config_unref(struct config *cfg);
+
+/* True when status (e.g. "5.1.1") is one of dha.status_codes. */
+bool config_dha_status_counts(const struct config *cfg, const char *status);
+
+#endif

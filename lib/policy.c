@@ -1,0 +1,475 @@
+/*
+ * policy.c - SMTP events to verdicts.  See policy.h for the contract and
+ * DESIGN.md for the rule semantics this drives through the store.
+ *
+ * Per event the engine does at most one store operation: at CONNECT one
+ * record that checks every block and counts DoS, per counted invalid
+ * recipient one DHA record, per flagged connection one attack record.
+ * Unexpected commands are counted in the session, not the store.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "escape.h"
+#include "hostlist.h"
+#include "log.h"
+#include "policy.h"
+#include "recipients.h"
+#include "reply.h"
+#include "xalloc.h"
+
+struct policy {
+	pthread_mutex_t lock;		/* guards cfg */
+	struct config *cfg;
+	struct store *store;
+	uint64_t next_session_id;
+};
+
+struct policy_session {
+	struct policy *policy;
+	struct config *cfg;		/* the configuration this session started with */
+	uint64_t id;
+	bool counted;			/* has an IP, not excluded, not authenticated */
+	struct host_key key;
+	char addr_text[ADDR_TEXT_MAX];
+	char key_text[ADDR_TEXT_MAX];
+	bool helo_seen;			/* a HELO/EHLO before TLS */
+	bool helo_seen_tls;		/* a HELO/EHLO after STARTTLS */
+	bool in_transaction;		/* MAIL seen, message not yet ended */
+	bool flagged;
+	unsigned unexpected_helo;
+	unsigned unexpected_unknown;
+	unsigned unexpected_rset;
+	struct verdict refusal;		/* kind != VERDICT_CONTINUE once refused */
+};
+
+enum policy_stage {
+	STAGE_CONNECT,
+	STAGE_LATER
+};
+
+/* The reply to a recipient missing from dha.recipients_file. */
+static const char policy_unknown_user_text[] = "No such user here";
+/* The reply while the shared store is away and redis.on_error is tempfail. */
+static const char policy_unavailable_text[] = "Service temporarily unavailable, try again later";
+
+struct policy *policy_new(struct config *cfg, struct store *store)
+{
+	struct policy *policy = xcalloc(1, sizeof(*policy));
+
+	pthread_mutex_init(&policy->lock, NULL);
+	policy->cfg = cfg;
+	policy->store = store;
+	return policy;
+}
+
+void policy_free(struct policy *policy)
+{
+	if (policy == NULL)
+		return;
+	config_unref(policy->cfg);
+	pthread_mutex_destroy(&policy->lock);
+	free(policy);
+}
+
+void policy_set_config(struct policy *policy, struct config *cfg)
+{
+	struct config *old;
+
+	pthread_mutex_lock(&policy->lock);
+	old = policy->cfg;
+	policy->cfg = cfg;
+	pthread_mutex_unlock(&policy->lock);
+	config_unref(old);
+}
+
+struct config *policy_config(struct policy *policy)
+{
+	struct config *cfg;
+
+	pthread_mutex_lock(&policy->lock);
+	cfg = config_ref(policy->cfg);
+	pthread_mutex_unlock(&policy->lock);
+	return cfg;
+}
+
+uint64_t policy_session_id(const struct policy_session *session)
+{
+	return session->id;
+}
+
+static void policy_format_time(int64_t when, char *buf, size_t len)
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)when);
+}
+
+static void verdict_continue(struct verdict *verdict)
+{
+	memset(verdict, 0, sizeof(*verdict));
+	verdict->kind = VERDICT_CONTINUE;
+}
+
+static void verdict_set(struct verdict *verdict, enum verdict_kind kind,
+    const char *rcode, const char *xcode)
+{
+	verdict->kind = kind;
+	snprintf(verdict->rcode, sizeof(verdict->rcode), "%s", rcode);
+	snprintf(verdict->xcode, sizeof(verdict->xcode), "%s", xcode);
+}
+
+/* Build the refusal for action; false when the action only logs. */
+static bool verdict_refuse(struct verdict *verdict, enum action action,
+    enum policy_stage stage, const char *template, const char *addr)
+{
+	verdict_continue(verdict);
+	switch (action) {
+	case ACTION_LOG:
+		return false;
+	case ACTION_TEMPFAIL:
+		verdict_set(verdict, VERDICT_TEMPFAIL, "421", "4.7.0");
+		break;
+	case ACTION_REJECT:
+		verdict_set(verdict, VERDICT_REJECT,
+		    stage == STAGE_CONNECT ? "554" : "550", "5.7.1");
+		break;
+	}
+	reply_format(template, addr, verdict->text, sizeof(verdict->text));
+	return true;
+}
+
+/* The action taken, once monitor_only has had its say. */
+static enum action policy_effective(const struct config *cfg,
+    enum action action)
+{
+	return cfg->monitor_only ? ACTION_LOG : action;
+}
+
+/* Refuse the session for detector with action, and keep refusing it. */
+static void policy_refuse(struct policy_session *s, enum action action,
+    const char *template, enum policy_stage stage, struct verdict *verdict)
+{
+	if (verdict_refuse(verdict, policy_effective(s->cfg, action), stage,
+	    template, s->addr_text))
+		s->refusal = *verdict;
+}
+
+static void policy_log_block(const struct policy_session *s,
+    const struct store_result *result)
+{
+	const struct rule *rule = &s->cfg->rules[result->detector];
+	char until[32];
+
+	policy_format_time(result->block_until, until, sizeof(until));
+	log_notice("event=block session=%llx detector=%s host=%s addr=%s count=%u "
+	    "period=%u until=%s sliding=%s action=%s",
+	    (unsigned long long)s->id, detector_name(result->detector),
+	    s->key_text, s->addr_text, result->count, rule->period, until,
+	    rule->sliding ? "yes" : "no",
+	    action_name(policy_effective(s->cfg, s->cfg->actions[result->detector])));
+}
+
+static void policy_log_refuse(const struct policy_session *s,
+    const char *stage, const char *detector, enum action action,
+    int64_t until)
+{
+	char until_text[32] = "-";
+
+	if (until > 0)
+		policy_format_time(until, until_text, sizeof(until_text));
+	log_info("event=refuse session=%llx stage=%s detector=%s host=%s addr=%s "
+	    "action=%s%s until=%s", (unsigned long long)s->id, stage, detector,
+	    s->key_text, s->addr_text, action_name(action),
+	    s->cfg->monitor_only ? " monitor_only=yes" : "", until_text);
+}
+
+/* Turn a store result into the verdict of this event. */
+static void policy_apply(struct policy_session *s,
+    const struct store_result *result, enum policy_stage stage,
+    const char *stage_name, struct verdict *verdict)
+{
+	enum action action = s->cfg->actions[result->detector];
+
+	verdict_continue(verdict);
+	if (result->outcome == RULE_ALLOWED)
+		return;
+	if (result->outcome == RULE_TRIPPED)
+		policy_log_block(s, result);
+	policy_log_refuse(s, stage_name, detector_name(result->detector),
+	    policy_effective(s->cfg, action), result->block_until);
+	policy_refuse(s, action, s->cfg->replies[result->detector], stage,
+	    verdict);
+}
+
+/* Without state, a node refuses only when told to (redis.on_error). */
+static void policy_store_failed(const struct config *cfg,
+    struct verdict *verdict)
+{
+	verdict_continue(verdict);
+	if (strcmp(cfg->store, "redis") != 0 ||
+	    cfg->redis.on_error != REDIS_ON_ERROR_TEMPFAIL || cfg->monitor_only)
+		return;
+	verdict_set(verdict, VERDICT_TEMPFAIL, "421", "4.3.0");
+	snprintf(verdict->text, sizeof(verdict->text), "%s",
+	    policy_unavailable_text);
+}
+
+/*
+ * One store operation for this session's host.  On a store failure the
+ * verdict is the one redis.on_error asks for and false is returned.
+ */
+static bool policy_record(struct policy_session *s, enum detector detector,
+    int connect, int64_t now, struct store_result *result,
+    struct verdict *verdict)
+{
+	struct store *store = s->policy->store;
+	struct store_event event = {
+		.key = s->key,
+		.now = now,
+		.counted = detector,
+		.connect = connect,
+		.rules = s->cfg->rules,
+	};
+
+	if (store_record(store, &event, result) == 0)
+		return true;
+	log_warning("event=store-error session=%llx store=%s detector=%s host=%s reason=\"%s\"",
+	    (unsigned long long)s->id, store->ops->name, detector_name(detector),
+	    s->key_text, store_error(store));
+	policy_store_failed(s->cfg, verdict);
+	return false;
+}
+
+static struct policy_session *policy_session_new(struct policy *policy)
+{
+	struct policy_session *s = xcalloc(1, sizeof(*s));
+
+	s->policy = policy;
+	s->cfg = policy_config(policy);
+	s->id = __atomic_add_fetch(&policy->next_session_id, 1, __ATOMIC_RELAXED);
+	snprintf(s->addr_text, sizeof(s->addr_text), "unknown");
+	snprintf(s->key_text, sizeof(s->key_text), "unknown");
+	verdict_continue(&s->refusal);
+	return s;
+}
+
+static void policy_refuse_blocked_list(struct policy_session *s,
+    struct verdict *verdict)
+{
+	enum action action = policy_effective(s->cfg, s->cfg->blocked_action);
+
+	policy_log_refuse(s, "connect", "blocked-list", action, 0);
+	policy_refuse(s, s->cfg->blocked_action, s->cfg->replies[DETECTOR_MANUAL],
+	    STAGE_CONNECT, verdict);
+}
+
+struct policy_session *policy_connect(struct policy *policy,
+    const struct host_addr *addr, int64_t now, struct verdict *verdict)
+{
+	struct policy_session *s = policy_session_new(policy);
+	const struct config *cfg = s->cfg;
+	struct store_result result;
+
+	verdict_continue(verdict);
+	if (addr == NULL)
+		return s;
+	addr_format(addr, s->addr_text, sizeof(s->addr_text));
+	addr_key(addr, cfg->ipv4_prefix, cfg->ipv6_prefix, &s->key);
+	host_key_format(&s->key, s->key_text, sizeof(s->key_text));
+	if (hostlist_match(cfg->blocked, addr)) {
+		policy_refuse_blocked_list(s, verdict);
+		return s;
+	}
+	if (hostlist_match(cfg->exclude, addr)) {
+		log_debug("event=exclude session=%llx addr=%s reason=exclude-list",
+		    (unsigned long long)s->id, s->addr_text);
+		return s;
+	}
+	s->counted = true;
+	if (policy_record(s, DETECTOR_DOS, 1, now, &result, verdict))
+		policy_apply(s, &result, STAGE_CONNECT, "connect", verdict);
+	return s;
+}
+
+/* Replay the session's refusal; true when there is one. */
+static bool policy_refused(const struct policy_session *s,
+    struct verdict *verdict)
+{
+	*verdict = s->refusal;
+	return s->refusal.kind != VERDICT_CONTINUE;
+}
+
+static void policy_log_flag(const struct policy_session *s, const char *what,
+    const char *text)
+{
+	char escaped[ESCAPE_OUT_MAX];
+
+	log_notice("event=flag session=%llx host=%s addr=%s helo=%u unknown=%u "
+	    "rset=%u max_commands=%u last=%s text=\"%s\" action=%s",
+	    (unsigned long long)s->id, s->key_text, s->addr_text,
+	    s->unexpected_helo, s->unexpected_unknown, s->unexpected_rset,
+	    s->cfg->attack_max_commands, what, escape_text(text, escaped,
+	    sizeof(escaped)), action_name(policy_effective(s->cfg,
+	    s->cfg->attack_action)));
+}
+
+/* The host's flagged connection counts towards an attack block. */
+static void policy_count_flagged(struct policy_session *s, int64_t now,
+    struct verdict *verdict)
+{
+	struct store_result result;
+
+	if (!s->cfg->rules[DETECTOR_ATTACK].enabled)
+		return;
+	if (policy_record(s, DETECTOR_ATTACK, 0, now, &result, verdict))
+		policy_apply(s, &result, STAGE_LATER, "flag", verdict);
+}
+
+/* An unexpected command was counted: flag the connection past the limit. */
+static void policy_unexpected(struct policy_session *s, const char *what,
+    const char *text, int64_t now, struct verdict *verdict)
+{
+	const struct config *cfg = s->cfg;
+	unsigned total = s->unexpected_helo + s->unexpected_unknown +
+	    s->unexpected_rset;
+
+	verdict_continue(verdict);
+	if (s->flagged || total <= cfg->attack_max_commands)
+		return;
+	s->flagged = true;
+	policy_log_flag(s, what, text);
+	policy_count_flagged(s, now, verdict);
+	if (verdict->kind == VERDICT_CONTINUE)
+		policy_refuse(s, cfg->attack_action, cfg->replies[DETECTOR_ATTACK],
+		    STAGE_LATER, verdict);
+}
+
+static bool policy_counts(const struct policy_session *s, unsigned what)
+{
+	return s->counted && s->cfg->attack_enabled &&
+	    (s->cfg->attack_count & what) != 0;
+}
+
+/* A HELO/EHLO is expected once in the clear and once after STARTTLS. */
+static bool policy_helo_expected(struct policy_session *s, bool tls)
+{
+	bool *seen = tls ? &s->helo_seen_tls : &s->helo_seen;
+
+	if (*seen)
+		return false;
+	*seen = true;
+	return true;
+}
+
+void policy_helo(struct policy_session *s, const char *name, bool tls,
+    int64_t now, struct verdict *verdict)
+{
+	if (policy_refused(s, verdict))
+		return;
+	/* A HELO resets any transaction. */
+	s->in_transaction = false;
+	if (policy_helo_expected(s, tls) || !policy_counts(s, ATTACK_COUNT_HELO))
+		return;
+	s->unexpected_helo++;
+	policy_unexpected(s, "helo", name != NULL ? name : "", now, verdict);
+}
+
+void policy_mail(struct policy_session *s, const char *auth_user,
+    int64_t now, struct verdict *verdict)
+{
+	(void)now;
+	if (policy_refused(s, verdict))
+		return;
+	s->in_transaction = true;
+	if (s->counted && auth_user != NULL && *auth_user != '\0' &&
+	    s->cfg->exclude_authenticated) {
+		s->counted = false;
+		log_debug("event=exclude session=%llx addr=%s reason=authenticated",
+		    (unsigned long long)s->id, s->addr_text);
+	}
+}
+
+/* Count one invalid recipient; the verdict when it was refused. */
+static void policy_invalid_recipient(struct policy_session *s, int64_t now,
+    struct verdict *verdict)
+{
+	struct store_result result;
+
+	verdict_continue(verdict);
+	if (policy_record(s, DETECTOR_DHA, 0, now, &result, verdict))
+		policy_apply(s, &result, STAGE_LATER, "rcpt", verdict);
+}
+
+void policy_rcpt(struct policy_session *s, const struct policy_rcpt *rcpt,
+    int64_t now, struct verdict *verdict)
+{
+	const struct config *cfg = s->cfg;
+
+	if (policy_refused(s, verdict) || !s->counted)
+		return;
+	if (rcpt->rejected) {
+		if (rcpt->status != NULL && config_dha_status_counts(cfg, rcpt->status))
+			policy_invalid_recipient(s, now, verdict);
+		return;
+	}
+	if (cfg->dha_recipients == NULL ||
+	    recipients_valid(cfg->dha_recipients, rcpt->address))
+		return;
+	policy_invalid_recipient(s, now, verdict);
+	if (verdict->kind == VERDICT_CONTINUE && !cfg->monitor_only) {
+		verdict_set(verdict, VERDICT_REJECT, "550", "5.1.1");
+		snprintf(verdict->text, sizeof(verdict->text), "%s",
+		    policy_unknown_user_text);
+	}
+}
+
+void policy_data(struct policy_session *s, int64_t now,
+    struct verdict *verdict)
+{
+	(void)now;
+	policy_refused(s, verdict);
+}
+
+void policy_unknown(struct policy_session *s, const char *command,
+    int64_t now, struct verdict *verdict)
+{
+	if (policy_refused(s, verdict) || !policy_counts(s, ATTACK_COUNT_UNKNOWN))
+		return;
+	s->unexpected_unknown++;
+	policy_unexpected(s, "unknown", command != NULL ? command : "", now,
+	    verdict);
+}
+
+void policy_abort(struct policy_session *s, int64_t now)
+{
+	struct verdict ignored;
+
+	if (!s->in_transaction)
+		return;
+	s->in_transaction = false;
+	if (s->refusal.kind != VERDICT_CONTINUE ||
+	    !policy_counts(s, ATTACK_COUNT_RSET))
+		return;
+	s->unexpected_rset++;
+	/* The MTA ignores this verdict; a refusal is replayed on the next event. */
+	policy_unexpected(s, "rset", "RSET", now, &ignored);
+}
+
+void policy_end_of_message(struct policy_session *s)
+{
+	s->in_transaction = false;
+}
+
+void policy_close(struct policy_session *s)
+{
+	if (s == NULL)
+		return;
+	config_unref(s->cfg);
+	free(s);
+}

@@ -1,0 +1,99 @@
+/*
+ * policy.h - SMTP events in, verdicts out: the one rule engine behind
+ * every detector.
+ *
+ * A policy holds the configuration in force and the store.  Each client
+ * connection gets a policy_session from policy_connect(); every later
+ * event of that connection goes through its session, and policy_close()
+ * ends it.  The time is always passed in (Unix seconds), so tests drive
+ * the engine with their own clock.
+ *
+ * Every event function fills a verdict:
+ *   VERDICT_CONTINUE  let the MTA go on;
+ *   VERDICT_TEMPFAIL  reply rcode/xcode/text (421 4.7.0: the MTA drops
+ *                     the connection) and return tempfail;
+ *   VERDICT_REJECT    reply rcode/xcode/text (554 5.7.1 at CONNECT,
+ *                     550 5.7.1 or 550 5.1.1 later) and return reject.
+ * text is ready for smfi_setreply(): printable ASCII, a literal percent
+ * sign doubled.
+ *
+ * Once a session has been refused with tempfail or reject by a detector,
+ * every later event of that session gets the same verdict (the MTA may
+ * ignore the verdict on a recipient it rejected itself).
+ *
+ * A session keeps the configuration it started with until it closes, so
+ * policy_set_config() (reload) never changes rules under a connection.
+ *
+ * Functions never fail: a store error is logged and the event allowed.
+ * Client text passed in (HELO names, addresses, commands) is only ever
+ * logged escaped.  Sessions may be used from any thread, one event at a
+ * time per session.
+ */
+#ifndef BULWARK_POLICY_H
+#define BULWARK_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "config.h"
+#include "store.h"
+
+#define VERDICT_TEXT_MAX 512
+
+enum verdict_kind {
+	VERDICT_CONTINUE,
+	VERDICT_TEMPFAIL,
+	VERDICT_REJECT
+};
+
+struct verdict {
+	enum verdict_kind kind;
+	char rcode[4];			/* "421", "554", "550" */
+	char xcode[8];			/* "4.7.0", "5.7.1", "5.1.1" */
+	char text[VERDICT_TEXT_MAX];
+};
+
+struct policy;
+struct policy_session;
+
+/* A recipient as the MTA reports it. */
+struct policy_rcpt {
+	const char *address;		/* envelope address, "<user@domain>" */
+	bool rejected;			/* the MTA rejected it ({rcpt_mailer} error) */
+	const char *status;		/* its enhanced status ({rcpt_host}), or NULL */
+};
+
+/* Takes over one reference of cfg; store stays the caller's. */
+struct policy *policy_new(struct config *cfg, struct store *store);
+void policy_free(struct policy *policy);
+void policy_set_config(struct policy *policy, struct config *cfg);
+/* The configuration in force, with a reference for the caller. */
+struct config *policy_config(struct policy *policy);
+
+/* addr NULL: a connection without an IP address, never counted. */
+struct policy_session *policy_connect(struct policy *policy,
+    const struct host_addr *addr, int64_t now, struct verdict *verdict);
+/* tls: the connection is encrypted (the EHLO after STARTTLS is expected). */
+void policy_helo(struct policy_session *session, const char *name, bool tls,
+    int64_t now, struct verdict *verdict);
+/* auth_user: the SMTP AUTH identity ({auth_authen}), or NULL. */
+void policy_mail(struct policy_session *session, const char *auth_user,
+    int64_t now, struct verdict *verdict);
+void policy_rcpt(struct policy_session *session,
+    const struct policy_rcpt *rcpt, int64_t now, struct verdict *verdict);
+void policy_data(struct policy_session *session, int64_t now,
+    struct verdict *verdict);
+void policy_unknown(struct policy_session *session, const char *command,
+    int64_t now, struct verdict *verdict);
+/* The transaction was aborted (RSET); the MTA ignores any verdict. */
+void policy_abort(struct policy_session *session, int64_t now);
+/* The message was accepted: the transaction ended normally. */
+void policy_end_of_message(struct policy_session *session);
+/* Ends the session; NULL is accepted. */
+void policy_close(struct policy_session *session);
+
+/* For logs and tests. */
+uint64_t policy_session_id(const struct policy_session *session);
+
+#endif

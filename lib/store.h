@@ -1,0 +1,136 @@
+/*
+ * store.h - where per-host state lives: the interface every backend
+ * implements, and the one event function they share.
+ *
+ * A backend exports one `const struct store_ops` and is chosen by name
+ * with store_open().  The interface works per SMTP event ("record this
+ * event for this host and tell me the verdict") so that a remote backend
+ * can do it atomically in one round trip.  Backends hold no configuration
+ * of the rules: each event carries the rules in force, so a reload needs
+ * no store change.
+ *
+ * store_record(): apply one event (see store_apply_event) and fill result.
+ * store_lookup(): copy the host's states (zeroed when the host is unknown).
+ * store_block():  block the host for detector until the given time
+ *                 (DETECTOR_MANUAL for blocks made by hand).
+ * store_unblock(): end every block of the host and forget its counts.
+ * store_list_blocks(): call fn for every host with a block active at now;
+ *                 fn returning non-zero stops the walk.
+ * All return 0, or -1 when the backend failed (store_error() says why; the
+ * caller decides what to do without state).  They are safe to call from
+ * many threads at once.
+ * store_close() accepts NULL.
+ */
+#ifndef BULWARK_STORE_H
+#define BULWARK_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "detector.h"
+#include "rule.h"
+
+struct config;
+
+struct store_event {
+	struct host_key key;
+	int64_t now;			/* Unix seconds, > 0 */
+	enum detector counted;		/* detector this event counts for */
+	int connect;			/* CONNECT: every detector's block refuses */
+	const struct rule *rules;	/* rules[DETECTOR_COUNT] in force */
+};
+
+struct store_result {
+	enum rule_outcome outcome;
+	enum detector detector;		/* refusing or tripping detector, else counted */
+	uint32_t count;			/* that detector's count after the event */
+	int64_t block_until;		/* end of its block when refused or tripped */
+};
+
+struct store_host {
+	struct rule_state state[DETECTOR_COUNT];
+};
+
+typedef int (*store_block_fn)(const struct host_key *key,
+    const struct store_host *host, void *arg);
+
+struct store;
+
+struct store_ops {
+	const char *name;
+	struct store *(*open)(const struct config *cfg, char *err, size_t errlen);
+	int (*record)(struct store *store, const struct store_event *event,
+	    struct store_result *result);
+	int (*lookup)(struct store *store, const struct host_key *key,
+	    struct store_host *out);
+	int (*block)(struct store *store, const struct host_key *key,
+	    enum detector detector, int64_t until, int64_t now);
+	int (*unblock)(struct store *store, const struct host_key *key);
+	int (*list_blocks)(struct store *store, int64_t now, store_block_fn fn,
+	    void *arg);
+	const char *(*error)(struct store *store);
+	void (*close)(struct store *store);
+};
+
+/* Every backend's handle starts with this. */
+struct store {
+	const struct store_ops *ops;
+};
+
+/* Open the backend named cfg->store; NULL with a reason in err. */
+struct store *store_open(const struct config *cfg, char *err, size_t errlen);
+
+/*
+ * Apply one event to a host's states, in place (DESIGN.md semantics):
+ * at CONNECT every detector's block is checked first (each sliding one is
+ * extended) and a blocked host is refused without counting; then the
+ * counted detector's rule runs.  When several blocks refuse, the result
+ * names the one that ends last.
+ */
+void store_apply_event(const struct store_event *event,
+    struct store_host *host, struct store_result *result);
+
+/* Time after which the host's state carries nothing. */
+int64_t store_host_expiry(const struct store_host *host,
+    const struct rule *rules);
+
+static inline int store_record(struct store *store,
+    const struct store_event *event, struct store_result *result)
+{
+	return store->ops->record(store, event, result);
+}
+
+static inline int store_lookup(struct store *store, const struct host_key *key,
+    struct store_host *out)
+{
+	return store->ops->lookup(store, key, out);
+}
+
+static inline int store_block(struct store *store, const struct host_key *key,
+    enum detector detector, int64_t until, int64_t now)
+{
+	return store->ops->block(store, key, detector, until, now);
+}
+
+static inline int store_unblock(struct store *store, const struct host_key *key)
+{
+	return store->ops->unblock(store, key);
+}
+
+static inline int store_list_blocks(struct store *store, int64_t now,
+    store_block_fn fn, void *arg)
+{
+	return store->ops->list_blocks(store, now, fn, arg);
+}
+
+static inline const char *store_error(struct store *store)
+{
+	return store->ops->error(store);
+}
+
+void store_close(struct store *store);
+
+extern const struct store_ops store_memory_ops;
+
+#endif
