@@ -1,0 +1,1068 @@
+/*
+ * config.c - bulwark.conf: libconfig text in, a validated struct config out.
+ * See config.h for the contract and bulwark.conf(5) for the keys.
+ *
+ * Loading starts from the defaults and overwrites what the file sets.  Each
+ * group is walked setting by setting against a table of its keys, so a
+ * misspelt key is an error, never silently ignored, and the first error in
+ * file order is the one reported.  Types are checked before any value is
+ * read, so libconfig's number conversions never apply.  The files a
+ * configuration names are read last, once every key is known.
+ *
+ * libconfig 1.5 keeps only the low 32 bits of a decimal integer too large
+ * for an int (without the L suffix); such a value is out of range or, if
+ * it wraps into the range, taken as wrapped.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+
+#include "config.h"
+#include "duration.h"
+#include "hostlist.h"
+#include "recipients.h"
+#include "xalloc.h"
+
+#define KEY_PATH_MAX	128
+#define REPLY_MAX	400
+#define MAX_EVENTS	10000000
+#define MAX_FLAGGED	1000000
+#define MAX_COMMANDS	100000
+#define MAX_HOSTS	100000000
+#define HOSTNAME_MAX	255
+
+struct loader {
+	const char *path;
+	struct config *cfg;
+	char *err;
+	size_t errlen;
+	enum detector detector;		/* of the group being walked */
+};
+
+struct config_key {
+	const char *name;
+	int (*set)(struct loader *ld, const config_setting_t *s);
+};
+
+struct name_value {
+	const char *name;
+	int value;
+};
+
+/*
+ * The store backends this build has; a backend is added here when it is
+ * built.
+ */
+static const char *const config_stores[] = { "memory", NULL };
+
+static const struct name_value config_facilities[] = {
+	{ "mail", LOG_MAIL }, { "daemon", LOG_DAEMON }, { "user", LOG_USER },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+	{ NULL, 0 }
+};
+
+static const struct name_value config_log_levels[] = {
+	{ "error", LOG_LEVEL_ERROR }, { "warning", LOG_LEVEL_WARNING },
+	{ "notice", LOG_LEVEL_NOTICE }, { "info", LOG_LEVEL_INFO },
+	{ "debug", LOG_LEVEL_DEBUG }, { NULL, 0 }
+};
+
+static const struct name_value config_detector_actions[] = {
+	{ "tempfail", ACTION_TEMPFAIL }, { "reject", ACTION_REJECT },
+	{ "log", ACTION_LOG }, { NULL, 0 }
+};
+
+static const struct name_value config_blocked_actions[] = {
+	{ "reject", ACTION_REJECT }, { "tempfail", ACTION_TEMPFAIL },
+	{ NULL, 0 }
+};
+
+static const struct name_value config_attack_actions[] = {
+	{ "log", ACTION_LOG }, { "tempfail", ACTION_TEMPFAIL }, { NULL, 0 }
+};
+
+static const struct name_value config_attack_commands[] = {
+	{ "helo", ATTACK_COUNT_HELO }, { "unknown", ATTACK_COUNT_UNKNOWN },
+	{ "rset", ATTACK_COUNT_RSET }, { NULL, 0 }
+};
+
+static const struct {
+	struct rule rule;
+	enum action action;
+	const char *reply;
+} config_detector_defaults[DETECTOR_COUNT] = {
+	[DETECTOR_DOS] = { { true, false, 100, 60, 600 }, ACTION_TEMPFAIL,
+	    "Too many connections from %a, try again later" },
+	[DETECTOR_DHA] = { { true, false, 20, 300, 900 }, ACTION_TEMPFAIL,
+	    "Too many invalid recipients from %a" },
+	/* Enabled only with attack.max_flagged > 0, which is off by default. */
+	[DETECTOR_ATTACK] = { { false, false, 0, 3600, 3600 }, ACTION_TEMPFAIL,
+	    "Possible SMTP attack from %a" },
+	[DETECTOR_MANUAL] = { { true, false, UINT32_MAX, 1, 0 },
+	    ACTION_TEMPFAIL, "Connection refused for %a" },
+};
+
+static const char *const config_default_exclude[] = { "127.0.0.0/8", "::1" };
+
+/* Defaults. */
+
+static void config_set_default_detectors(struct config *cfg)
+{
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
+		cfg->rules[d] = config_detector_defaults[d].rule;
+		cfg->actions[d] = config_detector_defaults[d].action;
+		cfg->replies[d] = xstrdup(config_detector_defaults[d].reply);
+	}
+	cfg->dha_status_codes = xcalloc(1, sizeof(*cfg->dha_status_codes));
+	cfg->dha_status_codes[0] = xstrdup("5.1.1");
+	cfg->dha_status_code_count = 1;
+	cfg->dha_recipients_file = xstrdup("");
+	cfg->attack_enabled = true;
+	cfg->attack_max_commands = 10;
+	cfg->attack_count = ATTACK_COUNT_HELO | ATTACK_COUNT_UNKNOWN;
+	cfg->attack_action = ACTION_LOG;
+}
+
+static void config_set_default_hosts(struct config *cfg)
+{
+	char err[CONFIG_ERROR_MAX];
+
+	cfg->ipv4_prefix = 32;
+	cfg->ipv6_prefix = 64;
+	cfg->exclude = hostlist_new();
+	/* Constant entries: they are valid, so adding them cannot fail. */
+	for (size_t i = 0; i < sizeof(config_default_exclude) /
+	    sizeof(config_default_exclude[0]); i++)
+		(void)hostlist_add(cfg->exclude, config_default_exclude[i], err,
+		    sizeof(err));
+	cfg->exclude_file = xstrdup("");
+	cfg->exclude_authenticated = true;
+	cfg->blocked = hostlist_new();
+	cfg->blocked_file = xstrdup("");
+	cfg->blocked_action = ACTION_REJECT;
+}
+
+struct config *config_defaults(void)
+{
+	struct config *cfg = xcalloc(1, sizeof(*cfg));
+
+	cfg->path = xstrdup("(defaults)");
+	cfg->socket = xstrdup("unix:/run/bulwark/bulwark.sock");
+	cfg->socket_mode = 0660;
+	cfg->pidfile = xstrdup("/run/bulwark/bulwark.pid");
+	cfg->syslog_facility = LOG_MAIL;
+	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->monitor_only = false;
+	cfg->store = xstrdup("memory");
+	cfg->memory_max_hosts = 1000000;
+	config_set_default_hosts(cfg);
+	config_set_default_detectors(cfg);
+	cfg->refs = 1;
+	return cfg;
+}
+
+/* Reference counting. */
+
+static void config_free_strings(char **strings, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(strings[i]);
+	free(strings);
+}
+
+static void config_free(struct config *cfg)
+{
+	free(cfg->path);
+	free(cfg->socket);
+	free(cfg->pidfile);
+	free(cfg->store);
+	hostlist_free(cfg->exclude);
+	free(cfg->exclude_file);
+	hostlist_free(cfg->blocked);
+	free(cfg->blocked_file);
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++)
+		free(cfg->replies[d]);
+	config_free_strings(cfg->dha_status_codes, cfg->dha_status_code_count);
+	free(cfg->dha_recipients_file);
+	recipients_free(cfg->dha_recipients);
+	free(cfg);
+}
+
+struct config *config_ref(struct config *cfg)
+{
+	if (cfg != NULL)
+		__atomic_add_fetch(&cfg->refs, 1, __ATOMIC_RELAXED);
+	return cfg;
+}
+
+void config_unref(struct config *cfg)
+{
+	if (cfg != NULL &&
+	    __atomic_sub_fetch(&cfg->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		config_free(cfg);
+}
+
+bool config_dha_status_counts(const struct config *cfg, const char *status)
+{
+	if (status == NULL)
+		return false;
+	for (size_t i = 0; i < cfg->dha_status_code_count; i++) {
+		if (strcmp(cfg->dha_status_codes[i], status) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Error reports: "file:line: what", the key named with its group path. */
+
+static void setting_path(const config_setting_t *s, char *buf, size_t len)
+{
+	const config_setting_t *parent = config_setting_parent(s);
+	size_t n;
+
+	if (parent == NULL) {
+		buf[0] = '\0';
+	} else if (config_setting_name(s) == NULL) {
+		/* A list element is reported under its list's name. */
+		setting_path(parent, buf, len);
+	} else if (config_setting_is_root(parent)) {
+		snprintf(buf, len, "%s", config_setting_name(s));
+	} else {
+		setting_path(parent, buf, len);
+		n = strlen(buf);
+		snprintf(buf + n, len - n, ".%s", config_setting_name(s));
+	}
+}
+
+/* Write "file:line: " for s; return how much of err it took. */
+static size_t loader_where(const struct loader *ld, const config_setting_t *s)
+{
+	const char *file = config_setting_source_file(s);
+	int n;
+
+	n = snprintf(ld->err, ld->errlen, "%s:%u: ",
+	    file != NULL ? file : ld->path,
+	    (unsigned)config_setting_source_line(s));
+	if (n < 0)
+		return 0;
+	if ((size_t)n >= ld->errlen)
+		return ld->errlen > 0 ? ld->errlen - 1 : 0;
+	return (size_t)n;
+}
+
+static void loader_vfail(const struct loader *ld, const config_setting_t *s,
+    bool with_key, const char *fmt, va_list ap)
+{
+	char key[KEY_PATH_MAX];
+	size_t n = loader_where(ld, s);
+
+	if (with_key) {
+		setting_path(s, key, sizeof(key));
+		n += (size_t)snprintf(ld->err + n, ld->errlen - n, "%s: ", key);
+	}
+	if (n < ld->errlen)
+		vsnprintf(ld->err + n, ld->errlen - n, fmt, ap);
+}
+
+static int fail(const struct loader *ld, const config_setting_t *s,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Report a problem at s; always returns -1. */
+static int fail(const struct loader *ld, const config_setting_t *s,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	loader_vfail(ld, s, false, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int fail_key(const struct loader *ld, const config_setting_t *s,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Report a problem with the value of s, naming its key; returns -1. */
+static int fail_key(const struct loader *ld, const config_setting_t *s,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	loader_vfail(ld, s, true, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Typed values. */
+
+static bool setting_is_int(const config_setting_t *s)
+{
+	return config_setting_type(s) == CONFIG_TYPE_INT ||
+	    config_setting_type(s) == CONFIG_TYPE_INT64;
+}
+
+static int get_bool(struct loader *ld, const config_setting_t *s, bool *out)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return fail_key(ld, s, "expected true or false");
+	*out = config_setting_get_bool(s) != 0;
+	return 0;
+}
+
+static int get_uint(struct loader *ld, const config_setting_t *s,
+    unsigned min, unsigned max, unsigned *out)
+{
+	long long v;
+
+	if (!setting_is_int(s))
+		return fail_key(ld, s, "expected an integer");
+	v = config_setting_get_int64(s);
+	if (v < min || v > max)
+		return fail_key(ld, s, "%lld is out of range (%u..%u)", v, min,
+		    max);
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* The string value of s, or NULL when it is not a string. */
+static const char *get_string(struct loader *ld, const config_setting_t *s)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		fail_key(ld, s, "expected a string");
+		return NULL;
+	}
+	return config_setting_get_string(s);
+}
+
+static void replace_string(char **field, const char *value)
+{
+	free(*field);
+	*field = xstrdup(value);
+}
+
+static int set_string(struct loader *ld, const config_setting_t *s,
+    char **field)
+{
+	const char *text;
+
+	if ((text = get_string(ld, s)) == NULL)
+		return -1;
+	replace_string(field, text);
+	return 0;
+}
+
+/* "a, b or c" */
+static void enum_names(const struct name_value *table, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; table[i].name != NULL && o < len; i++) {
+		const char *sep = i == 0 ? "" :
+		    table[i + 1].name == NULL ? " or " : ", ";
+
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", sep,
+		    table[i].name);
+	}
+}
+
+static int enum_lookup(const struct name_value *table, const char *name,
+    int *out)
+{
+	for (size_t i = 0; table[i].name != NULL; i++) {
+		if (strcmp(table[i].name, name) == 0) {
+			*out = table[i].value;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int fail_enum(struct loader *ld, const config_setting_t *s,
+    const struct name_value *table, const char *value)
+{
+	char names[256];
+
+	enum_names(table, names, sizeof(names));
+	return fail_key(ld, s, "unknown value \"%s\" (expected %s)", value,
+	    names);
+}
+
+static int get_enum(struct loader *ld, const config_setting_t *s,
+    const struct name_value *table, int *out)
+{
+	const char *text;
+
+	if ((text = get_string(ld, s)) == NULL)
+		return -1;
+	if (enum_lookup(table, text, out) < 0)
+		return fail_enum(ld, s, table, text);
+	return 0;
+}
+
+static int get_duration(struct loader *ld, const config_setting_t *s,
+    unsigned *out)
+{
+	const char *text;
+
+	if (setting_is_int(s))
+		return get_uint(ld, s, 1, DURATION_MAX, out);
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return fail_key(ld, s, "expected a duration (seconds, or a "
+		    "string such as \"10m\")");
+	text = config_setting_get_string(s);
+	if (duration_parse(text, out) < 0)
+		return fail_key(ld, s, "invalid duration \"%s\" (expected "
+		    "seconds, or a number followed by s, m, h or d, at most "
+		    "%ud)", text, DURATION_MAX / 86400);
+	if (*out == 0)
+		return fail_key(ld, s, "the duration must not be 0");
+	return 0;
+}
+
+/* The elements of s, all strings; return how many, or -1. */
+static int string_list_length(struct loader *ld, const config_setting_t *s)
+{
+	int n = config_setting_length(s);
+
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return fail_key(ld, s, "expected a list of strings");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s,
+		    (unsigned)i);
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING)
+			return fail_key(ld, e, "expected a list of strings");
+	}
+	return n;
+}
+
+static const char *list_string(const config_setting_t *s, int i)
+{
+	return config_setting_get_string_elem(s, i);
+}
+
+/* Checks of string values: the *_problem ones say what is wrong, or NULL. */
+
+static bool hostname_valid(const char *host, bool v6)
+{
+	size_t len = strlen(host);
+
+	if (len == 0 || len > HOSTNAME_MAX)
+		return false;
+	for (const char *p = host; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-' &&
+		    !(v6 && *p == ':'))
+			return false;
+	}
+	return true;
+}
+
+static const char *unix_socket_problem(const char *path)
+{
+	if (path[0] != '/')
+		return "the socket path must be absolute";
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
+		return "the socket path is too long";
+	return NULL;
+}
+
+static const char *inet_socket_problem(const char *spec, bool v6)
+{
+	size_t digits = strspn(spec, "0123456789");
+	unsigned long port = strtoul(spec, NULL, 10);
+
+	if (digits == 0 || digits > 5 || port < 1 || port > 65535)
+		return "the port must be a number from 1 to 65535";
+	if (spec[digits] == '\0')
+		return NULL;
+	if (spec[digits] != '@' || !hostname_valid(spec + digits + 1, v6))
+		return "expected PORT@HOST, HOST an address or a host name";
+	return NULL;
+}
+
+static const char *socket_problem(const char *text)
+{
+	if (strncmp(text, "unix:", 5) == 0)
+		return unix_socket_problem(text + 5);
+	if (strncmp(text, "inet:", 5) == 0)
+		return inet_socket_problem(text + 5, false);
+	if (strncmp(text, "inet6:", 6) == 0)
+		return inet_socket_problem(text + 6, true);
+	return "expected unix:/path, inet:PORT@HOST or inet6:PORT@HOST";
+}
+
+static const char *reply_problem(const char *text)
+{
+	size_t len = strlen(text);
+
+	if (len == 0 || len > REPLY_MAX)
+		return "a reply must be 1 to 400 characters long";
+	for (const char *p = text; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < 0x20 || c > 0x7e)
+			return "only printable ASCII characters are allowed";
+		if (c != '%')
+			continue;
+		if (p[1] != 'a' && p[1] != '%')
+			return "'%' must be written %a (the client address) or "
+			    "%% (a percent sign)";
+		p++;
+	}
+	return NULL;
+}
+
+static bool status_code_valid(const char *code)
+{
+	const char *p = code + 1;
+
+	if (code[0] != '4' && code[0] != '5')
+		return false;
+	for (int part = 0; part < 2; part++) {
+		size_t digits;
+
+		if (*p++ != '.')
+			return false;
+		digits = strspn(p, "0123456789");
+		if (digits < 1 || digits > 3)
+			return false;
+		p += digits;
+	}
+	return *p == '\0';
+}
+
+/* Setters of the general keys. */
+
+static int set_socket(struct loader *ld, const config_setting_t *s)
+{
+	const char *text, *problem;
+
+	if ((text = get_string(ld, s)) == NULL)
+		return -1;
+	if ((problem = socket_problem(text)) != NULL)
+		return fail_key(ld, s, "invalid socket \"%s\": %s", text,
+		    problem);
+	replace_string(&ld->cfg->socket, text);
+	return 0;
+}
+
+static int set_socket_mode(struct loader *ld, const config_setting_t *s)
+{
+	const char *text;
+	size_t digits;
+	unsigned long mode;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return fail_key(ld, s, "expected an octal mode as a string, "
+		    "such as \"0660\"");
+	text = config_setting_get_string(s);
+	digits = strspn(text, "01234567");
+	mode = strtoul(text, NULL, 8);
+	if (digits == 0 || digits > 4 || text[digits] != '\0' || mode > 0777)
+		return fail_key(ld, s, "invalid mode \"%s\" (expected 1 to 4 "
+		    "octal digits, at most 0777)", text);
+	ld->cfg->socket_mode = (unsigned)mode;
+	return 0;
+}
+
+static int set_pidfile(struct loader *ld, const config_setting_t *s)
+{
+	const char *text;
+
+	if ((text = get_string(ld, s)) == NULL)
+		return -1;
+	if (text[0] != '/')
+		return fail_key(ld, s, "expected an absolute path");
+	replace_string(&ld->cfg->pidfile, text);
+	return 0;
+}
+
+static int set_syslog_facility(struct loader *ld, const config_setting_t *s)
+{
+	return get_enum(ld, s, config_facilities, &ld->cfg->syslog_facility);
+}
+
+static int set_log_level(struct loader *ld, const config_setting_t *s)
+{
+	int level;
+
+	if (get_enum(ld, s, config_log_levels, &level) < 0)
+		return -1;
+	ld->cfg->log_level = (enum log_level)level;
+	return 0;
+}
+
+static int set_monitor_only(struct loader *ld, const config_setting_t *s)
+{
+	return get_bool(ld, s, &ld->cfg->monitor_only);
+}
+
+static int set_store(struct loader *ld, const config_setting_t *s)
+{
+	const char *text;
+
+	if ((text = get_string(ld, s)) == NULL)
+		return -1;
+	for (size_t i = 0; config_stores[i] != NULL; i++) {
+		if (strcmp(config_stores[i], text) == 0) {
+			replace_string(&ld->cfg->store, text);
+			return 0;
+		}
+	}
+	return fail_key(ld, s, "\"%s\" is not available in this build", text);
+}
+
+static int set_max_hosts(struct loader *ld, const config_setting_t *s)
+{
+	return get_uint(ld, s, 1, MAX_HOSTS, &ld->cfg->memory_max_hosts);
+}
+
+/* Setters of the host keys. */
+
+static int set_ipv4_prefix(struct loader *ld, const config_setting_t *s)
+{
+	return get_uint(ld, s, 8, 32, &ld->cfg->ipv4_prefix);
+}
+
+static int set_ipv6_prefix(struct loader *ld, const config_setting_t *s)
+{
+	return get_uint(ld, s, 16, 128, &ld->cfg->ipv6_prefix);
+}
+
+/* A list replaces the default one; the file's entries join it later. */
+static int set_hostlist(struct loader *ld, const config_setting_t *s,
+    struct hostlist **field)
+{
+	char why[CONFIG_ERROR_MAX];
+	struct hostlist *list;
+	int n = string_list_length(ld, s);
+
+	if (n < 0)
+		return -1;
+	list = hostlist_new();
+	for (int i = 0; i < n; i++) {
+		if (hostlist_add(list, list_string(s, i), why,
+		    sizeof(why)) < 0) {
+			hostlist_free(list);
+			return fail_key(ld, config_setting_get_elem(s,
+			    (unsigned)i), "%s", why);
+		}
+	}
+	hostlist_free(*field);
+	*field = list;
+	return 0;
+}
+
+static int set_exclude(struct loader *ld, const config_setting_t *s)
+{
+	return set_hostlist(ld, s, &ld->cfg->exclude);
+}
+
+static int set_exclude_file(struct loader *ld, const config_setting_t *s)
+{
+	return set_string(ld, s, &ld->cfg->exclude_file);
+}
+
+static int set_exclude_authenticated(struct loader *ld,
+    const config_setting_t *s)
+{
+	return get_bool(ld, s, &ld->cfg->exclude_authenticated);
+}
+
+static int set_blocked(struct loader *ld, const config_setting_t *s)
+{
+	return set_hostlist(ld, s, &ld->cfg->blocked);
+}
+
+static int set_blocked_file(struct loader *ld, const config_setting_t *s)
+{
+	return set_string(ld, s, &ld->cfg->blocked_file);
+}
+
+static int set_blocked_action(struct loader *ld, const config_setting_t *s)
+{
+	int action;
+
+	if (get_enum(ld, s, config_blocked_actions, &action) < 0)
+		return -1;
+	ld->cfg->blocked_action = (enum action)action;
+	return 0;
+}
+
+/* Setters shared by the detector groups, for ld->detector. */
+
+static struct rule *loader_rule(struct loader *ld)
+{
+	return &ld->cfg->rules[ld->detector];
+}
+
+static int set_enabled(struct loader *ld, const config_setting_t *s)
+{
+	return get_bool(ld, s, &loader_rule(ld)->enabled);
+}
+
+static int set_sliding(struct loader *ld, const config_setting_t *s)
+{
+	return get_bool(ld, s, &loader_rule(ld)->sliding);
+}
+
+static int set_max_events(struct loader *ld, const config_setting_t *s)
+{
+	return get_uint(ld, s, 1, MAX_EVENTS, &loader_rule(ld)->max);
+}
+
+static int set_period(struct loader *ld, const config_setting_t *s)
+{
+	return get_duration(ld, s, &loader_rule(ld)->period);
+}
+
+static int set_block(struct loader *ld, const config_setting_t *s)
+{
+	return get_duration(ld, s, &loader_rule(ld)->block);
+}
+
+static int set_action(struct loader *ld, const config_setting_t *s)
+{
+	int action;
+
+	if (get_enum(ld, s, config_detector_actions, &action) < 0)
+		return -1;
+	ld->cfg->actions[ld->detector] = (enum action)action;
+	return 0;
+}
+
+static int set_reply(struct loader *ld, const config_setting_t *s)
+{
+	const char *text, *problem;
+
+	if ((text = get_string(ld, s)) == NULL)
+		return -1;
+	if ((problem = reply_problem(text)) != NULL)
+		return fail_key(ld, s, "%s", problem);
+	replace_string(&ld->cfg->replies[ld->detector], text);
+	return 0;
+}
+
+/* Setters of the dha group. */
+
+static int set_status_codes(struct loader *ld, const config_setting_t *s)
+{
+	struct config *cfg = ld->cfg;
+	int n = string_list_length(ld, s);
+	char **codes;
+
+	if (n < 0)
+		return -1;
+	codes = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*codes));
+	for (int i = 0; i < n; i++) {
+		if (!status_code_valid(list_string(s, i))) {
+			config_free_strings(codes, (size_t)i);
+			return fail_key(ld, config_setting_get_elem(s,
+			    (unsigned)i), "invalid status code \"%s\" "
+			    "(expected class.subject.detail such as 5.1.1, "
+			    "class 4 or 5)", list_string(s, i));
+		}
+		codes[i] = xstrdup(list_string(s, i));
+	}
+	config_free_strings(cfg->dha_status_codes, cfg->dha_status_code_count);
+	cfg->dha_status_codes = codes;
+	cfg->dha_status_code_count = (size_t)n;
+	return 0;
+}
+
+static int set_recipients_file(struct loader *ld, const config_setting_t *s)
+{
+	return set_string(ld, s, &ld->cfg->dha_recipients_file);
+}
+
+/* Setters of the attack group. */
+
+static int set_attack_enabled(struct loader *ld, const config_setting_t *s)
+{
+	return get_bool(ld, s, &ld->cfg->attack_enabled);
+}
+
+static int set_max_commands(struct loader *ld, const config_setting_t *s)
+{
+	return get_uint(ld, s, 1, MAX_COMMANDS, &ld->cfg->attack_max_commands);
+}
+
+static int set_attack_count(struct loader *ld, const config_setting_t *s)
+{
+	int n = string_list_length(ld, s), bit;
+	unsigned count = 0;
+
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s,
+		    (unsigned)i);
+
+		if (enum_lookup(config_attack_commands, list_string(s, i),
+		    &bit) < 0)
+			return fail_enum(ld, e, config_attack_commands,
+			    list_string(s, i));
+		if (count & (unsigned)bit)
+			return fail_key(ld, e, "\"%s\" is listed twice",
+			    list_string(s, i));
+		count |= (unsigned)bit;
+	}
+	ld->cfg->attack_count = count;
+	return 0;
+}
+
+static int set_attack_action(struct loader *ld, const config_setting_t *s)
+{
+	int action;
+
+	if (get_enum(ld, s, config_attack_actions, &action) < 0)
+		return -1;
+	ld->cfg->attack_action = (enum action)action;
+	return 0;
+}
+
+static int set_max_flagged(struct loader *ld, const config_setting_t *s)
+{
+	return get_uint(ld, s, 0, MAX_FLAGGED, &loader_rule(ld)->max);
+}
+
+/* Groups. */
+
+static const struct config_key *key_find(const struct config_key *keys,
+    const char *name)
+{
+	for (; keys->name != NULL; keys++) {
+		if (strcmp(keys->name, name) == 0)
+			return keys;
+	}
+	return NULL;
+}
+
+static int walk_group(struct loader *ld, const config_setting_t *group,
+    const struct config_key *keys)
+{
+	char key[KEY_PATH_MAX];
+
+	if (!config_setting_is_group(group))
+		return fail_key(ld, group, "expected a group { ... }");
+	for (int i = 0; i < config_setting_length(group); i++) {
+		const config_setting_t *s = config_setting_get_elem(group,
+		    (unsigned)i);
+		const struct config_key *k = key_find(keys,
+		    config_setting_name(s));
+
+		if (k == NULL) {
+			setting_path(s, key, sizeof(key));
+			return fail(ld, s, "unknown key \"%s\"", key);
+		}
+		if (k->set(ld, s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const struct config_key config_memory_keys[] = {
+	{ "max_hosts", set_max_hosts },
+	{ NULL, NULL }
+};
+
+static const struct config_key config_dos_keys[] = {
+	{ "enabled", set_enabled },
+	{ "max_connections", set_max_events },
+	{ "period", set_period },
+	{ "block", set_block },
+	{ "sliding", set_sliding },
+	{ "action", set_action },
+	{ "reply", set_reply },
+	{ NULL, NULL }
+};
+
+static const struct config_key config_dha_keys[] = {
+	{ "enabled", set_enabled },
+	{ "max_invalid", set_max_events },
+	{ "period", set_period },
+	{ "block", set_block },
+	{ "sliding", set_sliding },
+	{ "action", set_action },
+	{ "reply", set_reply },
+	{ "status_codes", set_status_codes },
+	{ "recipients_file", set_recipients_file },
+	{ NULL, NULL }
+};
+
+static const struct config_key config_attack_keys[] = {
+	{ "enabled", set_attack_enabled },
+	{ "max_commands", set_max_commands },
+	{ "count", set_attack_count },
+	{ "action", set_attack_action },
+	{ "max_flagged", set_max_flagged },
+	{ "period", set_period },
+	{ "block", set_block },
+	{ "sliding", set_sliding },
+	{ "reply", set_reply },
+	{ NULL, NULL }
+};
+
+static int set_memory(struct loader *ld, const config_setting_t *s)
+{
+	return walk_group(ld, s, config_memory_keys);
+}
+
+static int set_dos(struct loader *ld, const config_setting_t *s)
+{
+	ld->detector = DETECTOR_DOS;
+	return walk_group(ld, s, config_dos_keys);
+}
+
+static int set_dha(struct loader *ld, const config_setting_t *s)
+{
+	ld->detector = DETECTOR_DHA;
+	return walk_group(ld, s, config_dha_keys);
+}
+
+static int set_attack(struct loader *ld, const config_setting_t *s)
+{
+	const config_setting_t *count;
+
+	ld->detector = DETECTOR_ATTACK;
+	if (walk_group(ld, s, config_attack_keys) < 0)
+		return -1;
+	if (ld->cfg->attack_enabled && ld->cfg->attack_count == 0) {
+		/* Only an empty count list empties the default set. */
+		count = config_setting_get_member(s, "count");
+		return fail_key(ld, count, "must list at least one command "
+		    "while attack.enabled is true");
+	}
+	loader_rule(ld)->enabled = ld->cfg->attack_enabled &&
+	    loader_rule(ld)->max > 0;
+	return 0;
+}
+
+static const struct config_key config_root_keys[] = {
+	{ "socket", set_socket },
+	{ "socket_mode", set_socket_mode },
+	{ "pidfile", set_pidfile },
+	{ "syslog_facility", set_syslog_facility },
+	{ "log_level", set_log_level },
+	{ "monitor_only", set_monitor_only },
+	{ "store", set_store },
+	{ "memory", set_memory },
+	{ "ipv4_prefix", set_ipv4_prefix },
+	{ "ipv6_prefix", set_ipv6_prefix },
+	{ "exclude", set_exclude },
+	{ "exclude_file", set_exclude_file },
+	{ "exclude_authenticated", set_exclude_authenticated },
+	{ "blocked", set_blocked },
+	{ "blocked_file", set_blocked_file },
+	{ "blocked_action", set_blocked_action },
+	{ "dos", set_dos },
+	{ "dha", set_dha },
+	{ "attack", set_attack },
+	{ NULL, NULL }
+};
+
+/* Loading. */
+
+/* The files named in the configuration; their errors are "path:line: ...". */
+static int load_files(struct loader *ld)
+{
+	struct config *cfg = ld->cfg;
+
+	if (cfg->exclude_file[0] != '\0' && hostlist_load_file(cfg->exclude,
+	    cfg->exclude_file, ld->err, ld->errlen) < 0)
+		return -1;
+	if (cfg->blocked_file[0] != '\0' && hostlist_load_file(cfg->blocked,
+	    cfg->blocked_file, ld->err, ld->errlen) < 0)
+		return -1;
+	if (cfg->dha_recipients_file[0] != '\0') {
+		cfg->dha_recipients = recipients_load(cfg->dha_recipients_file,
+		    ld->err, ld->errlen);
+		if (cfg->dha_recipients == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static void parse_error(const struct loader *ld, const config_t *lc)
+{
+	const char *file = config_error_file(lc);
+
+	if (config_error_type(lc) == CONFIG_ERR_FILE_IO)
+		snprintf(ld->err, ld->errlen, "%s: %s", ld->path,
+		    config_error_text(lc));
+	else
+		snprintf(ld->err, ld->errlen, "%s:%d: %s",
+		    file != NULL ? file : ld->path, config_error_line(lc),
+		    config_error_text(lc));
+}
+
+/*
+ * Open the file for reading.  Anything but a regular file is refused up
+ * front: libconfig's scanner exits the process when a read fails.
+ */
+static FILE *open_regular(const char *path, char *err, size_t errlen)
+{
+	FILE *fp = fopen(path, "r");
+	struct stat st;
+
+	if (fp == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(fp), &st) < 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		snprintf(err, errlen, "%s: %s", path, S_ISDIR(st.st_mode) ?
+		    strerror(EISDIR) : "not a regular file");
+	else
+		return fp;
+	fclose(fp);
+	return NULL;
+}
+
+static int load(struct loader *ld, FILE *fp)
+{
+	config_t lc;
+	int rc = -1;
+
+	config_init(&lc);
+	if (!config_read(&lc, fp))
+		parse_error(ld, &lc);
+	else if (walk_group(ld, config_root_setting(&lc),
+	    config_root_keys) == 0)
+		rc = load_files(ld);
+	config_destroy(&lc);
+	return rc;
+}
+
+struct config *config_load(const char *path, char *err, size_t errlen)
+{
+	struct loader ld = { path, NULL, err, errlen, DETECTOR_DOS };
+	FILE *fp = open_regular(path, err, errlen);
+	int rc;
+
+	if (fp == NULL)
+		return NULL;
+	ld.cfg = config_defaults();
+	replace_string(&ld.cfg->path, path);
+	rc = load(&ld, fp);
+	fclose(fp);
+	if (rc < 0) {
+		config_unref(ld.cfg);
+		return NULL;
+	}
+	return ld.cfg;
+}

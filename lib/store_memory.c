@@ -1,0 +1,548 @@
+/*
+ * store_memory.c - the embedded store: per-host state kept in this
+ * process, for a single node.  Exports store_memory_ops ("memory").
+ *
+ * Hosts are spread over up to 64 shards by host_key_hash() with a seed
+ * drawn at open (clients choose their addresses, so the hash is keyed).
+ * Each shard has its own lock, a chained hash table and an LRU list, so
+ * every operation costs O(1) whatever the number of hosts, and threads
+ * working on different hosts rarely wait for each other.  A shard is
+ * given at least 64 hosts: a store with memory_max_hosts below 128 is a
+ * single shard with an exact LRU order.
+ *
+ * Bounds: the shards' capacities add up to memory_max_hosts exactly, so
+ * no more hosts are ever kept.  A full shard reuses one of the least
+ * recently used entries, preferring one whose state has expired; when
+ * they are all live the oldest is evicted anyway (its counts and blocks
+ * are forgotten).  Evictions mean max_hosts is too small and are logged
+ * at the 1st, 2nd, 4th, 8th ... eviction of each shard.
+ *
+ * Expiry: each entry keeps the time after which its state carries
+ * nothing (store_host_expiry() with the rules of its last event, and
+ * never before the end of a block set with block()).  An expired entry
+ * counts as unknown.  Every record() and block() also sweeps two slots of
+ * its shard and frees the expired ones, so stale state does not linger
+ * until the shard fills; an event that leaves nothing to remember stores
+ * nothing.
+ *
+ * lookup() and unblock() have no clock: lookup() returns the state as
+ * stored (zeroed for an unknown host, or one the sweep has freed); the
+ * caller judges it against its own time.
+ *
+ * list_blocks() copies one shard's blocked hosts under its lock and calls
+ * fn without any lock held, so fn may call the store and may be slow.
+ *
+ * Memory: 136 bytes per host on LP64 (key, four rule states, expiry,
+ * three 32-bit links) plus 4 to 8 bytes of hash buckets.  A shard's arrays
+ * grow by doubling up to its capacity and are only released by close().
+ *
+ * Nothing here fails: error() has nothing to report.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "store.h"
+#include "xalloc.h"
+
+#define MEMORY_SHARDS_MAX	64
+#define MEMORY_SHARD_HOSTS_MIN	64	/* below this per shard, use fewer shards */
+#define MEMORY_SLOTS_MIN	8	/* first allocation of a shard */
+#define MEMORY_SWEEP_STEP	2	/* slots visited by the sweep per operation */
+#define MEMORY_TAIL_SCAN	4	/* LRU entries searched for an expired one */
+#define MEMORY_NIL		UINT32_MAX
+
+struct memory_entry {
+	struct host_key key;		/* family 0: a free slot */
+	uint32_t chain;			/* next in bucket, or next free slot */
+	uint32_t newer;			/* LRU neighbours */
+	uint32_t older;
+	int64_t expiry;			/* state carries nothing from here on */
+	struct store_host host;
+};
+
+struct memory_shard {
+	pthread_mutex_t lock;
+	struct memory_entry *slots;	/* slots[0..nused) have been handed out */
+	uint32_t *buckets;		/* heads of the chains */
+	uint32_t nbuckets;		/* a power of two, >= nslots */
+	uint32_t nslots;		/* allocated */
+	uint32_t nused;
+	uint32_t capacity;		/* hosts this shard may keep */
+	uint32_t free_head;
+	uint32_t lru_head;		/* most recently used */
+	uint32_t lru_tail;
+	uint32_t sweep;			/* next slot the sweep visits */
+	uint64_t evictions;		/* live entries dropped because full */
+};
+
+struct memory_store {
+	struct store base;
+	uint64_t seed;
+	unsigned max_hosts;
+	unsigned nshards;
+	struct memory_shard *shards;
+};
+
+/* One host's place in the store, held with its shard locked. */
+struct memory_ref {
+	struct memory_store *store;
+	struct memory_shard *shard;
+	const struct host_key *key;
+	uint64_t hash;
+	uint32_t slot;			/* MEMORY_NIL: the host is not stored */
+};
+
+/* A blocked host copied out by list_blocks(). */
+struct memory_blocked {
+	struct host_key key;
+	struct store_host host;
+};
+
+struct memory_listing {
+	struct memory_blocked *items;
+	size_t count;
+	size_t size;
+};
+
+static inline struct memory_store *memory_of(struct store *store)
+{
+	return (struct memory_store *)store;
+}
+
+static inline uint64_t memory_hash(const struct memory_store *store,
+    const struct host_key *key)
+{
+	return host_key_hash(key, store->seed);
+}
+
+static inline uint32_t memory_bucket(const struct memory_shard *shard,
+    uint64_t hash)
+{
+	/* Low bits pick the bucket; the shard was picked by the high bits. */
+	return (uint32_t)hash & (shard->nbuckets - 1);
+}
+
+static inline struct memory_shard *memory_shard_of(
+    const struct memory_store *store, uint64_t hash)
+{
+	return &store->shards[((hash >> 32) * store->nshards) >> 32];
+}
+
+static void memory_chain_link(struct memory_shard *shard, uint32_t slot,
+    uint64_t hash)
+{
+	uint32_t *head = &shard->buckets[memory_bucket(shard, hash)];
+
+	shard->slots[slot].chain = *head;
+	*head = slot;
+}
+
+static void memory_chain_unlink(struct memory_shard *shard, uint32_t slot,
+    uint64_t hash)
+{
+	uint32_t *link = &shard->buckets[memory_bucket(shard, hash)];
+
+	while (*link != slot)
+		link = &shard->slots[*link].chain;
+	*link = shard->slots[slot].chain;
+}
+
+static void memory_lru_unlink(struct memory_shard *shard, uint32_t slot)
+{
+	struct memory_entry *e = &shard->slots[slot];
+
+	if (e->newer != MEMORY_NIL)
+		shard->slots[e->newer].older = e->older;
+	else
+		shard->lru_head = e->older;
+	if (e->older != MEMORY_NIL)
+		shard->slots[e->older].newer = e->newer;
+	else
+		shard->lru_tail = e->newer;
+}
+
+static void memory_lru_push(struct memory_shard *shard, uint32_t slot)
+{
+	struct memory_entry *e = &shard->slots[slot];
+
+	e->newer = MEMORY_NIL;
+	e->older = shard->lru_head;
+	if (shard->lru_head != MEMORY_NIL)
+		shard->slots[shard->lru_head].newer = slot;
+	else
+		shard->lru_tail = slot;
+	shard->lru_head = slot;
+}
+
+static void memory_release(const struct memory_store *store,
+    struct memory_shard *shard, uint32_t slot)
+{
+	struct memory_entry *e = &shard->slots[slot];
+
+	memory_chain_unlink(shard, slot, memory_hash(store, &e->key));
+	memory_lru_unlink(shard, slot);
+	e->key.family = 0;
+	e->chain = shard->free_head;
+	shard->free_head = slot;
+}
+
+static void memory_rehash(const struct memory_store *store,
+    struct memory_shard *shard)
+{
+	uint32_t n = shard->nbuckets;
+
+	while (n < shard->nslots)
+		n *= 2;
+	free(shard->buckets);
+	shard->buckets = xrealloc(NULL, n, sizeof(*shard->buckets));
+	memset(shard->buckets, 0xff, n * sizeof(*shard->buckets));
+	shard->nbuckets = n;
+	for (uint32_t i = 0; i < shard->nused; i++) {
+		if (shard->slots[i].key.family != 0)
+			memory_chain_link(shard, i,
+			    memory_hash(store, &shard->slots[i].key));
+	}
+}
+
+static void memory_grow(const struct memory_store *store,
+    struct memory_shard *shard)
+{
+	uint32_t n = shard->nslots > shard->capacity / 2 ?
+	    shard->capacity : shard->nslots * 2;
+
+	shard->slots = xrealloc(shard->slots, n, sizeof(*shard->slots));
+	shard->nslots = n;
+	/* Keep at most one entry per bucket on average. */
+	if (n > shard->nbuckets)
+		memory_rehash(store, shard);
+}
+
+static void memory_count_eviction(const struct memory_store *store,
+    struct memory_shard *shard)
+{
+	uint64_t n = ++shard->evictions;
+
+	if ((n & (n - 1)) == 0)
+		log_warning("event=store-evict store=memory max_hosts=%u "
+		    "shard_evictions=%llu reason=full", store->max_hosts,
+		    (unsigned long long)n);
+}
+
+static uint32_t memory_victim(const struct memory_shard *shard, int64_t now)
+{
+	uint32_t slot = shard->lru_tail;
+
+	for (unsigned n = 0; n < MEMORY_TAIL_SCAN && slot != MEMORY_NIL; n++) {
+		if (shard->slots[slot].expiry <= now)
+			return slot;
+		slot = shard->slots[slot].newer;
+	}
+	return shard->lru_tail;
+}
+
+/* A slot for a new host: a free one, a new one, or one taken back. */
+static uint32_t memory_take(const struct memory_store *store,
+    struct memory_shard *shard, int64_t now)
+{
+	uint32_t slot;
+
+	if (shard->free_head == MEMORY_NIL && shard->nused == shard->capacity) {
+		slot = memory_victim(shard, now);
+		if (shard->slots[slot].expiry > now)
+			memory_count_eviction(store, shard);
+		memory_release(store, shard, slot);
+	}
+	if (shard->free_head != MEMORY_NIL) {
+		slot = shard->free_head;
+		shard->free_head = shard->slots[slot].chain;
+		return slot;
+	}
+	if (shard->nused == shard->nslots)
+		memory_grow(store, shard);
+	return shard->nused++;
+}
+
+static void memory_sweep(const struct memory_store *store,
+    struct memory_shard *shard, int64_t now)
+{
+	for (unsigned n = 0; n < MEMORY_SWEEP_STEP && shard->nused > 0; n++) {
+		struct memory_entry *e;
+
+		if (shard->sweep >= shard->nused)
+			shard->sweep = 0;
+		e = &shard->slots[shard->sweep];
+		if (e->key.family != 0 && e->expiry <= now)
+			memory_release(store, shard, shard->sweep);
+		shard->sweep++;
+	}
+}
+
+static uint32_t memory_find(const struct memory_shard *shard,
+    const struct host_key *key, uint64_t hash)
+{
+	uint32_t slot = shard->buckets[memory_bucket(shard, hash)];
+
+	while (slot != MEMORY_NIL && !host_key_equal(&shard->slots[slot].key, key))
+		slot = shard->slots[slot].chain;
+	return slot;
+}
+
+/* Lock key's shard and find it; now is 0 when the caller has no clock. */
+static void memory_enter(struct memory_store *store, const struct host_key *key,
+    int64_t now, struct memory_ref *ref)
+{
+	ref->store = store;
+	ref->key = key;
+	ref->hash = memory_hash(store, key);
+	ref->shard = memory_shard_of(store, ref->hash);
+	pthread_mutex_lock(&ref->shard->lock);
+	if (now > 0)
+		memory_sweep(store, ref->shard, now);
+	ref->slot = memory_find(ref->shard, key, ref->hash);
+}
+
+static void memory_leave(struct memory_ref *ref)
+{
+	pthread_mutex_unlock(&ref->shard->lock);
+}
+
+/* Copy the host's live state into out; return its expiry (0: none). */
+static int64_t memory_load(const struct memory_ref *ref, int64_t now,
+    struct store_host *out)
+{
+	const struct memory_entry *e;
+
+	if (ref->slot != MEMORY_NIL) {
+		e = &ref->shard->slots[ref->slot];
+		if (e->expiry > now) {
+			*out = e->host;
+			return e->expiry;
+		}
+	}
+	memset(out, 0, sizeof(*out));
+	return 0;
+}
+
+/* Store the host's new state, or forget it when it carries nothing. */
+static void memory_save(struct memory_ref *ref, const struct store_host *host,
+    int64_t expiry, int64_t now)
+{
+	struct memory_shard *shard = ref->shard;
+	struct memory_entry *e;
+
+	if (expiry <= now) {
+		if (ref->slot != MEMORY_NIL)
+			memory_release(ref->store, shard, ref->slot);
+		return;
+	}
+	if (ref->slot == MEMORY_NIL) {
+		ref->slot = memory_take(ref->store, shard, now);
+		shard->slots[ref->slot].key = *ref->key;
+		memory_chain_link(shard, ref->slot, ref->hash);
+	} else {
+		memory_lru_unlink(shard, ref->slot);
+	}
+	memory_lru_push(shard, ref->slot);
+	e = &shard->slots[ref->slot];
+	e->host = *host;
+	e->expiry = expiry;
+}
+
+static int memory_record(struct store *base, const struct store_event *event,
+    struct store_result *result)
+{
+	struct memory_ref ref;
+	struct store_host host;
+
+	memory_enter(memory_of(base), &event->key, event->now, &ref);
+	memory_load(&ref, event->now, &host);
+	store_apply_event(event, &host, result);
+	memory_save(&ref, &host, store_host_expiry(&host, event->rules),
+	    event->now);
+	memory_leave(&ref);
+	return 0;
+}
+
+static int memory_lookup(struct store *base, const struct host_key *key,
+    struct store_host *out)
+{
+	struct memory_ref ref;
+
+	memory_enter(memory_of(base), key, 0, &ref);
+	if (ref.slot != MEMORY_NIL)
+		*out = ref.shard->slots[ref.slot].host;
+	else
+		memset(out, 0, sizeof(*out));
+	memory_leave(&ref);
+	return 0;
+}
+
+static int memory_block(struct store *base, const struct host_key *key,
+    enum detector detector, int64_t until, int64_t now)
+{
+	struct memory_ref ref;
+	struct store_host host;
+	int64_t expiry;
+
+	memory_enter(memory_of(base), key, now, &ref);
+	expiry = memory_load(&ref, now, &host);
+	host.state[detector].block_until = until;
+	memory_save(&ref, &host, until > expiry ? until : expiry, now);
+	memory_leave(&ref);
+	return 0;
+}
+
+static int memory_unblock(struct store *base, const struct host_key *key)
+{
+	struct memory_ref ref;
+
+	memory_enter(memory_of(base), key, 0, &ref);
+	if (ref.slot != MEMORY_NIL)
+		memory_release(ref.store, ref.shard, ref.slot);
+	memory_leave(&ref);
+	return 0;
+}
+
+static bool memory_blocked(const struct store_host *host, int64_t now)
+{
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
+		if (rule_blocked(&host->state[d], now))
+			return true;
+	}
+	return false;
+}
+
+static void memory_collect(struct memory_shard *shard, int64_t now,
+    struct memory_listing *list)
+{
+	list->count = 0;
+	pthread_mutex_lock(&shard->lock);
+	for (uint32_t i = 0; i < shard->nused; i++) {
+		const struct memory_entry *e = &shard->slots[i];
+
+		if (e->key.family == 0 || !memory_blocked(&e->host, now))
+			continue;
+		if (list->count == list->size) {
+			list->size = list->size ? list->size * 2 : 16;
+			list->items = xrealloc(list->items, list->size,
+			    sizeof(*list->items));
+		}
+		list->items[list->count].key = e->key;
+		list->items[list->count++].host = e->host;
+	}
+	pthread_mutex_unlock(&shard->lock);
+}
+
+static int memory_list_blocks(struct store *base, int64_t now,
+    store_block_fn fn, void *arg)
+{
+	struct memory_store *store = memory_of(base);
+	struct memory_listing list = { NULL, 0, 0 };
+	int stop = 0;
+
+	for (unsigned s = 0; s < store->nshards && !stop; s++) {
+		memory_collect(&store->shards[s], now, &list);
+		for (size_t i = 0; i < list.count && !stop; i++)
+			stop = fn(&list.items[i].key, &list.items[i].host, arg);
+	}
+	free(list.items);
+	return 0;
+}
+
+static const char *memory_error(struct store *base)
+{
+	return "no error";
+}
+
+static void memory_shard_init(struct memory_shard *shard, uint32_t capacity)
+{
+	pthread_mutex_init(&shard->lock, NULL);
+	shard->capacity = capacity;
+	shard->nslots = capacity < MEMORY_SLOTS_MIN ? capacity : MEMORY_SLOTS_MIN;
+	shard->slots = xcalloc(shard->nslots, sizeof(*shard->slots));
+	shard->nbuckets = 1;
+	while (shard->nbuckets < shard->nslots)
+		shard->nbuckets *= 2;
+	shard->buckets = xrealloc(NULL, shard->nbuckets, sizeof(*shard->buckets));
+	memset(shard->buckets, 0xff, shard->nbuckets * sizeof(*shard->buckets));
+	shard->free_head = MEMORY_NIL;
+	shard->lru_head = MEMORY_NIL;
+	shard->lru_tail = MEMORY_NIL;
+}
+
+static uint64_t memory_seed(void)
+{
+	uint64_t seed;
+	struct timespec ts;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed))
+		return seed;
+	/* No entropy yet (early boot): still differ between runs. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15u) ^
+	    (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 32);
+}
+
+static unsigned memory_shard_count(unsigned max_hosts)
+{
+	unsigned n = max_hosts / MEMORY_SHARD_HOSTS_MIN;
+
+	if (n < 1)
+		return 1;
+	return n > MEMORY_SHARDS_MAX ? MEMORY_SHARDS_MAX : n;
+}
+
+static struct store *memory_open(const struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct memory_store *store;
+	unsigned max = cfg->memory_max_hosts;
+
+	if (max == 0) {
+		snprintf(err, errlen, "memory_max_hosts must be at least 1");
+		return NULL;
+	}
+	store = xcalloc(1, sizeof(*store));
+	store->base.ops = &store_memory_ops;
+	store->seed = memory_seed();
+	store->max_hosts = max;
+	store->nshards = memory_shard_count(max);
+	store->shards = xcalloc(store->nshards, sizeof(*store->shards));
+	/* Share max out exactly: the first max % nshards shards get one more. */
+	for (unsigned s = 0; s < store->nshards; s++)
+		memory_shard_init(&store->shards[s], max / store->nshards +
+		    (s < max % store->nshards));
+	return &store->base;
+}
+
+static void memory_close(struct store *base)
+{
+	struct memory_store *store = memory_of(base);
+
+	for (unsigned s = 0; s < store->nshards; s++) {
+		pthread_mutex_destroy(&store->shards[s].lock);
+		free(store->shards[s].slots);
+		free(store->shards[s].buckets);
+	}
+	free(store->shards);
+	free(store);
+}
+
+const struct store_ops store_memory_ops = {
+	.name = "memory",
+	.open = memory_open,
+	.record = memory_record,
+	.lookup = memory_lookup,
+	.block = memory_block,
+	.unblock = memory_unblock,
+	.list_blocks = memory_list_blocks,
+	.error = memory_error,
+	.close = memory_close,
+};

@@ -1,0 +1,804 @@
+/*
+ * check_config.c - unit tests for lib/config.c: the defaults, a file that
+ * sets every key, each kind of error with its exact "file:line: what",
+ * the files a configuration names, reference counting, and the sample
+ * etc/bulwark.conf, which must equal the defaults.
+ *
+ * The suite runs from the top of the source tree (make check), where it
+ * finds etc/bulwark.conf.  Other files live in a temporary directory made
+ * once per test case (an unchecked fixture, so it is removed even when a
+ * test fails); tests overwrite the files they need.
+ */
+#include <check.h>
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "config.h"
+#include "duration.h"
+#include "hostlist.h"
+#include "recipients.h"
+
+#define SAMPLE_CONF "etc/bulwark.conf"
+
+static char tmpdir[64];
+static char conf_path[128];
+static char err[CONFIG_ERROR_MAX];
+
+static void setup(void)
+{
+	strcpy(tmpdir, "/tmp/check_config.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	snprintf(conf_path, sizeof(conf_path), "%s/bulwark.conf", tmpdir);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void teardown(void)
+{
+	nftw(tmpdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Write text to name in the temporary directory; return its path. */
+static const char *write_file(const char *name, const char *text)
+{
+	static char paths[4][128];
+	static unsigned next;
+	char *path = paths[next++ % 4];
+	FILE *fp;
+
+	snprintf(path, sizeof(paths[0]), "%s/%s", tmpdir, name);
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(fputs(text, fp) >= 0, 1);
+	ck_assert_int_eq(fclose(fp), 0);
+	return path;
+}
+
+static struct config *load_text(const char *text)
+{
+	write_file("bulwark.conf", text);
+	return config_load(conf_path, err, sizeof(err));
+}
+
+static struct config *load_ok(const char *text)
+{
+	struct config *cfg = load_text(text);
+
+	ck_assert_msg(cfg != NULL, "config_load failed: %s", err);
+	return cfg;
+}
+
+/* The text must be refused with exactly "conf_path:line: what". */
+static void load_fails(const char *text, int line, const char *what)
+{
+	char want[CONFIG_ERROR_MAX];
+
+	snprintf(want, sizeof(want), "%s:%d: %s", conf_path, line, what);
+	ck_assert_ptr_null(load_text(text));
+	ck_assert_str_eq(err, want);
+}
+
+static bool listed(const struct hostlist *list, const char *text)
+{
+	struct host_addr addr;
+
+	ck_assert_msg(addr_parse(text, &addr) == 0, "bad test address %s", text);
+	return hostlist_match(list, &addr);
+}
+
+/* The reason hostlist_add gives for entry. */
+static const char *hostlist_reason(const char *entry)
+{
+	static char reason[CONFIG_ERROR_MAX];
+	struct hostlist *list = hostlist_new();
+
+	ck_assert_int_eq(hostlist_add(list, entry, reason, sizeof(reason)), -1);
+	hostlist_free(list);
+	return reason;
+}
+
+static void assert_rule(const struct rule *r, bool enabled, bool sliding,
+    uint32_t max, uint32_t period, uint32_t block)
+{
+	ck_assert_int_eq(r->enabled, enabled);
+	ck_assert_int_eq(r->sliding, sliding);
+	ck_assert_uint_eq(r->max, max);
+	ck_assert_uint_eq(r->period, period);
+	ck_assert_uint_eq(r->block, block);
+}
+
+static void assert_rules_equal(const struct config *a, const struct config *b)
+{
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
+		const struct rule *r = &b->rules[d];
+
+		assert_rule(&a->rules[d], r->enabled, r->sliding, r->max,
+		    r->period, r->block);
+		ck_assert_int_eq(a->actions[d], b->actions[d]);
+		ck_assert_str_eq(a->replies[d], b->replies[d]);
+	}
+}
+
+static void assert_hostlists_equal(const struct hostlist *a,
+    const struct hostlist *b)
+{
+	static const char *const probes[] = {
+		"127.0.0.1", "127.255.255.254", "::1", "::2", "10.0.0.1",
+		"192.0.2.1", "2001:db8::1"
+	};
+
+	ck_assert_uint_eq(hostlist_count(a), hostlist_count(b));
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
+		ck_assert_int_eq(listed(a, probes[i]), listed(b, probes[i]));
+}
+
+/* Every field but path and refs. */
+static void assert_config_equal(const struct config *a, const struct config *b)
+{
+	ck_assert_str_eq(a->socket, b->socket);
+	ck_assert_uint_eq(a->socket_mode, b->socket_mode);
+	ck_assert_str_eq(a->pidfile, b->pidfile);
+	ck_assert_int_eq(a->syslog_facility, b->syslog_facility);
+	ck_assert_int_eq(a->log_level, b->log_level);
+	ck_assert_int_eq(a->monitor_only, b->monitor_only);
+	ck_assert_str_eq(a->store, b->store);
+	ck_assert_uint_eq(a->memory_max_hosts, b->memory_max_hosts);
+	ck_assert_uint_eq(a->ipv4_prefix, b->ipv4_prefix);
+	ck_assert_uint_eq(a->ipv6_prefix, b->ipv6_prefix);
+	assert_hostlists_equal(a->exclude, b->exclude);
+	ck_assert_str_eq(a->exclude_file, b->exclude_file);
+	ck_assert_int_eq(a->exclude_authenticated, b->exclude_authenticated);
+	assert_hostlists_equal(a->blocked, b->blocked);
+	ck_assert_str_eq(a->blocked_file, b->blocked_file);
+	ck_assert_int_eq(a->blocked_action, b->blocked_action);
+	assert_rules_equal(a, b);
+	ck_assert_uint_eq(a->dha_status_code_count, b->dha_status_code_count);
+	for (size_t i = 0; i < a->dha_status_code_count; i++)
+		ck_assert_str_eq(a->dha_status_codes[i], b->dha_status_codes[i]);
+	ck_assert_str_eq(a->dha_recipients_file, b->dha_recipients_file);
+	ck_assert_int_eq(a->dha_recipients == NULL, b->dha_recipients == NULL);
+	ck_assert_int_eq(a->attack_enabled, b->attack_enabled);
+	ck_assert_uint_eq(a->attack_max_commands, b->attack_max_commands);
+	ck_assert_uint_eq(a->attack_count, b->attack_count);
+	ck_assert_int_eq(a->attack_action, b->attack_action);
+}
+
+START_TEST(defaults_every_key)
+{
+	struct config *cfg = config_defaults();
+
+	ck_assert_str_eq(cfg->path, "(defaults)");
+	ck_assert_int_eq(cfg->refs, 1);
+	ck_assert_str_eq(cfg->socket, "unix:/run/bulwark/bulwark.sock");
+	ck_assert_uint_eq(cfg->socket_mode, 0660);
+	ck_assert_str_eq(cfg->pidfile, "/run/bulwark/bulwark.pid");
+	ck_assert_int_eq(cfg->syslog_facility, LOG_MAIL);
+	ck_assert_int_eq(cfg->log_level, LOG_LEVEL_INFO);
+	ck_assert(!cfg->monitor_only);
+	ck_assert_str_eq(cfg->store, "memory");
+	ck_assert_uint_eq(cfg->memory_max_hosts, 1000000);
+	ck_assert_uint_eq(cfg->ipv4_prefix, 32);
+	ck_assert_uint_eq(cfg->ipv6_prefix, 64);
+	ck_assert_uint_eq(hostlist_count(cfg->exclude), 2);
+	ck_assert(listed(cfg->exclude, "127.0.0.1"));
+	ck_assert(listed(cfg->exclude, "127.200.1.1"));
+	ck_assert(listed(cfg->exclude, "::1"));
+	ck_assert(!listed(cfg->exclude, "128.0.0.1"));
+	ck_assert(!listed(cfg->exclude, "::2"));
+	ck_assert_str_eq(cfg->exclude_file, "");
+	ck_assert(cfg->exclude_authenticated);
+	ck_assert_uint_eq(hostlist_count(cfg->blocked), 0);
+	ck_assert_str_eq(cfg->blocked_file, "");
+	ck_assert_int_eq(cfg->blocked_action, ACTION_REJECT);
+
+	assert_rule(&cfg->rules[DETECTOR_DOS], true, false, 100, 60, 600);
+	ck_assert_int_eq(cfg->actions[DETECTOR_DOS], ACTION_TEMPFAIL);
+	ck_assert_str_eq(cfg->replies[DETECTOR_DOS],
+	    "Too many connections from %a, try again later");
+	assert_rule(&cfg->rules[DETECTOR_DHA], true, false, 20, 300, 900);
+	ck_assert_int_eq(cfg->actions[DETECTOR_DHA], ACTION_TEMPFAIL);
+	ck_assert_str_eq(cfg->replies[DETECTOR_DHA],
+	    "Too many invalid recipients from %a");
+	ck_assert_uint_eq(cfg->dha_status_code_count, 1);
+	ck_assert_str_eq(cfg->dha_status_codes[0], "5.1.1");
+	ck_assert_str_eq(cfg->dha_recipients_file, "");
+	ck_assert_ptr_null(cfg->dha_recipients);
+
+	/* max_flagged 0: flagged connections are never counted. */
+	assert_rule(&cfg->rules[DETECTOR_ATTACK], false, false, 0, 3600, 3600);
+	ck_assert_int_eq(cfg->actions[DETECTOR_ATTACK], ACTION_TEMPFAIL);
+	ck_assert_str_eq(cfg->replies[DETECTOR_ATTACK],
+	    "Possible SMTP attack from %a");
+	ck_assert(cfg->attack_enabled);
+	ck_assert_uint_eq(cfg->attack_max_commands, 10);
+	ck_assert_uint_eq(cfg->attack_count,
+	    ATTACK_COUNT_HELO | ATTACK_COUNT_UNKNOWN);
+	ck_assert_int_eq(cfg->attack_action, ACTION_LOG);
+
+	assert_rule(&cfg->rules[DETECTOR_MANUAL], true, false, UINT32_MAX, 1, 0);
+	ck_assert_int_eq(cfg->actions[DETECTOR_MANUAL], ACTION_TEMPFAIL);
+	ck_assert_str_eq(cfg->replies[DETECTOR_MANUAL],
+	    "Connection refused for %a");
+	config_unref(cfg);
+}
+END_TEST
+
+START_TEST(empty_file_is_defaults)
+{
+	struct config *cfg = load_ok("# nothing set\n");
+	struct config *def = config_defaults();
+
+	ck_assert_str_eq(cfg->path, conf_path);
+	ck_assert_int_eq(cfg->refs, 1);
+	assert_config_equal(cfg, def);
+	config_unref(def);
+	config_unref(cfg);
+}
+END_TEST
+
+START_TEST(sample_equals_defaults)
+{
+	struct config *cfg = config_load(SAMPLE_CONF, err, sizeof(err));
+	struct config *def = config_defaults();
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_str_eq(cfg->path, SAMPLE_CONF);
+	assert_config_equal(cfg, def);
+	config_unref(def);
+	config_unref(cfg);
+}
+END_TEST
+
+static const char full_template[] =
+    "socket = \"inet:8890@127.0.0.1\";\n"
+    "socket_mode = \"0600\";\n"
+    "pidfile = \"/var/run/bw.pid\";\n"
+    "syslog_facility = \"local3\";\n"
+    "log_level = \"debug\";\n"
+    "monitor_only = true;\n"
+    "store = \"memory\";\n"
+    "memory = { max_hosts = 5000; };\n"
+    "ipv4_prefix = 24;\n"
+    "ipv6_prefix = 48;\n"
+    "exclude = [ \"192.0.2.0/24\" ];\n"
+    "exclude_file = \"%s\";\n"
+    "exclude_authenticated = false;\n"
+    "blocked = ( \"203.0.113.9\", \"2001:db8:bad::/48\" );\n"
+    "blocked_file = \"%s\";\n"
+    "blocked_action = \"tempfail\";\n"
+    "dos = {\n"
+    "  enabled = false; max_connections = 7; period = 30; block = \"2h\";\n"
+    "  sliding = true; action = \"reject\"; reply = \"Slow down, %%a\";\n"
+    "};\n"
+    "dha = {\n"
+    "  enabled = false; max_invalid = 3; period = \"90s\"; block = \"1d\";\n"
+    "  sliding = true; action = \"log\"; reply = \"No harvest from %%a\";\n"
+    "  status_codes = [ \"5.1.1\", \"5.1.10\", \"4.2.2\" ];\n"
+    "  recipients_file = \"%s\";\n"
+    "};\n"
+    "attack = {\n"
+    "  enabled = true; max_commands = 3; count = [ \"rset\", \"helo\" ];\n"
+    "  action = \"tempfail\"; max_flagged = 2; period = \"10m\";\n"
+    "  block = 120; sliding = true; reply = \"100%%%% sure: %%a\";\n"
+    "};\n";
+
+START_TEST(full_every_key)
+{
+	char text[4096];
+	const char *ex = write_file("exclude",
+	    "198.51.100.7  # a relay\n\n2001:db8::/32\n");
+	const char *bl = write_file("blocked", "# none yet\n198.51.100.66\n");
+	const char *rc = write_file("recipients",
+	    "postmaster@example.org\n@example.net\n");
+	struct config *cfg;
+
+	snprintf(text, sizeof(text), full_template, ex, bl, rc);
+	cfg = load_ok(text);
+	ck_assert_str_eq(cfg->socket, "inet:8890@127.0.0.1");
+	ck_assert_uint_eq(cfg->socket_mode, 0600);
+	ck_assert_str_eq(cfg->pidfile, "/var/run/bw.pid");
+	ck_assert_int_eq(cfg->syslog_facility, LOG_LOCAL3);
+	ck_assert_int_eq(cfg->log_level, LOG_LEVEL_DEBUG);
+	ck_assert(cfg->monitor_only);
+	ck_assert_str_eq(cfg->store, "memory");
+	ck_assert_uint_eq(cfg->memory_max_hosts, 5000);
+	ck_assert_uint_eq(cfg->ipv4_prefix, 24);
+	ck_assert_uint_eq(cfg->ipv6_prefix, 48);
+
+	/* The list replaces the defaults; the file adds to the list. */
+	ck_assert_uint_eq(hostlist_count(cfg->exclude), 3);
+	ck_assert(listed(cfg->exclude, "192.0.2.77"));
+	ck_assert(listed(cfg->exclude, "198.51.100.7"));
+	ck_assert(listed(cfg->exclude, "2001:db8:ffff::1"));
+	ck_assert(!listed(cfg->exclude, "127.0.0.1"));
+	ck_assert(!listed(cfg->exclude, "::1"));
+	ck_assert_str_eq(cfg->exclude_file, ex);
+	ck_assert(!cfg->exclude_authenticated);
+	ck_assert_uint_eq(hostlist_count(cfg->blocked), 3);
+	ck_assert(listed(cfg->blocked, "203.0.113.9"));
+	ck_assert(listed(cfg->blocked, "2001:db8:bad:1::1"));
+	ck_assert(listed(cfg->blocked, "198.51.100.66"));
+	ck_assert(!listed(cfg->blocked, "203.0.113.10"));
+	ck_assert_str_eq(cfg->blocked_file, bl);
+	ck_assert_int_eq(cfg->blocked_action, ACTION_TEMPFAIL);
+
+	assert_rule(&cfg->rules[DETECTOR_DOS], false, true, 7, 30, 7200);
+	ck_assert_int_eq(cfg->actions[DETECTOR_DOS], ACTION_REJECT);
+	ck_assert_str_eq(cfg->replies[DETECTOR_DOS], "Slow down, %a");
+
+	assert_rule(&cfg->rules[DETECTOR_DHA], false, true, 3, 90, 86400);
+	ck_assert_int_eq(cfg->actions[DETECTOR_DHA], ACTION_LOG);
+	ck_assert_str_eq(cfg->replies[DETECTOR_DHA], "No harvest from %a");
+	ck_assert_uint_eq(cfg->dha_status_code_count, 3);
+	ck_assert_str_eq(cfg->dha_status_codes[0], "5.1.1");
+	ck_assert_str_eq(cfg->dha_status_codes[1], "5.1.10");
+	ck_assert_str_eq(cfg->dha_status_codes[2], "4.2.2");
+	ck_assert_str_eq(cfg->dha_recipients_file, rc);
+	ck_assert_ptr_nonnull(cfg->dha_recipients);
+	ck_assert_uint_eq(recipients_count(cfg->dha_recipients), 2);
+	ck_assert(recipients_valid(cfg->dha_recipients,
+	    "<postmaster@example.org>"));
+	ck_assert(recipients_valid(cfg->dha_recipients, "anyone@example.net"));
+	ck_assert(!recipients_valid(cfg->dha_recipients, "root@example.org"));
+
+	assert_rule(&cfg->rules[DETECTOR_ATTACK], true, true, 2, 600, 120);
+	ck_assert_int_eq(cfg->actions[DETECTOR_ATTACK], ACTION_TEMPFAIL);
+	ck_assert_str_eq(cfg->replies[DETECTOR_ATTACK], "100%% sure: %a");
+	ck_assert(cfg->attack_enabled);
+	ck_assert_uint_eq(cfg->attack_max_commands, 3);
+	ck_assert_uint_eq(cfg->attack_count,
+	    ATTACK_COUNT_RSET | ATTACK_COUNT_HELO);
+	ck_assert_int_eq(cfg->attack_action, ACTION_TEMPFAIL);
+
+	/* Manual blocks are not configurable. */
+	assert_rule(&cfg->rules[DETECTOR_MANUAL], true, false, UINT32_MAX, 1, 0);
+	ck_assert_int_eq(cfg->actions[DETECTOR_MANUAL], ACTION_TEMPFAIL);
+	ck_assert_str_eq(cfg->replies[DETECTOR_MANUAL],
+	    "Connection refused for %a");
+	config_unref(cfg);
+}
+END_TEST
+
+START_TEST(attack_rule_needs_enabled_and_max_flagged)
+{
+	struct config *cfg;
+
+	cfg = load_ok("attack = { enabled = false; max_flagged = 5; };\n");
+	ck_assert(!cfg->attack_enabled);
+	ck_assert(!cfg->rules[DETECTOR_ATTACK].enabled);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_ATTACK].max, 5);
+	config_unref(cfg);
+
+	cfg = load_ok("attack = { max_flagged = 0; };\n");
+	ck_assert(cfg->attack_enabled);
+	ck_assert(!cfg->rules[DETECTOR_ATTACK].enabled);
+	config_unref(cfg);
+
+	cfg = load_ok("attack = { max_flagged = 1000000; };\n");
+	ck_assert(cfg->rules[DETECTOR_ATTACK].enabled);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_ATTACK].max, 1000000);
+	config_unref(cfg);
+
+	/* An empty count is fine while the detector is off. */
+	cfg = load_ok("attack = { enabled = false; count = [ ]; };\n");
+	ck_assert_uint_eq(cfg->attack_count, 0);
+	config_unref(cfg);
+}
+END_TEST
+
+START_TEST(durations_and_limits)
+{
+	struct config *cfg;
+	char text[256];
+
+	cfg = load_ok("dos = { period = 1; block = \"45\"; };\n"
+	    "dha = { period = \"2d\"; block = \"366d\"; };\n");
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DOS].period, 1);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DOS].block, 45);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DHA].period, 2 * 86400);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DHA].block, DURATION_MAX);
+	config_unref(cfg);
+
+	snprintf(text, sizeof(text), "attack = { period = %u; };\n"
+	    "memory = { max_hosts = 100000000; };\n"
+	    "ipv4_prefix = 8; ipv6_prefix = 128;\n"
+	    "dos = { max_connections = 10000000; };\n", DURATION_MAX);
+	cfg = load_ok(text);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_ATTACK].period, DURATION_MAX);
+	ck_assert_uint_eq(cfg->memory_max_hosts, 100000000);
+	ck_assert_uint_eq(cfg->ipv4_prefix, 8);
+	ck_assert_uint_eq(cfg->ipv6_prefix, 128);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DOS].max, 10000000);
+	config_unref(cfg);
+}
+END_TEST
+
+START_TEST(accepted_forms)
+{
+	struct config *cfg;
+
+	cfg = load_ok("socket = \"inet6:8890@::1\"; socket_mode = \"7\";\n"
+	    "exclude = [ ]; dha = { status_codes = [ ]; };\n"
+	    "dos = { reply = \"%% %a%%\"; };\n");
+	ck_assert_str_eq(cfg->socket, "inet6:8890@::1");
+	ck_assert_uint_eq(cfg->socket_mode, 07);
+	ck_assert_uint_eq(hostlist_count(cfg->exclude), 0);
+	ck_assert(!listed(cfg->exclude, "127.0.0.1"));
+	ck_assert_uint_eq(cfg->dha_status_code_count, 0);
+	ck_assert(!config_dha_status_counts(cfg, "5.1.1"));
+	ck_assert_str_eq(cfg->replies[DETECTOR_DOS], "%% %a%%");
+	config_unref(cfg);
+
+	cfg = load_ok("socket = \"inet:25\";\n");
+	ck_assert_str_eq(cfg->socket, "inet:25");
+	config_unref(cfg);
+
+	cfg = load_ok("socket = \"inet:65535@mx-1.example.org\";\n");
+	ck_assert_str_eq(cfg->socket, "inet:65535@mx-1.example.org");
+	config_unref(cfg);
+}
+END_TEST
+
+START_TEST(reply_length_limit)
+{
+	char text[600];
+	char reply[402];
+	struct config *cfg;
+
+	memset(reply, 'x', 400);
+	reply[400] = '\0';
+	snprintf(text, sizeof(text), "dos = { reply = \"%s\"; };\n", reply);
+	cfg = load_ok(text);
+	ck_assert_uint_eq(strlen(cfg->replies[DETECTOR_DOS]), 400);
+	config_unref(cfg);
+
+	strcat(reply, "x");
+	snprintf(text, sizeof(text), "dos = {\n reply = \"%s\"; };\n", reply);
+	load_fails(text, 2, "dos.reply: a reply must be 1 to 400 characters "
+	    "long");
+}
+END_TEST
+
+START_TEST(dha_status_counts)
+{
+	struct config *cfg = load_ok(
+	    "dha = { status_codes = [ \"5.1.1\", \"4.7.1\" ]; };\n");
+
+	ck_assert(config_dha_status_counts(cfg, "5.1.1"));
+	ck_assert(config_dha_status_counts(cfg, "4.7.1"));
+	ck_assert(!config_dha_status_counts(cfg, "5.7.1"));
+	ck_assert(!config_dha_status_counts(cfg, "5.1.10"));
+	ck_assert(!config_dha_status_counts(cfg, "5.1"));
+	ck_assert(!config_dha_status_counts(cfg, ""));
+	ck_assert(!config_dha_status_counts(cfg, NULL));
+	config_unref(cfg);
+}
+END_TEST
+
+START_TEST(reference_counting)
+{
+	struct config *cfg = config_defaults();
+
+	ck_assert_ptr_eq(config_ref(cfg), cfg);
+	ck_assert_int_eq(cfg->refs, 2);
+	config_unref(cfg);
+	ck_assert_int_eq(cfg->refs, 1);
+	ck_assert_str_eq(cfg->socket, "unix:/run/bulwark/bulwark.sock");
+	config_unref(cfg);
+	config_unref(NULL);
+	ck_assert_ptr_null(config_ref(NULL));
+}
+END_TEST
+
+/* Each error: the configuration, the line reported, the message. */
+static const struct {
+	const char *text;
+	int line;
+	const char *what;
+} bad_configs[] = {
+	/* syntax, reported by libconfig */
+	{ "log_level = \"info\";\n\nsocket = ;\n", 3, "syntax error" },
+	{ "log_level = \"info\";\nlog_level = \"debug\";\n", 2,
+	  "duplicate setting name" },
+	/* unknown keys */
+	{ "socket = \"unix:/x\";\nsockets = 1;\n", 2, "unknown key \"sockets\"" },
+	{ "dos = {\n  enabled = true;\n  max_conn = 5;\n};\n", 3,
+	  "unknown key \"dos.max_conn\"" },
+	{ "dha = {\n  x = { y = 1; };\n};\n", 2, "unknown key \"dha.x\"" },
+	{ "memory = { max_hosts = 5; };\nmax_hosts = 5;\n", 2,
+	  "unknown key \"max_hosts\"" },
+	{ "attack = {\n  max_connections = 5;\n};\n", 2,
+	  "unknown key \"attack.max_connections\"" },
+	/* wrong types */
+	{ "dos = {\n  max_connections = \"100\";\n};\n", 2,
+	  "dos.max_connections: expected an integer" },
+	{ "ipv4_prefix = 24.0;\n", 1, "ipv4_prefix: expected an integer" },
+	{ "\nmonitor_only = 1;\n", 2, "monitor_only: expected true or false" },
+	{ "exclude_authenticated = \"yes\";\n", 1,
+	  "exclude_authenticated: expected true or false" },
+	{ "pidfile = 5;\n", 1, "pidfile: expected a string" },
+	{ "dos = 5;\n", 1, "dos: expected a group { ... }" },
+	{ "memory = [ 1 ];\n", 1, "memory: expected a group { ... }" },
+	{ "exclude = \"127.0.0.1\";\n", 1, "exclude: expected a list of strings" },
+	{ "blocked = [\n  \"192.0.2.1\",\n  3\n];\n", 3,
+	  "mismatched element type in array" },
+	{ "blocked = (\n  \"192.0.2.1\",\n  3\n);\n", 3,
+	  "blocked: expected a list of strings" },
+	{ "dha = { status_codes = \"5.1.1\"; };\n", 1,
+	  "dha.status_codes: expected a list of strings" },
+	{ "socket_mode = 0660;\n", 1, "socket_mode: expected an octal mode as "
+	  "a string, such as \"0660\"" },
+	{ "dos = {\n period = 1.5;\n};\n", 2, "dos.period: expected a "
+	  "duration (seconds, or a string such as \"10m\")" },
+	{ "dha = { block = true; };\n", 1, "dha.block: expected a duration "
+	  "(seconds, or a string such as \"10m\")" },
+	/* out of range */
+	{ "memory = {\n max_hosts = 0;\n};\n", 2,
+	  "memory.max_hosts: 0 is out of range (1..100000000)" },
+	{ "memory = { max_hosts = 100000001; };\n", 1,
+	  "memory.max_hosts: 100000001 is out of range (1..100000000)" },
+	{ "dos = { max_connections = 0; };\n", 1,
+	  "dos.max_connections: 0 is out of range (1..10000000)" },
+	{ "dha = { max_invalid = 10000001; };\n", 1,
+	  "dha.max_invalid: 10000001 is out of range (1..10000000)" },
+	{ "attack = { max_flagged = -1; };\n", 1,
+	  "attack.max_flagged: -1 is out of range (0..1000000)" },
+	{ "attack = { max_flagged = 1000001; };\n", 1,
+	  "attack.max_flagged: 1000001 is out of range (0..1000000)" },
+	{ "attack = { max_commands = 0; };\n", 1,
+	  "attack.max_commands: 0 is out of range (1..100000)" },
+	{ "attack = { max_commands = 100001; };\n", 1,
+	  "attack.max_commands: 100001 is out of range (1..100000)" },
+	{ "ipv4_prefix = 7;\n", 1, "ipv4_prefix: 7 is out of range (8..32)" },
+	{ "ipv4_prefix = 33;\n", 1, "ipv4_prefix: 33 is out of range (8..32)" },
+	{ "ipv6_prefix = 15;\n", 1, "ipv6_prefix: 15 is out of range (16..128)" },
+	{ "ipv6_prefix = 129;\n", 1,
+	  "ipv6_prefix: 129 is out of range (16..128)" },
+	{ "ipv6_prefix = 4294967296L;\n", 1,
+	  "ipv6_prefix: 4294967296 is out of range (16..128)" },
+	{ "dos = { block = 0; };\n", 1,
+	  "dos.block: 0 is out of range (1..31622400)" },
+	{ "dos = { period = 31622401; };\n", 1,
+	  "dos.period: 31622401 is out of range (1..31622400)" },
+	{ "dha = { period = \"0m\"; };\n", 1,
+	  "dha.period: the duration must not be 0" },
+	/* durations */
+	{ "dos = {\n enabled = true;\n period = \"5x\";\n};\n", 3,
+	  "dos.period: invalid duration \"5x\" (expected seconds, or a number "
+	  "followed by s, m, h or d, at most 366d)" },
+	{ "attack = { block = \"367d\"; };\n", 1,
+	  "attack.block: invalid duration \"367d\" (expected seconds, or a "
+	  "number followed by s, m, h or d, at most 366d)" },
+	{ "dha = { block = \"1 h\"; };\n", 1,
+	  "dha.block: invalid duration \"1 h\" (expected seconds, or a number "
+	  "followed by s, m, h or d, at most 366d)" },
+	{ "dha = { block = \"\"; };\n", 1,
+	  "dha.block: invalid duration \"\" (expected seconds, or a number "
+	  "followed by s, m, h or d, at most 366d)" },
+	/* enumerations */
+	{ "log_level = \"verbose\";\n", 1, "log_level: unknown value \"verbose\" "
+	  "(expected error, warning, notice, info or debug)" },
+	{ "syslog_facility = \"local8\";\n", 1, "syslog_facility: unknown value "
+	  "\"local8\" (expected mail, daemon, user, local0, local1, local2, "
+	  "local3, local4, local5, local6 or local7)" },
+	{ "dos = { action = \"drop\"; };\n", 1, "dos.action: unknown value "
+	  "\"drop\" (expected tempfail, reject or log)" },
+	{ "dha = { action = \"Reject\"; };\n", 1, "dha.action: unknown value "
+	  "\"Reject\" (expected tempfail, reject or log)" },
+	{ "blocked_action = \"log\";\n", 1, "blocked_action: unknown value "
+	  "\"log\" (expected reject or tempfail)" },
+	{ "attack = { action = \"reject\"; };\n", 1, "attack.action: unknown "
+	  "value \"reject\" (expected log or tempfail)" },
+	{ "attack = {\n count = [\n \"helo\",\n \"noop\" ];\n};\n", 4,
+	  "attack.count: unknown value \"noop\" (expected helo, unknown or "
+	  "rset)" },
+	{ "attack = {\n count = [ \"helo\",\n \"helo\" ];\n};\n", 3,
+	  "attack.count: \"helo\" is listed twice" },
+	{ "attack = {\n enabled = true;\n count = [ ];\n};\n", 3,
+	  "attack.count: must list at least one command while attack.enabled "
+	  "is true" },
+	{ "store = \"redis\";\n", 1,
+	  "store: \"redis\" is not available in this build" },
+	/* replies */
+	{ "dos = {\n reply = \"50%x off for %a\";\n};\n", 2, "dos.reply: '%' "
+	  "must be written %a (the client address) or %% (a percent sign)" },
+	{ "dha = { reply = \"100%\"; };\n", 1, "dha.reply: '%' must be "
+	  "written %a (the client address) or %% (a percent sign)" },
+	{ "attack = { reply = \"line\\nbreak\"; };\n", 1, "attack.reply: only "
+	  "printable ASCII characters are allowed" },
+	{ "attack = { reply = \"caf\xc3\xa9\"; };\n", 1, "attack.reply: only "
+	  "printable ASCII characters are allowed" },
+	{ "dos = { reply = \"\"; };\n", 1,
+	  "dos.reply: a reply must be 1 to 400 characters long" },
+	/* sockets, modes, paths, status codes */
+	{ "socket = \"tcp:25\";\n", 1, "socket: invalid socket \"tcp:25\": "
+	  "expected unix:/path, inet:PORT@HOST or inet6:PORT@HOST" },
+	{ "socket = \"unix:bulwark.sock\";\n", 1, "socket: invalid socket "
+	  "\"unix:bulwark.sock\": the socket path must be absolute" },
+	{ "socket = \"inet:0@127.0.0.1\";\n", 1, "socket: invalid socket "
+	  "\"inet:0@127.0.0.1\": the port must be a number from 1 to 65535" },
+	{ "socket = \"inet:65536\";\n", 1, "socket: invalid socket "
+	  "\"inet:65536\": the port must be a number from 1 to 65535" },
+	{ "socket = \"inet6:@::1\";\n", 1, "socket: invalid socket "
+	  "\"inet6:@::1\": the port must be a number from 1 to 65535" },
+	{ "socket = \"inet:25@\";\n", 1, "socket: invalid socket \"inet:25@\": "
+	  "expected PORT@HOST, HOST an address or a host name" },
+	{ "socket = \"inet:25@::1\";\n", 1, "socket: invalid socket "
+	  "\"inet:25@::1\": expected PORT@HOST, HOST an address or a host "
+	  "name" },
+	{ "socket = \"inet:25:localhost\";\n", 1, "socket: invalid socket "
+	  "\"inet:25:localhost\": expected PORT@HOST, HOST an address or a "
+	  "host name" },
+	{ "socket_mode = \"0999\";\n", 1, "socket_mode: invalid mode \"0999\" "
+	  "(expected 1 to 4 octal digits, at most 0777)" },
+	{ "socket_mode = \"1777\";\n", 1, "socket_mode: invalid mode \"1777\" "
+	  "(expected 1 to 4 octal digits, at most 0777)" },
+	{ "socket_mode = \"00660\";\n", 1, "socket_mode: invalid mode \"00660\" "
+	  "(expected 1 to 4 octal digits, at most 0777)" },
+	{ "socket_mode = \"\";\n", 1, "socket_mode: invalid mode \"\" "
+	  "(expected 1 to 4 octal digits, at most 0777)" },
+	{ "pidfile = \"bulwark.pid\";\n", 1,
+	  "pidfile: expected an absolute path" },
+	{ "dha = {\n status_codes = [ \"5.1.1\",\n \"5.1\" ];\n};\n", 3,
+	  "dha.status_codes: invalid status code \"5.1\" (expected "
+	  "class.subject.detail such as 5.1.1, class 4 or 5)" },
+	{ "dha = { status_codes = [ \"2.0.0\" ]; };\n", 1,
+	  "dha.status_codes: invalid status code \"2.0.0\" (expected "
+	  "class.subject.detail such as 5.1.1, class 4 or 5)" },
+	{ "dha = { status_codes = [ \"5.1.1000\" ]; };\n", 1,
+	  "dha.status_codes: invalid status code \"5.1.1000\" (expected "
+	  "class.subject.detail such as 5.1.1, class 4 or 5)" },
+	{ "dha = { status_codes = [ \"5.x.1\" ]; };\n", 1,
+	  "dha.status_codes: invalid status code \"5.x.1\" (expected "
+	  "class.subject.detail such as 5.1.1, class 4 or 5)" },
+};
+
+START_TEST(bad_config)
+{
+	load_fails(bad_configs[_i].text, bad_configs[_i].line,
+	    bad_configs[_i].what);
+}
+END_TEST
+
+/*
+ * Host list entries: the line is the element's, the reason hostlist's.
+ * libconfig dates a string element by the token after it, so each bad
+ * entry here has its comma or closing bracket on its own line.
+ */
+static const struct {
+	const char *text;
+	int line;
+	const char *key;
+	const char *entry;
+} bad_entries[] = {
+	{ "exclude = [\n  \"127.0.0.0/8\",\n  \"10.0.0.1/8\",\n  \"::1\"\n];\n",
+	  3, "exclude", "10.0.0.1/8" },
+	{ "exclude = [ \"::1\",\n\n  \"::1/129\" ];\n", 3, "exclude",
+	  "::1/129" },
+	{ "exclude = [ \"10.0.0.0/33\" ];\n", 1, "exclude", "10.0.0.0/33" },
+	{ "\nblocked = (\n\n \"mx.example.org\" );\n", 4, "blocked",
+	  "mx.example.org" },
+	{ "blocked = [ \"\" ];\n", 1, "blocked", "" },
+};
+
+START_TEST(bad_hostlist_entry)
+{
+	char what[CONFIG_ERROR_MAX];
+
+	snprintf(what, sizeof(what), "%s: %s", bad_entries[_i].key,
+	    hostlist_reason(bad_entries[_i].entry));
+	load_fails(bad_entries[_i].text, bad_entries[_i].line, what);
+}
+END_TEST
+
+START_TEST(bad_line_in_named_files)
+{
+	char text[512], want[CONFIG_ERROR_MAX];
+	const char *ex = write_file("exclude",
+	    "# trusted\n192.0.2.1\n\n192.0.2.300\n");
+	const char *bl = write_file("blocked", "198.51.100.0/24\nnope\n");
+	const char *rc = write_file("recipients", "a@example.org\nnobody\n");
+
+	snprintf(text, sizeof(text), "exclude_file = \"%s\";\n", ex);
+	ck_assert_ptr_null(load_text(text));
+	snprintf(want, sizeof(want), "%s:4: %s", ex,
+	    hostlist_reason("192.0.2.300"));
+	ck_assert_str_eq(err, want);
+
+	snprintf(text, sizeof(text), "blocked_file = \"%s\";\n", bl);
+	ck_assert_ptr_null(load_text(text));
+	snprintf(want, sizeof(want), "%s:2: %s", bl, hostlist_reason("nope"));
+	ck_assert_str_eq(err, want);
+
+	snprintf(text, sizeof(text), "dha = { recipients_file = \"%s\"; };\n",
+	    rc);
+	ck_assert_ptr_null(load_text(text));
+	snprintf(want, sizeof(want), "%s:2: ", rc);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0,
+	    "\"%s\" does not start with \"%s\"", err, want);
+}
+END_TEST
+
+START_TEST(missing_files)
+{
+	char path[160], text[512], want[CONFIG_ERROR_MAX];
+
+	snprintf(path, sizeof(path), "%s/absent.conf", tmpdir);
+	ck_assert_ptr_null(config_load(path, err, sizeof(err)));
+	snprintf(want, sizeof(want), "%s: No such file or directory", path);
+	ck_assert_str_eq(err, want);
+
+	ck_assert_ptr_null(config_load(tmpdir, err, sizeof(err)));
+	snprintf(want, sizeof(want), "%s: Is a directory", tmpdir);
+	ck_assert_str_eq(err, want);
+
+	snprintf(path, sizeof(path), "%s/absent.list", tmpdir);
+	snprintf(text, sizeof(text), "blocked_file = \"%s\";\n", path);
+	ck_assert_ptr_null(load_text(text));
+	snprintf(want, sizeof(want), "%s: No such file or directory", path);
+	ck_assert_str_eq(err, want);
+}
+END_TEST
+
+START_TEST(error_fits_small_buffer)
+{
+	char small[24];
+
+	write_file("bulwark.conf", "dos = { max_connections = 0; };\n");
+	memset(small, 'x', sizeof(small));
+	ck_assert_ptr_null(config_load(conf_path, small, sizeof(small)));
+	ck_assert_uint_eq(strlen(small), sizeof(small) - 1);
+	ck_assert(strncmp(small, conf_path, sizeof(small) - 1) == 0);
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("load");
+
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, defaults_every_key);
+	tcase_add_test(tc, empty_file_is_defaults);
+	tcase_add_test(tc, sample_equals_defaults);
+	tcase_add_test(tc, full_every_key);
+	tcase_add_test(tc, attack_rule_needs_enabled_and_max_flagged);
+	tcase_add_test(tc, durations_and_limits);
+	tcase_add_test(tc, accepted_forms);
+	tcase_add_test(tc, dha_status_counts);
+	tcase_add_test(tc, reference_counting);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("errors");
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, bad_config, 0,
+	    (int)(sizeof(bad_configs) / sizeof(bad_configs[0])));
+	tcase_add_loop_test(tc, bad_hostlist_entry, 0,
+	    (int)(sizeof(bad_entries) / sizeof(bad_entries[0])));
+	tcase_add_test(tc, reply_length_limit);
+	tcase_add_test(tc, bad_line_in_named_files);
+	tcase_add_test(tc, missing_files);
+	tcase_add_test(tc, error_fits_small_buffer);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(config_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
