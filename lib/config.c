@@ -13,7 +13,6 @@
  * for an int (without the L suffix); such a value is out of range or, if
  * it wraps into the range, taken as wrapped.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <libconfig.h>
 #include <stdarg.h>
@@ -22,40 +21,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <syslog.h>
 
 #include "config.h"
+#include "config_loader.h"
 #include "duration.h"
 #include "hostlist.h"
 #include "recipients.h"
+#include "socket_spec.h"
 #include "xalloc.h"
 
-#define KEY_PATH_MAX	128
 #define REPLY_MAX	400
 #define MAX_EVENTS	10000000
 #define MAX_FLAGGED	1000000
 #define MAX_COMMANDS	100000
 #define MAX_HOSTS	100000000
-#define HOSTNAME_MAX	255
-
-struct loader {
-	const char *path;
-	struct config *cfg;
-	char *err;
-	size_t errlen;
-	enum detector detector;		/* of the group being walked */
-};
-
-struct config_key {
-	const char *name;
-	int (*set)(struct loader *ld, const config_setting_t *s);
-};
-
-struct name_value {
-	const char *name;
-	int value;
-};
 
 /*
  * The store backends this build has; a backend is added here when it is
@@ -224,285 +204,7 @@ bool config_dha_status_counts(const struct config *cfg, const char *status)
 	return false;
 }
 
-/* Error reports: "file:line: what", the key named with its group path. */
-
-static void setting_path(const config_setting_t *s, char *buf, size_t len)
-{
-	const config_setting_t *parent = config_setting_parent(s);
-	size_t n;
-
-	if (parent == NULL) {
-		buf[0] = '\0';
-	} else if (config_setting_name(s) == NULL) {
-		/* A list element is reported under its list's name. */
-		setting_path(parent, buf, len);
-	} else if (config_setting_is_root(parent)) {
-		snprintf(buf, len, "%s", config_setting_name(s));
-	} else {
-		setting_path(parent, buf, len);
-		n = strlen(buf);
-		snprintf(buf + n, len - n, ".%s", config_setting_name(s));
-	}
-}
-
-/* Write "file:line: " for s; return how much of err it took. */
-static size_t loader_where(const struct loader *ld, const config_setting_t *s)
-{
-	const char *file = config_setting_source_file(s);
-	int n;
-
-	n = snprintf(ld->err, ld->errlen, "%s:%u: ",
-	    file != NULL ? file : ld->path,
-	    (unsigned)config_setting_source_line(s));
-	if (n < 0)
-		return 0;
-	if ((size_t)n >= ld->errlen)
-		return ld->errlen > 0 ? ld->errlen - 1 : 0;
-	return (size_t)n;
-}
-
-static void loader_vfail(const struct loader *ld, const config_setting_t *s,
-    bool with_key, const char *fmt, va_list ap)
-{
-	char key[KEY_PATH_MAX];
-	size_t n = loader_where(ld, s);
-
-	if (with_key) {
-		setting_path(s, key, sizeof(key));
-		n += (size_t)snprintf(ld->err + n, ld->errlen - n, "%s: ", key);
-	}
-	if (n < ld->errlen)
-		vsnprintf(ld->err + n, ld->errlen - n, fmt, ap);
-}
-
-static int fail(const struct loader *ld, const config_setting_t *s,
-    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* Report a problem at s; always returns -1. */
-static int fail(const struct loader *ld, const config_setting_t *s,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	loader_vfail(ld, s, false, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int fail_key(const struct loader *ld, const config_setting_t *s,
-    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* Report a problem with the value of s, naming its key; returns -1. */
-static int fail_key(const struct loader *ld, const config_setting_t *s,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	loader_vfail(ld, s, true, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* Typed values. */
-
-static bool setting_is_int(const config_setting_t *s)
-{
-	return config_setting_type(s) == CONFIG_TYPE_INT ||
-	    config_setting_type(s) == CONFIG_TYPE_INT64;
-}
-
-static int get_bool(struct loader *ld, const config_setting_t *s, bool *out)
-{
-	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-		return fail_key(ld, s, "expected true or false");
-	*out = config_setting_get_bool(s) != 0;
-	return 0;
-}
-
-static int get_uint(struct loader *ld, const config_setting_t *s,
-    unsigned min, unsigned max, unsigned *out)
-{
-	long long v;
-
-	if (!setting_is_int(s))
-		return fail_key(ld, s, "expected an integer");
-	v = config_setting_get_int64(s);
-	if (v < min || v > max)
-		return fail_key(ld, s, "%lld is out of range (%u..%u)", v, min,
-		    max);
-	*out = (unsigned)v;
-	return 0;
-}
-
-/* The string value of s, or NULL when it is not a string. */
-static const char *get_string(struct loader *ld, const config_setting_t *s)
-{
-	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		fail_key(ld, s, "expected a string");
-		return NULL;
-	}
-	return config_setting_get_string(s);
-}
-
-static void replace_string(char **field, const char *value)
-{
-	free(*field);
-	*field = xstrdup(value);
-}
-
-static int set_string(struct loader *ld, const config_setting_t *s,
-    char **field)
-{
-	const char *text;
-
-	if ((text = get_string(ld, s)) == NULL)
-		return -1;
-	replace_string(field, text);
-	return 0;
-}
-
-/* "a, b or c" */
-static void enum_names(const struct name_value *table, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; table[i].name != NULL && o < len; i++) {
-		const char *sep = i == 0 ? "" :
-		    table[i + 1].name == NULL ? " or " : ", ";
-
-		o += (size_t)snprintf(buf + o, len - o, "%s%s", sep,
-		    table[i].name);
-	}
-}
-
-static int enum_lookup(const struct name_value *table, const char *name,
-    int *out)
-{
-	for (size_t i = 0; table[i].name != NULL; i++) {
-		if (strcmp(table[i].name, name) == 0) {
-			*out = table[i].value;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static int fail_enum(struct loader *ld, const config_setting_t *s,
-    const struct name_value *table, const char *value)
-{
-	char names[256];
-
-	enum_names(table, names, sizeof(names));
-	return fail_key(ld, s, "unknown value \"%s\" (expected %s)", value,
-	    names);
-}
-
-static int get_enum(struct loader *ld, const config_setting_t *s,
-    const struct name_value *table, int *out)
-{
-	const char *text;
-
-	if ((text = get_string(ld, s)) == NULL)
-		return -1;
-	if (enum_lookup(table, text, out) < 0)
-		return fail_enum(ld, s, table, text);
-	return 0;
-}
-
-static int get_duration(struct loader *ld, const config_setting_t *s,
-    unsigned *out)
-{
-	const char *text;
-
-	if (setting_is_int(s))
-		return get_uint(ld, s, 1, DURATION_MAX, out);
-	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return fail_key(ld, s, "expected a duration (seconds, or a "
-		    "string such as \"10m\")");
-	text = config_setting_get_string(s);
-	if (duration_parse(text, out) < 0)
-		return fail_key(ld, s, "invalid duration \"%s\" (expected "
-		    "seconds, or a number followed by s, m, h or d, at most "
-		    "%ud)", text, DURATION_MAX / 86400);
-	if (*out == 0)
-		return fail_key(ld, s, "the duration must not be 0");
-	return 0;
-}
-
-/* The elements of s, all strings; return how many, or -1. */
-static int string_list_length(struct loader *ld, const config_setting_t *s)
-{
-	int n = config_setting_length(s);
-
-	if (!config_setting_is_array(s) && !config_setting_is_list(s))
-		return fail_key(ld, s, "expected a list of strings");
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s,
-		    (unsigned)i);
-
-		if (config_setting_type(e) != CONFIG_TYPE_STRING)
-			return fail_key(ld, e, "expected a list of strings");
-	}
-	return n;
-}
-
-static const char *list_string(const config_setting_t *s, int i)
-{
-	return config_setting_get_string_elem(s, i);
-}
-
 /* Checks of string values: the *_problem ones say what is wrong, or NULL. */
-
-static bool hostname_valid(const char *host, bool v6)
-{
-	size_t len = strlen(host);
-
-	if (len == 0 || len > HOSTNAME_MAX)
-		return false;
-	for (const char *p = host; *p != '\0'; p++) {
-		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-' &&
-		    !(v6 && *p == ':'))
-			return false;
-	}
-	return true;
-}
-
-static const char *unix_socket_problem(const char *path)
-{
-	if (path[0] != '/')
-		return "the socket path must be absolute";
-	if (strlen(path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
-		return "the socket path is too long";
-	return NULL;
-}
-
-static const char *inet_socket_problem(const char *spec, bool v6)
-{
-	size_t digits = strspn(spec, "0123456789");
-	unsigned long port = strtoul(spec, NULL, 10);
-
-	if (digits == 0 || digits > 5 || port < 1 || port > 65535)
-		return "the port must be a number from 1 to 65535";
-	if (spec[digits] == '\0')
-		return NULL;
-	if (spec[digits] != '@' || !hostname_valid(spec + digits + 1, v6))
-		return "expected PORT@HOST, HOST an address or a host name";
-	return NULL;
-}
-
-static const char *socket_problem(const char *text)
-{
-	if (strncmp(text, "unix:", 5) == 0)
-		return unix_socket_problem(text + 5);
-	if (strncmp(text, "inet:", 5) == 0)
-		return inet_socket_problem(text + 5, false);
-	if (strncmp(text, "inet6:", 6) == 0)
-		return inet_socket_problem(text + 6, true);
-	return "expected unix:/path, inet:PORT@HOST or inet6:PORT@HOST";
-}
 
 static const char *reply_problem(const char *text)
 {
@@ -550,12 +252,12 @@ static int set_socket(struct loader *ld, const config_setting_t *s)
 {
 	const char *text, *problem;
 
-	if ((text = get_string(ld, s)) == NULL)
+	if ((text = loader_get_string(ld, s)) == NULL)
 		return -1;
-	if ((problem = socket_problem(text)) != NULL)
-		return fail_key(ld, s, "invalid socket \"%s\": %s", text,
+	if ((problem = socket_spec_problem(text)) != NULL)
+		return loader_fail_key(ld, s, "invalid socket \"%s\": %s", text,
 		    problem);
-	replace_string(&ld->cfg->socket, text);
+	loader_replace_string(&ld->cfg->socket, text);
 	return 0;
 }
 
@@ -566,13 +268,13 @@ static int set_socket_mode(struct loader *ld, const config_setting_t *s)
 	unsigned long mode;
 
 	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return fail_key(ld, s, "expected an octal mode as a string, "
+		return loader_fail_key(ld, s, "expected an octal mode as a string, "
 		    "such as \"0660\"");
 	text = config_setting_get_string(s);
 	digits = strspn(text, "01234567");
 	mode = strtoul(text, NULL, 8);
 	if (digits == 0 || digits > 4 || text[digits] != '\0' || mode > 0777)
-		return fail_key(ld, s, "invalid mode \"%s\" (expected 1 to 4 "
+		return loader_fail_key(ld, s, "invalid mode \"%s\" (expected 1 to 4 "
 		    "octal digits, at most 0777)", text);
 	ld->cfg->socket_mode = (unsigned)mode;
 	return 0;
@@ -582,24 +284,24 @@ static int set_pidfile(struct loader *ld, const config_setting_t *s)
 {
 	const char *text;
 
-	if ((text = get_string(ld, s)) == NULL)
+	if ((text = loader_get_string(ld, s)) == NULL)
 		return -1;
 	if (text[0] != '/')
-		return fail_key(ld, s, "expected an absolute path");
-	replace_string(&ld->cfg->pidfile, text);
+		return loader_fail_key(ld, s, "expected an absolute path");
+	loader_replace_string(&ld->cfg->pidfile, text);
 	return 0;
 }
 
 static int set_syslog_facility(struct loader *ld, const config_setting_t *s)
 {
-	return get_enum(ld, s, config_facilities, &ld->cfg->syslog_facility);
+	return loader_get_enum(ld, s, config_facilities, &ld->cfg->syslog_facility);
 }
 
 static int set_log_level(struct loader *ld, const config_setting_t *s)
 {
 	int level;
 
-	if (get_enum(ld, s, config_log_levels, &level) < 0)
+	if (loader_get_enum(ld, s, config_log_levels, &level) < 0)
 		return -1;
 	ld->cfg->log_level = (enum log_level)level;
 	return 0;
@@ -607,39 +309,39 @@ static int set_log_level(struct loader *ld, const config_setting_t *s)
 
 static int set_monitor_only(struct loader *ld, const config_setting_t *s)
 {
-	return get_bool(ld, s, &ld->cfg->monitor_only);
+	return loader_get_bool(ld, s, &ld->cfg->monitor_only);
 }
 
 static int set_store(struct loader *ld, const config_setting_t *s)
 {
 	const char *text;
 
-	if ((text = get_string(ld, s)) == NULL)
+	if ((text = loader_get_string(ld, s)) == NULL)
 		return -1;
 	for (size_t i = 0; config_stores[i] != NULL; i++) {
 		if (strcmp(config_stores[i], text) == 0) {
-			replace_string(&ld->cfg->store, text);
+			loader_replace_string(&ld->cfg->store, text);
 			return 0;
 		}
 	}
-	return fail_key(ld, s, "\"%s\" is not available in this build", text);
+	return loader_fail_key(ld, s, "\"%s\" is not available in this build", text);
 }
 
 static int set_max_hosts(struct loader *ld, const config_setting_t *s)
 {
-	return get_uint(ld, s, 1, MAX_HOSTS, &ld->cfg->memory_max_hosts);
+	return loader_get_uint(ld, s, 1, MAX_HOSTS, &ld->cfg->memory_max_hosts);
 }
 
 /* Setters of the host keys. */
 
 static int set_ipv4_prefix(struct loader *ld, const config_setting_t *s)
 {
-	return get_uint(ld, s, 8, 32, &ld->cfg->ipv4_prefix);
+	return loader_get_uint(ld, s, 8, 32, &ld->cfg->ipv4_prefix);
 }
 
 static int set_ipv6_prefix(struct loader *ld, const config_setting_t *s)
 {
-	return get_uint(ld, s, 16, 128, &ld->cfg->ipv6_prefix);
+	return loader_get_uint(ld, s, 16, 128, &ld->cfg->ipv6_prefix);
 }
 
 /* A list replaces the default one; the file's entries join it later. */
@@ -648,16 +350,16 @@ static int set_hostlist(struct loader *ld, const config_setting_t *s,
 {
 	char why[CONFIG_ERROR_MAX];
 	struct hostlist *list;
-	int n = string_list_length(ld, s);
+	int n = loader_string_list_length(ld, s);
 
 	if (n < 0)
 		return -1;
 	list = hostlist_new();
 	for (int i = 0; i < n; i++) {
-		if (hostlist_add(list, list_string(s, i), why,
+		if (hostlist_add(list, loader_list_string(s, i), why,
 		    sizeof(why)) < 0) {
 			hostlist_free(list);
-			return fail_key(ld, config_setting_get_elem(s,
+			return loader_fail_key(ld, config_setting_get_elem(s,
 			    (unsigned)i), "%s", why);
 		}
 	}
@@ -673,13 +375,13 @@ static int set_exclude(struct loader *ld, const config_setting_t *s)
 
 static int set_exclude_file(struct loader *ld, const config_setting_t *s)
 {
-	return set_string(ld, s, &ld->cfg->exclude_file);
+	return loader_set_string(ld, s, &ld->cfg->exclude_file);
 }
 
 static int set_exclude_authenticated(struct loader *ld,
     const config_setting_t *s)
 {
-	return get_bool(ld, s, &ld->cfg->exclude_authenticated);
+	return loader_get_bool(ld, s, &ld->cfg->exclude_authenticated);
 }
 
 static int set_blocked(struct loader *ld, const config_setting_t *s)
@@ -689,14 +391,14 @@ static int set_blocked(struct loader *ld, const config_setting_t *s)
 
 static int set_blocked_file(struct loader *ld, const config_setting_t *s)
 {
-	return set_string(ld, s, &ld->cfg->blocked_file);
+	return loader_set_string(ld, s, &ld->cfg->blocked_file);
 }
 
 static int set_blocked_action(struct loader *ld, const config_setting_t *s)
 {
 	int action;
 
-	if (get_enum(ld, s, config_blocked_actions, &action) < 0)
+	if (loader_get_enum(ld, s, config_blocked_actions, &action) < 0)
 		return -1;
 	ld->cfg->blocked_action = (enum action)action;
 	return 0;
@@ -711,34 +413,34 @@ static struct rule *loader_rule(struct loader *ld)
 
 static int set_enabled(struct loader *ld, const config_setting_t *s)
 {
-	return get_bool(ld, s, &loader_rule(ld)->enabled);
+	return loader_get_bool(ld, s, &loader_rule(ld)->enabled);
 }
 
 static int set_sliding(struct loader *ld, const config_setting_t *s)
 {
-	return get_bool(ld, s, &loader_rule(ld)->sliding);
+	return loader_get_bool(ld, s, &loader_rule(ld)->sliding);
 }
 
 static int set_max_events(struct loader *ld, const config_setting_t *s)
 {
-	return get_uint(ld, s, 1, MAX_EVENTS, &loader_rule(ld)->max);
+	return loader_get_uint(ld, s, 1, MAX_EVENTS, &loader_rule(ld)->max);
 }
 
 static int set_period(struct loader *ld, const config_setting_t *s)
 {
-	return get_duration(ld, s, &loader_rule(ld)->period);
+	return loader_get_duration(ld, s, &loader_rule(ld)->period);
 }
 
 static int set_block(struct loader *ld, const config_setting_t *s)
 {
-	return get_duration(ld, s, &loader_rule(ld)->block);
+	return loader_get_duration(ld, s, &loader_rule(ld)->block);
 }
 
 static int set_action(struct loader *ld, const config_setting_t *s)
 {
 	int action;
 
-	if (get_enum(ld, s, config_detector_actions, &action) < 0)
+	if (loader_get_enum(ld, s, config_detector_actions, &action) < 0)
 		return -1;
 	ld->cfg->actions[ld->detector] = (enum action)action;
 	return 0;
@@ -748,11 +450,11 @@ static int set_reply(struct loader *ld, const config_setting_t *s)
 {
 	const char *text, *problem;
 
-	if ((text = get_string(ld, s)) == NULL)
+	if ((text = loader_get_string(ld, s)) == NULL)
 		return -1;
 	if ((problem = reply_problem(text)) != NULL)
-		return fail_key(ld, s, "%s", problem);
-	replace_string(&ld->cfg->replies[ld->detector], text);
+		return loader_fail_key(ld, s, "%s", problem);
+	loader_replace_string(&ld->cfg->replies[ld->detector], text);
 	return 0;
 }
 
@@ -761,21 +463,21 @@ static int set_reply(struct loader *ld, const config_setting_t *s)
 static int set_status_codes(struct loader *ld, const config_setting_t *s)
 {
 	struct config *cfg = ld->cfg;
-	int n = string_list_length(ld, s);
+	int n = loader_string_list_length(ld, s);
 	char **codes;
 
 	if (n < 0)
 		return -1;
 	codes = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*codes));
 	for (int i = 0; i < n; i++) {
-		if (!status_code_valid(list_string(s, i))) {
+		if (!status_code_valid(loader_list_string(s, i))) {
 			config_free_strings(codes, (size_t)i);
-			return fail_key(ld, config_setting_get_elem(s,
+			return loader_fail_key(ld, config_setting_get_elem(s,
 			    (unsigned)i), "invalid status code \"%s\" "
 			    "(expected class.subject.detail such as 5.1.1, "
-			    "class 4 or 5)", list_string(s, i));
+			    "class 4 or 5)", loader_list_string(s, i));
 		}
-		codes[i] = xstrdup(list_string(s, i));
+		codes[i] = xstrdup(loader_list_string(s, i));
 	}
 	config_free_strings(cfg->dha_status_codes, cfg->dha_status_code_count);
 	cfg->dha_status_codes = codes;
@@ -785,24 +487,24 @@ static int set_status_codes(struct loader *ld, const config_setting_t *s)
 
 static int set_recipients_file(struct loader *ld, const config_setting_t *s)
 {
-	return set_string(ld, s, &ld->cfg->dha_recipients_file);
+	return loader_set_string(ld, s, &ld->cfg->dha_recipients_file);
 }
 
 /* Setters of the attack group. */
 
 static int set_attack_enabled(struct loader *ld, const config_setting_t *s)
 {
-	return get_bool(ld, s, &ld->cfg->attack_enabled);
+	return loader_get_bool(ld, s, &ld->cfg->attack_enabled);
 }
 
 static int set_max_commands(struct loader *ld, const config_setting_t *s)
 {
-	return get_uint(ld, s, 1, MAX_COMMANDS, &ld->cfg->attack_max_commands);
+	return loader_get_uint(ld, s, 1, MAX_COMMANDS, &ld->cfg->attack_max_commands);
 }
 
 static int set_attack_count(struct loader *ld, const config_setting_t *s)
 {
-	int n = string_list_length(ld, s), bit;
+	int n = loader_string_list_length(ld, s), bit;
 	unsigned count = 0;
 
 	if (n < 0)
@@ -811,13 +513,13 @@ static int set_attack_count(struct loader *ld, const config_setting_t *s)
 		const config_setting_t *e = config_setting_get_elem(s,
 		    (unsigned)i);
 
-		if (enum_lookup(config_attack_commands, list_string(s, i),
+		if (loader_enum_lookup(config_attack_commands, loader_list_string(s, i),
 		    &bit) < 0)
-			return fail_enum(ld, e, config_attack_commands,
-			    list_string(s, i));
+			return loader_fail_enum(ld, e, config_attack_commands,
+			    loader_list_string(s, i));
 		if (count & (unsigned)bit)
-			return fail_key(ld, e, "\"%s\" is listed twice",
-			    list_string(s, i));
+			return loader_fail_key(ld, e, "\"%s\" is listed twice",
+			    loader_list_string(s, i));
 		count |= (unsigned)bit;
 	}
 	ld->cfg->attack_count = count;
@@ -828,7 +530,7 @@ static int set_attack_action(struct loader *ld, const config_setting_t *s)
 {
 	int action;
 
-	if (get_enum(ld, s, config_attack_actions, &action) < 0)
+	if (loader_get_enum(ld, s, config_attack_actions, &action) < 0)
 		return -1;
 	ld->cfg->attack_action = (enum action)action;
 	return 0;
@@ -836,42 +538,7 @@ static int set_attack_action(struct loader *ld, const config_setting_t *s)
 
 static int set_max_flagged(struct loader *ld, const config_setting_t *s)
 {
-	return get_uint(ld, s, 0, MAX_FLAGGED, &loader_rule(ld)->max);
-}
-
-/* Groups. */
-
-static const struct config_key *key_find(const struct config_key *keys,
-    const char *name)
-{
-	for (; keys->name != NULL; keys++) {
-		if (strcmp(keys->name, name) == 0)
-			return keys;
-	}
-	return NULL;
-}
-
-static int walk_group(struct loader *ld, const config_setting_t *group,
-    const struct config_key *keys)
-{
-	char key[KEY_PATH_MAX];
-
-	if (!config_setting_is_group(group))
-		return fail_key(ld, group, "expected a group { ... }");
-	for (int i = 0; i < config_setting_length(group); i++) {
-		const config_setting_t *s = config_setting_get_elem(group,
-		    (unsigned)i);
-		const struct config_key *k = key_find(keys,
-		    config_setting_name(s));
-
-		if (k == NULL) {
-			setting_path(s, key, sizeof(key));
-			return fail(ld, s, "unknown key \"%s\"", key);
-		}
-		if (k->set(ld, s) < 0)
-			return -1;
-	}
-	return 0;
+	return loader_get_uint(ld, s, 0, MAX_FLAGGED, &loader_rule(ld)->max);
 }
 
 static const struct config_key config_memory_keys[] = {
@@ -918,19 +585,19 @@ static const struct config_key config_attack_keys[] = {
 
 static int set_memory(struct loader *ld, const config_setting_t *s)
 {
-	return walk_group(ld, s, config_memory_keys);
+	return loader_walk_group(ld, s, config_memory_keys);
 }
 
 static int set_dos(struct loader *ld, const config_setting_t *s)
 {
 	ld->detector = DETECTOR_DOS;
-	return walk_group(ld, s, config_dos_keys);
+	return loader_walk_group(ld, s, config_dos_keys);
 }
 
 static int set_dha(struct loader *ld, const config_setting_t *s)
 {
 	ld->detector = DETECTOR_DHA;
-	return walk_group(ld, s, config_dha_keys);
+	return loader_walk_group(ld, s, config_dha_keys);
 }
 
 static int set_attack(struct loader *ld, const config_setting_t *s)
@@ -938,12 +605,12 @@ static int set_attack(struct loader *ld, const config_setting_t *s)
 	const config_setting_t *count;
 
 	ld->detector = DETECTOR_ATTACK;
-	if (walk_group(ld, s, config_attack_keys) < 0)
+	if (loader_walk_group(ld, s, config_attack_keys) < 0)
 		return -1;
 	if (ld->cfg->attack_enabled && ld->cfg->attack_count == 0) {
 		/* Only an empty count list empties the default set. */
 		count = config_setting_get_member(s, "count");
-		return fail_key(ld, count, "must list at least one command "
+		return loader_fail_key(ld, count, "must list at least one command "
 		    "while attack.enabled is true");
 	}
 	loader_rule(ld)->enabled = ld->cfg->attack_enabled &&
@@ -1041,7 +708,7 @@ static int load(struct loader *ld, FILE *fp)
 	config_init(&lc);
 	if (!config_read(&lc, fp))
 		parse_error(ld, &lc);
-	else if (walk_group(ld, config_root_setting(&lc),
+	else if (loader_walk_group(ld, config_root_setting(&lc),
 	    config_root_keys) == 0)
 		rc = load_files(ld);
 	config_destroy(&lc);
@@ -1057,7 +724,7 @@ struct config *config_load(const char *path, char *err, size_t errlen)
 	if (fp == NULL)
 		return NULL;
 	ld.cfg = config_defaults();
-	replace_string(&ld.cfg->path, path);
+	loader_replace_string(&ld.cfg->path, path);
 	rc = load(&ld, fp);
 	fclose(fp);
 	if (rc < 0) {

@@ -1,0 +1,63 @@
+/*
+ * config_loader.h - the machinery config.c walks bulwark.conf with: typed
+ * reads of libconfig settings that report "file:line: key: what" errors.
+ * Private to the configuration module (config*.c).
+ *
+ * Every loader_get_* and loader_set_* returns 0, or -1 with the error
+ * written to ld->err; loader_get_string() returns NULL on error.
+ * loader_walk_group() calls the setter of each key of a group in file
+ * order; a key missing from the table is an error ("unknown key").
+ */
+#ifndef BULWARK_CONFIG_LOADER_H
+#define BULWARK_CONFIG_LOADER_H
+
+#include <libconfig.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+struct loader {
+	const char *path;
+	struct config *cfg;
+	char *err;
+	size_t errlen;
+	enum detector detector;		/* of the group being walked */
+};
+
+struct config_key {
+	const char *name;
+	int (*set)(struct loader *ld, const config_setting_t *s);
+};
+
+struct name_value {
+	const char *name;
+	int value;
+};
+
+int loader_fail(const struct loader *ld, const config_setting_t *s,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int loader_fail_key(const struct loader *ld, const config_setting_t *s,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int loader_get_bool(struct loader *ld, const config_setting_t *s, bool *out);
+int loader_get_uint(struct loader *ld, const config_setting_t *s,
+    unsigned min, unsigned max, unsigned *out);
+const char *loader_get_string(struct loader *ld, const config_setting_t *s);
+void loader_replace_string(char **field, const char *value);
+int loader_set_string(struct loader *ld, const config_setting_t *s,
+    char **field);
+int loader_enum_lookup(const struct name_value *table, const char *name,
+    int *out);
+int loader_fail_enum(struct loader *ld, const config_setting_t *s,
+    const struct name_value *table, const char *value);
+int loader_get_enum(struct loader *ld, const config_setting_t *s,
+    const struct name_value *table, int *out);
+int loader_get_duration(struct loader *ld, const config_setting_t *s,
+    unsigned *out);
+/* The number of elements of a list of strings, or -1. */
+int loader_string_list_length(struct loader *ld, const config_setting_t *s);
+const char *loader_list_string(const config_setting_t *s, int i);
+int loader_walk_group(struct loader *ld, const config_setting_t *group,
+    const struct config_key *keys);
+
+#endif
