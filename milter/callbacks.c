@@ -1,0 +1,195 @@
+/*
+ * callbacks.c - see callbacks.h.
+ *
+ * Each callback is a shim: find the connection's session, read the
+ * macros it needs, call one policy function with the current time and
+ * turn the verdict into a libmilter status (and reply).  What to do lives
+ * in lib/policy.c, not here.
+ *
+ * The MTA is asked for the recipients it rejected itself (SMFIP_RCPT_REJ)
+ * and, where it lets the filter choose, for just the macros used below.
+ * Headers, end of headers and body are never needed, so they are skipped.
+ * No stage that may refuse is ever made "no reply".
+ */
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmilter/mfapi.h>
+
+#include "callbacks.h"
+#include "log.h"
+
+/* Protocol steps bulwark asks for whenever the MTA offers them. */
+#define CALLBACKS_STEPS \
+    (SMFIP_RCPT_REJ | SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOBODY)
+
+static struct policy *callbacks_policy;
+
+/* The connection's session; one without an address if CONNECT never came. */
+static struct policy_session *session_of(SMFICTX *ctx)
+{
+	struct policy_session *session = smfi_getpriv(ctx);
+	struct verdict ignored;
+
+	if (session == NULL) {
+		session = policy_connect(callbacks_policy, NULL, time(NULL),
+		    &ignored);
+		smfi_setpriv(ctx, session);
+	}
+	return session;
+}
+
+/* The verdict as a libmilter status, with its reply set when it refuses. */
+static sfsistat answer(SMFICTX *ctx, struct verdict *verdict)
+{
+	if (verdict->kind == VERDICT_CONTINUE)
+		return SMFIS_CONTINUE;
+	if (smfi_setreply(ctx, verdict->rcode, verdict->xcode,
+	    verdict->text) != MI_SUCCESS)
+		log_warning("event=reply-error code=%s xcode=%s",
+		    verdict->rcode, verdict->xcode);
+	return verdict->kind == VERDICT_TEMPFAIL ? SMFIS_TEMPFAIL :
+	    SMFIS_REJECT;
+}
+
+static bool macro_is(SMFICTX *ctx, char *name, const char *value)
+{
+	const char *macro = smfi_getsymval(ctx, name);
+
+	return macro != NULL && strcmp(macro, value) == 0;
+}
+
+static void request_macros(SMFICTX *ctx)
+{
+	static const struct {
+		int stage;
+		char *macros;
+	} wanted[] = {
+		{ SMFIM_HELO, "{tls_version}" },
+		{ SMFIM_ENVFROM, "{auth_authen}" },
+		{ SMFIM_ENVRCPT, "{rcpt_mailer} {rcpt_host}" },
+	};
+
+	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
+		if (smfi_setsymlist(ctx, wanted[i].stage,
+		    wanted[i].macros) != MI_SUCCESS)
+			log_warning("event=macro-error stage=%d macros=\"%s\"",
+			    wanted[i].stage, wanted[i].macros);
+	}
+}
+
+static sfsistat on_negotiate(SMFICTX *ctx, unsigned long actions,
+    unsigned long steps, unsigned long f2, unsigned long f3,
+    unsigned long *want_actions, unsigned long *want_steps,
+    unsigned long *want_f2, unsigned long *want_f3)
+{
+	*want_actions = actions & SMFIF_SETSYMLIST;
+	*want_steps = steps & CALLBACKS_STEPS;
+	*want_f2 = 0;
+	*want_f3 = 0;
+	if (*want_actions & SMFIF_SETSYMLIST)
+		request_macros(ctx);
+	return SMFIS_CONTINUE;
+}
+
+/* The address comes from the socket address, never from a macro. */
+static sfsistat on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+	struct host_addr addr;
+	struct verdict verdict;
+	bool known = addr_from_sockaddr(hostaddr, &addr) == 0;
+
+	smfi_setpriv(ctx, policy_connect(callbacks_policy, known ? &addr : NULL,
+	    time(NULL), &verdict));
+	return answer(ctx, &verdict);
+}
+
+static sfsistat on_helo(SMFICTX *ctx, char *name)
+{
+	struct verdict verdict;
+	bool tls = smfi_getsymval(ctx, "{tls_version}") != NULL;
+
+	policy_helo(session_of(ctx), name, tls, time(NULL), &verdict);
+	return answer(ctx, &verdict);
+}
+
+static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct verdict verdict;
+
+	policy_mail(session_of(ctx), smfi_getsymval(ctx, "{auth_authen}"),
+	    time(NULL), &verdict);
+	return answer(ctx, &verdict);
+}
+
+static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct verdict verdict;
+	struct policy_rcpt rcpt = {
+		.address = argv[0] != NULL ? argv[0] : "",
+		.rejected = macro_is(ctx, "{rcpt_mailer}", "error"),
+		.status = smfi_getsymval(ctx, "{rcpt_host}"),
+	};
+
+	policy_rcpt(session_of(ctx), &rcpt, time(NULL), &verdict);
+	return answer(ctx, &verdict);
+}
+
+static sfsistat on_data(SMFICTX *ctx)
+{
+	struct verdict verdict;
+
+	policy_data(session_of(ctx), time(NULL), &verdict);
+	return answer(ctx, &verdict);
+}
+
+static sfsistat on_unknown(SMFICTX *ctx, const char *command)
+{
+	struct verdict verdict;
+
+	policy_unknown(session_of(ctx), command, time(NULL), &verdict);
+	return answer(ctx, &verdict);
+}
+
+static sfsistat on_abort(SMFICTX *ctx)
+{
+	policy_abort(session_of(ctx), time(NULL));
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat on_eom(SMFICTX *ctx)
+{
+	policy_end_of_message(session_of(ctx));
+	return SMFIS_CONTINUE;
+}
+
+/* May be the only callback of a connection: the session may be NULL. */
+static sfsistat on_close(SMFICTX *ctx)
+{
+	policy_close(smfi_getpriv(ctx));
+	smfi_setpriv(ctx, NULL);
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc callbacks_desc = {
+	.xxfi_name = "bulwark",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_NONE,
+	.xxfi_connect = on_connect,
+	.xxfi_helo = on_helo,
+	.xxfi_envfrom = on_envfrom,
+	.xxfi_envrcpt = on_envrcpt,
+	.xxfi_eom = on_eom,
+	.xxfi_abort = on_abort,
+	.xxfi_close = on_close,
+	.xxfi_unknown = on_unknown,
+	.xxfi_data = on_data,
+	.xxfi_negotiate = on_negotiate,
+};
+
+int callbacks_register(struct policy *policy)
+{
+	callbacks_policy = policy;
+	return smfi_register(callbacks_desc) == MI_SUCCESS ? 0 : -1;
+}

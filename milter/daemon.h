@@ -1,0 +1,25 @@
+/*
+ * daemon.h - running in the background, and the pid file.
+ *
+ * pidfile_open() creates (or empties) the pid file for writing.  It is
+ * called before the process detaches, so a bad path is still reported
+ * on the terminal.  Returns the open file, or NULL with the reason in err.
+ * pidfile_write() writes the calling process's id to it and closes it;
+ * returns 0, or -1 with the reason in err.
+ *
+ * daemon_detach() forks: the parent exits 0 at once, the child carries on
+ * in a new session, in "/", with its standard streams on /dev/null.  So
+ * paths used afterwards must be absolute.  Returns 0 in the child, or -1
+ * with the reason in err (the caller should exit).
+ */
+#ifndef BULWARK_DAEMON_H
+#define BULWARK_DAEMON_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+FILE *pidfile_open(const char *path, char *err, size_t errlen);
+int pidfile_write(FILE *fp, char *err, size_t errlen);
+int daemon_detach(char *err, size_t errlen);
+
+#endif

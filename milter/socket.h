@@ -1,0 +1,30 @@
+/*
+ * socket.h - the socket the MTA talks to bulwark on.
+ *
+ * A socket is written as libmilter takes it: "unix:/path" (or
+ * "local:/path") with an absolute path that fits a socket address,
+ * "inet:port@host" or "inet6:port@host" with a port from 1 to 65535
+ * ("@host" may be left out: every address).
+ *
+ * socket_check() returns 0 when spec has that form, or -1 with the reason
+ * in err.
+ * socket_open() checks spec, opens the listening socket through libmilter
+ * and, for a unix socket, sets its mode.  A socket file left behind by a
+ * process that is gone is replaced; one a live process still listens on,
+ * or a file that is not a socket, is an error, as is a missing directory.
+ * Returns 0, or -1 with "spec: reason" in err.  Call it after
+ * callbacks_register() and before smfi_main().
+ * socket_remove() removes the file of the unix socket socket_open()
+ * created, if it is still there, after smfi_main() (libmilter leaves it
+ * behind when running as root).
+ */
+#ifndef BULWARK_SOCKET_H
+#define BULWARK_SOCKET_H
+
+#include <stddef.h>
+
+int socket_check(const char *spec, char *err, size_t errlen);
+int socket_open(const char *spec, unsigned mode, char *err, size_t errlen);
+void socket_remove(const char *spec);
+
+#endif
