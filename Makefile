@@ -12,7 +12,7 @@ MANDIR  ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 
 CC      ?= cc
-PKGS     = libconfig
+PKGS     = libconfig hiredis
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wformat=2 -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
@@ -58,6 +58,7 @@ check: deps-check
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@t/run-unit.sh $(UNIT_BIN)
 	@t/run-milter.sh
+	@t/sendmail/run.sh
 	@t/run-docs.sh
 
 install: milter/bulwark
