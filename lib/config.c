@@ -41,7 +41,7 @@
  * The store backends this build has; a backend is added here when it is
  * built.
  */
-static const char *const config_stores[] = { "memory", NULL };
+static const char *const config_stores[] = { "memory", "redis", NULL };
 
 static const struct name_value config_facilities[] = {
 	{ "mail", LOG_MAIL }, { "daemon", LOG_DAEMON }, { "user", LOG_USER },
@@ -146,6 +146,7 @@ struct config *config_defaults(void)
 	cfg->monitor_only = false;
 	cfg->store = xstrdup("memory");
 	cfg->memory_max_hosts = 1000000;
+	config_redis_defaults(&cfg->redis);
 	config_set_default_hosts(cfg);
 	config_set_default_detectors(cfg);
 	cfg->refs = 1;
@@ -167,6 +168,7 @@ static void config_free(struct config *cfg)
 	free(cfg->socket);
 	free(cfg->pidfile);
 	free(cfg->store);
+	config_redis_free(&cfg->redis);
 	hostlist_free(cfg->exclude);
 	free(cfg->exclude_file);
 	hostlist_free(cfg->blocked);
@@ -627,6 +629,7 @@ static const struct config_key config_root_keys[] = {
 	{ "monitor_only", set_monitor_only },
 	{ "store", set_store },
 	{ "memory", set_memory },
+	{ "redis", config_set_redis },
 	{ "ipv4_prefix", set_ipv4_prefix },
 	{ "ipv6_prefix", set_ipv6_prefix },
 	{ "exclude", set_exclude },

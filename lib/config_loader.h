@@ -60,4 +60,9 @@ const char *loader_list_string(const config_setting_t *s, int i);
 int loader_walk_group(struct loader *ld, const config_setting_t *group,
     const struct config_key *keys);
 
+/* The redis group, in config_redis.c. */
+void config_redis_defaults(struct redis_config *rc);
+void config_redis_free(struct redis_config *rc);
+int config_set_redis(struct loader *ld, const config_setting_t *s);
+
 #endif

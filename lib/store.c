@@ -9,6 +9,7 @@
 
 static const struct store_ops *const store_backends[] = {
 	&store_memory_ops,
+	&store_redis_ops,
 };
 
 struct store *store_open(const struct config *cfg, char *err, size_t errlen)

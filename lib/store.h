@@ -132,5 +132,6 @@ static inline const char *store_error(struct store *store)
 void store_close(struct store *store);
 
 extern const struct store_ops store_memory_ops;
+extern const struct store_ops store_redis_ops;
 
 #endif

@@ -1,0 +1,199 @@
+/*
+ * config_redis.c - the redis group of bulwark.conf: where a mail array
+ * keeps its shared state.  See bulwark.conf(5).
+ *
+ * config_redis_defaults() fills the defaults, config_redis_free() frees
+ * the strings, config_set_redis() reads the group (config_loader.h).
+ * Addresses are checked with the same parser the connection pool uses, so
+ * a configuration that loads is one the pool can connect with.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_loader.h"
+#include "redis_pool.h"
+#include "xalloc.h"
+
+#define REDIS_DATABASE_MAX	1023
+#define REDIS_TIMEOUT_MS_MAX	60000
+#define REDIS_POOL_MAX		256
+#define REDIS_SENTINELS_MAX	16
+#define REDIS_TEXT_MAX		256
+#define REDIS_PREFIX_MAX	200
+
+static const struct name_value config_redis_on_errors[] = {
+	{ "local", REDIS_ON_ERROR_LOCAL }, { "accept", REDIS_ON_ERROR_ACCEPT },
+	{ "tempfail", REDIS_ON_ERROR_TEMPFAIL }, { NULL, 0 }
+};
+
+void config_redis_defaults(struct redis_config *rc)
+{
+	rc->server = xstrdup("127.0.0.1:6379");
+	rc->sentinels = NULL;
+	rc->sentinel_count = 0;
+	rc->master_name = xstrdup("mymaster");
+	rc->username = xstrdup("");
+	rc->password = xstrdup("");
+	rc->database = 0;
+	rc->key_prefix = xstrdup("bulwark:");
+	rc->timeout_ms = 100;
+	rc->pool_size = 8;
+	rc->on_error = REDIS_ON_ERROR_LOCAL;
+}
+
+void config_redis_free(struct redis_config *rc)
+{
+	free(rc->server);
+	for (size_t i = 0; i < rc->sentinel_count; i++)
+		free(rc->sentinels[i]);
+	free(rc->sentinels);
+	free(rc->master_name);
+	free(rc->username);
+	free(rc->password);
+	free(rc->key_prefix);
+}
+
+/* Printable ASCII without blanks, at most REDIS_TEXT_MAX long. */
+static bool config_redis_word(const char *text, bool empty_ok)
+{
+	size_t len = strlen(text);
+
+	if ((len == 0 && !empty_ok) || len > REDIS_TEXT_MAX)
+		return false;
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p <= ' ' || *p > '~')
+			return false;
+	}
+	return true;
+}
+
+static int set_word(struct loader *ld, const config_setting_t *s,
+    bool empty_ok, char **field)
+{
+	const char *text = loader_get_string(ld, s);
+
+	if (text == NULL)
+		return -1;
+	if (!config_redis_word(text, empty_ok))
+		return loader_fail_key(ld, s, "expected %sprintable characters "
+		    "without blanks, at most %d", empty_ok ? "\"\" or " : "",
+		    REDIS_TEXT_MAX);
+	loader_replace_string(field, text);
+	return 0;
+}
+
+static int set_server(struct loader *ld, const config_setting_t *s)
+{
+	const char *text = loader_get_string(ld, s);
+
+	if (text == NULL)
+		return -1;
+	if (!redis_endpoint_valid(text, true))
+		return loader_fail_key(ld, s, "\"%s\" is not host:port, "
+		    "[address]:port or unix:/path", text);
+	loader_replace_string(&ld->cfg->redis.server, text);
+	return 0;
+}
+
+static int set_sentinels(struct loader *ld, const config_setting_t *s)
+{
+	struct redis_config *rc = &ld->cfg->redis;
+	int n = loader_string_list_length(ld, s);
+
+	if (n < 0)
+		return -1;
+	if (n > REDIS_SENTINELS_MAX)
+		return loader_fail_key(ld, s, "at most %d sentinels",
+		    REDIS_SENTINELS_MAX);
+	for (int i = 0; i < n; i++) {
+		if (!redis_endpoint_valid(loader_list_string(s, i), false))
+			return loader_fail_key(ld, config_setting_get_elem(s,
+			    (unsigned)i), "\"%s\" is not host:port",
+			    loader_list_string(s, i));
+	}
+	for (size_t i = 0; i < rc->sentinel_count; i++)
+		free(rc->sentinels[i]);
+	free(rc->sentinels);
+	rc->sentinels = xcalloc((size_t)n + 1, sizeof(*rc->sentinels));
+	for (int i = 0; i < n; i++)
+		rc->sentinels[i] = xstrdup(loader_list_string(s, i));
+	rc->sentinel_count = (size_t)n;
+	return 0;
+}
+
+static int set_master_name(struct loader *ld, const config_setting_t *s)
+{
+	return set_word(ld, s, false, &ld->cfg->redis.master_name);
+}
+
+static int set_username(struct loader *ld, const config_setting_t *s)
+{
+	return set_word(ld, s, true, &ld->cfg->redis.username);
+}
+
+static int set_password(struct loader *ld, const config_setting_t *s)
+{
+	return set_word(ld, s, true, &ld->cfg->redis.password);
+}
+
+static int set_key_prefix(struct loader *ld, const config_setting_t *s)
+{
+	const char *text = loader_get_string(ld, s);
+
+	if (text == NULL)
+		return -1;
+	/* A brace would change the hash tag that keeps a host on one slot. */
+	if (!config_redis_word(text, true) || strpbrk(text, "{}") != NULL ||
+	    strlen(text) > REDIS_PREFIX_MAX)
+		return loader_fail_key(ld, s, "expected printable characters "
+		    "without blanks or braces, at most %d", REDIS_PREFIX_MAX);
+	loader_replace_string(&ld->cfg->redis.key_prefix, text);
+	return 0;
+}
+
+static int set_database(struct loader *ld, const config_setting_t *s)
+{
+	return loader_get_uint(ld, s, 0, REDIS_DATABASE_MAX,
+	    &ld->cfg->redis.database);
+}
+
+static int set_timeout_ms(struct loader *ld, const config_setting_t *s)
+{
+	return loader_get_uint(ld, s, 1, REDIS_TIMEOUT_MS_MAX,
+	    &ld->cfg->redis.timeout_ms);
+}
+
+static int set_pool_size(struct loader *ld, const config_setting_t *s)
+{
+	return loader_get_uint(ld, s, 1, REDIS_POOL_MAX,
+	    &ld->cfg->redis.pool_size);
+}
+
+static int set_on_error(struct loader *ld, const config_setting_t *s)
+{
+	int value;
+
+	if (loader_get_enum(ld, s, config_redis_on_errors, &value) < 0)
+		return -1;
+	ld->cfg->redis.on_error = (enum redis_on_error)value;
+	return 0;
+}
+
+static const struct config_key config_redis_keys[] = {
+	{ "server", set_server },
+	{ "sentinels", set_sentinels },
+	{ "master_name", set_master_name },
+	{ "username", set_username },
+	{ "password", set_password },
+	{ "database", set_database },
+	{ "key_prefix", set_key_prefix },
+	{ "timeout_ms", set_timeout_ms },
+	{ "pool_size", set_pool_size },
+	{ "on_error", set_on_error },
+	{ NULL, NULL }
+};
+
+int config_set_redis(struct loader *ld, const config_setting_t *s)
+{
+	return loader_walk_group(ld, s, config_redis_keys);
+}
