@@ -44,6 +44,11 @@ milter/bulwark: $(MILTER_OBJ) lib/libbulwark.a
 t/unit/check_%: t/unit/check_%.c lib/libbulwark.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libbulwark.a $(CHECK_LIBS) $(LIBS)
 
+bench/store_bench: bench/store_bench.c lib/libbulwark.a $(HEADERS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libbulwark.a $(LIBS)
+
+bench: bench/store_bench
+
 deps:
 	@contrib/install-deps.sh build
 
@@ -71,6 +76,6 @@ install: milter/bulwark
 	    install -m 0644 etc/bulwark.conf $(DESTDIR)$(SYSCONFDIR)/bulwark/bulwark.conf
 
 clean:
-	rm -f lib/*.o lib/libbulwark.a milter/*.o milter/bulwark $(UNIT_BIN)
+	rm -f lib/*.o lib/libbulwark.a milter/*.o milter/bulwark $(UNIT_BIN) bench/store_bench
 
-.PHONY: all deps deps-check run check install clean
+.PHONY: all bench deps deps-check run check install clean
