@@ -14,11 +14,10 @@
  * is stored as the IPv4 prefix it covers, since addresses are compared in
  * that form (addr.h); such a prefix must be at least /96.
  *
- * hostlist_load_file() refuses a line longer than HOSTLIST_LINE_MAX or one
- * holding a control character (a binary file, most likely); its error
- * names the offending byte in hex instead of echoing it.
+ * hostlist_load_file() reads the file with linefile.h, which refuses a line
+ * longer than HOSTLIST_LINE_MAX or one holding a control character (a
+ * binary file, most likely), naming the offending byte in hex.
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +25,7 @@
 
 #include "escape.h"
 #include "hostlist.h"
+#include "linefile.h"
 #include "xalloc.h"
 
 #define HOSTLIST_LINE_MAX 1024
@@ -221,116 +221,34 @@ int hostlist_add(struct hostlist *list, const char *entry, char *err,
 	return 0;
 }
 
-enum hostlist_read {
-	HOSTLIST_READ_LINE,
-	HOSTLIST_READ_EOF,
-	HOSTLIST_READ_LONG,
-	HOSTLIST_READ_ERROR
-};
-
-/* One line without its newline, NUL-terminated, its length in *len. */
-static enum hostlist_read hostlist_read_line(FILE *fp, char *buf, size_t *len)
+/* Load every entry of the file into list; on error, the reason in err. */
+static int hostlist_load_lines(struct hostlist *list, struct linefile *lf,
+    char *err, size_t errlen)
 {
-	size_t n = 0;
-	int c;
-
-	while ((c = getc(fp)) != EOF && c != '\n') {
-		if (n == HOSTLIST_LINE_MAX)
-			return HOSTLIST_READ_LONG;
-		buf[n++] = (char)c;
-	}
-	if (ferror(fp))
-		return HOSTLIST_READ_ERROR;
-	if (c == EOF && n == 0)
-		return HOSTLIST_READ_EOF;
-	buf[n] = '\0';
-	*len = n;
-	return HOSTLIST_READ_LINE;
-}
-
-static inline bool hostlist_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/*
- * Reduce a line to its entry: drop a CR before the newline, refuse
- * control characters, cut the comment, trim blanks.  Returns the entry
- * (possibly empty), or NULL with the reason in err.
- */
-static char *hostlist_line_entry(char *line, size_t len, char *err,
-    size_t errlen)
-{
-	char *end;
-
-	if (len > 0 && line[len - 1] == '\r')
-		line[--len] = '\0';
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)line[i];
-
-		if ((c < ' ' && c != '\t') || c == 0x7f) {
-			snprintf(err, errlen, "control character 0x%02x at "
-			    "column %zu (not a text file?)", c, i + 1);
-			return NULL;
-		}
-	}
-	if ((end = strchr(line, '#')) != NULL)
-		*end = '\0';
-	else
-		end = line + len;
-	while (end > line && hostlist_blank(end[-1]))
-		*--end = '\0';
-	while (hostlist_blank(*line))
-		line++;
-	return line;
-}
-
-/* Load every entry of fp into list; on error, "line: reason" in err. */
-static int hostlist_load_stream(struct hostlist *list, FILE *fp,
-    const char *path, char *err, size_t errlen)
-{
-	char line[HOSTLIST_LINE_MAX + 1], reason[HOSTLIST_REASON_MAX];
-	unsigned long lineno = 0;
-	enum hostlist_read r;
-	size_t len;
+	char reason[HOSTLIST_REASON_MAX];
 	char *entry;
+	int r;
 
-	while ((r = hostlist_read_line(fp, line, &len)) == HOSTLIST_READ_LINE) {
-		lineno++;
-		entry = hostlist_line_entry(line, len, reason, sizeof(reason));
-		if (entry == NULL || (*entry != '\0' &&
-		    hostlist_add(list, entry, reason, sizeof(reason)) < 0)) {
-			snprintf(err, errlen, "%s:%lu: %s", path, lineno, reason);
-			return -1;
-		}
+	while ((r = linefile_next(lf, &entry, err, errlen)) == 1) {
+		if (hostlist_add(list, entry, reason, sizeof(reason)) < 0)
+			return linefile_error(lf, reason, err, errlen);
 	}
-	if (r == HOSTLIST_READ_LONG) {
-		snprintf(err, errlen, "%s:%lu: line longer than %d bytes", path,
-		    lineno + 1, HOSTLIST_LINE_MAX);
-		return -1;
-	}
-	if (r == HOSTLIST_READ_ERROR) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return r;
 }
 
 int hostlist_load_file(struct hostlist *list, const char *path, char *err,
     size_t errlen)
 {
+	struct linefile *lf;
 	struct hostlist *tmp;
-	FILE *fp;
 	int rc;
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if ((lf = linefile_open(path, HOSTLIST_LINE_MAX, err, errlen)) == NULL)
 		return -1;
-	}
 	/* Load aside, so a bad line leaves the list as it was. */
 	tmp = hostlist_new();
-	rc = hostlist_load_stream(tmp, fp, path, err, errlen);
-	fclose(fp);
+	rc = hostlist_load_lines(tmp, lf, err, errlen);
+	linefile_close(lf);
 	for (size_t i = 0; rc == 0 && i < tmp->size; i++) {
 		if (tmp->slots[i].family != 0)
 			hostlist_insert(list, &tmp->slots[i]);

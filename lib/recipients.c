@@ -10,16 +10,18 @@
  * Well-formed means: exactly one '@', a non-empty domain, a non-empty
  * local part (a file entry may leave it empty to list a whole domain), no
  * space, control character or angle bracket, at most RECIPIENT_MAX bytes.
- * A quoted local part holding '@' or a space is therefore refused, and so
- * is a bare "postmaster" without a domain.
+ * A quoted local part holding '@' or a space is therefore refused.  The
+ * one address without a domain that recipients_valid() accepts is the
+ * bare "postmaster" of RFC 5321 (section 4.5.1), listed or not.
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "escape.h"
+#include "linefile.h"
 #include "recipients.h"
 #include "xalloc.h"
 
@@ -133,6 +135,12 @@ static const char *recipients_syntax(const char *text, size_t len,
 	return NULL;
 }
 
+/* RFC 5321 requires every server to accept "Postmaster" with no domain. */
+static inline bool recipients_postmaster(const char *text, size_t len)
+{
+	return len == 10 && strncasecmp(text, "postmaster", 10) == 0;
+}
+
 bool recipients_valid(const struct recipients *set, const char *address)
 {
 	char key[RECIPIENT_MAX + 1];
@@ -146,6 +154,8 @@ bool recipients_valid(const struct recipients *set, const char *address)
 		address++;
 		len -= 2;
 	}
+	if (recipients_postmaster(address, len))
+		return true;
 	if (recipients_syntax(address, len, false) != NULL)
 		return false;
 	for (size_t i = 0; i < len; i++)
@@ -156,124 +166,51 @@ bool recipients_valid(const struct recipients *set, const char *address)
 	return *recipients_slot(set, strchr(key, '@')) != NULL;
 }
 
-enum recipients_read {
-	RECIPIENTS_READ_LINE,
-	RECIPIENTS_READ_EOF,
-	RECIPIENTS_READ_LONG,
-	RECIPIENTS_READ_ERROR
-};
-
-/* One line without its newline, NUL-terminated, its length in *len. */
-static enum recipients_read recipients_read_line(FILE *fp, char *buf,
-    size_t *len)
-{
-	size_t n = 0;
-	int c;
-
-	while ((c = getc(fp)) != EOF && c != '\n') {
-		if (n == RECIPIENT_MAX)
-			return RECIPIENTS_READ_LONG;
-		buf[n++] = (char)c;
-	}
-	if (ferror(fp))
-		return RECIPIENTS_READ_ERROR;
-	if (c == EOF && n == 0)
-		return RECIPIENTS_READ_EOF;
-	buf[n] = '\0';
-	*len = n;
-	return RECIPIENTS_READ_LINE;
-}
-
-static inline bool recipients_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/*
- * Check one line and add its entry, if any, to set.  Returns 0, or -1
- * with the reason in err.
- */
-static int recipients_add_line(struct recipients *set, char *line, size_t len,
+/* Check one entry and add it to set; on error, the reason in err. */
+static int recipients_add_entry(struct recipients *set, char *entry,
     char *err, size_t errlen)
 {
-	char esc[ESCAPE_OUT_MAX], *end;
+	char esc[ESCAPE_OUT_MAX];
 	const char *why;
 
-	if (len > 0 && line[len - 1] == '\r')
-		line[--len] = '\0';
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)line[i];
-
-		if ((c < ' ' && c != '\t') || c == 0x7f) {
-			snprintf(err, errlen, "control character 0x%02x at "
-			    "column %zu (not a text file?)", c, i + 1);
-			return -1;
-		}
-	}
-	if ((end = strchr(line, '#')) == NULL)
-		end = line + len;
-	while (end > line && recipients_blank(end[-1]))
-		end--;
-	*end = '\0';
-	while (recipients_blank(*line))
-		line++;
-	if (*line == '\0')
-		return 0;
-	if ((why = recipients_syntax(line, (size_t)(end - line), true)) != NULL) {
+	if ((why = recipients_syntax(entry, strlen(entry), true)) != NULL) {
 		snprintf(err, errlen, "\"%s\": %s",
-		    escape_text(line, esc, sizeof(esc)), why);
+		    escape_text(entry, esc, sizeof(esc)), why);
 		return -1;
 	}
-	for (char *p = line; *p != '\0'; p++)
+	for (char *p = entry; *p != '\0'; p++)
 		*p = recipients_lower(*p);
-	recipients_insert(set, line);
+	recipients_insert(set, entry);
 	return 0;
 }
 
-static int recipients_load_stream(struct recipients *set, FILE *fp,
-    const char *path, char *err, size_t errlen)
+static int recipients_load_lines(struct recipients *set, struct linefile *lf,
+    char *err, size_t errlen)
 {
-	char line[RECIPIENT_MAX + 1], reason[ESCAPE_OUT_MAX + 64];
-	unsigned long lineno = 0;
-	enum recipients_read r;
-	size_t len;
+	char reason[ESCAPE_OUT_MAX + 64];
+	char *entry;
+	int r;
 
-	while ((r = recipients_read_line(fp, line, &len)) ==
-	    RECIPIENTS_READ_LINE) {
-		lineno++;
-		if (recipients_add_line(set, line, len, reason,
-		    sizeof(reason)) < 0) {
-			snprintf(err, errlen, "%s:%lu: %s", path, lineno, reason);
-			return -1;
-		}
+	while ((r = linefile_next(lf, &entry, err, errlen)) == 1) {
+		if (recipients_add_entry(set, entry, reason, sizeof(reason)) < 0)
+			return linefile_error(lf, reason, err, errlen);
 	}
-	if (r == RECIPIENTS_READ_LONG) {
-		snprintf(err, errlen, "%s:%lu: line longer than %d bytes", path,
-		    lineno + 1, RECIPIENT_MAX);
-		return -1;
-	}
-	if (r == RECIPIENTS_READ_ERROR) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return r;
 }
 
 struct recipients *recipients_load(const char *path, char *err, size_t errlen)
 {
 	struct recipients *set;
-	FILE *fp;
+	struct linefile *lf;
 	int rc;
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if ((lf = linefile_open(path, RECIPIENT_MAX, err, errlen)) == NULL)
 		return NULL;
-	}
 	set = xcalloc(1, sizeof(*set));
 	set->size = 16;
 	set->slots = xcalloc(set->size, sizeof(*set->slots));
-	rc = recipients_load_stream(set, fp, path, err, errlen);
-	fclose(fp);
+	rc = recipients_load_lines(set, lf, err, errlen);
+	linefile_close(lf);
 	if (rc == 0)
 		return set;
 	recipients_free(set);

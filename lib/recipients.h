@@ -11,6 +11,9 @@
  * recipients_valid() takes an envelope address as the MTA passes it
  * ("<user@example.org>" or bare) and returns true only for a well-formed
  * address that is listed; malformed or empty addresses are never valid.
+ * The bare "postmaster" ("<Postmaster>", any case, no domain) is always
+ * valid, as RFC 5321 requires every server to accept it; with a domain,
+ * postmaster must be listed like any other mailbox.
  * Lookups are O(1) on average.
  */
 #ifndef BULWARK_RECIPIENTS_H

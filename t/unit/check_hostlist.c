@@ -5,62 +5,12 @@
  * directory that is removed afterwards.
  */
 #include <check.h>
-#include <dirent.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "hostlist.h"
-
-static char tmpdir[PATH_MAX];
-
-static void tmp_setup(void)
-{
-	const char *base = getenv("TMPDIR");
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/check_hostlist.XXXXXX",
-	    base != NULL && *base != '\0' ? base : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void tmp_teardown(void)
-{
-	char path[PATH_MAX];
-	struct dirent *e;
-	DIR *dir = opendir(tmpdir);
-
-	ck_assert_ptr_nonnull(dir);
-	while ((e = readdir(dir)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		ck_assert_int_lt(snprintf(path, sizeof(path), "%s/%s", tmpdir,
-		    e->d_name), (int)sizeof(path));
-		unlink(path);
-	}
-	closedir(dir);
-	ck_assert_int_eq(rmdir(tmpdir), 0);
-}
-
-/* Write len bytes of data to tmpdir/name; its path goes to path. */
-static void tmp_file(char *path, const char *name, const char *data,
-    size_t len)
-{
-	FILE *fp;
-
-	ck_assert_int_lt(snprintf(path, PATH_MAX, "%s/%s", tmpdir, name),
-	    PATH_MAX);
-	fp = fopen(path, "w");
-	ck_assert_ptr_nonnull(fp);
-	ck_assert_uint_eq(fwrite(data, 1, len, fp), len);
-	ck_assert_int_eq(fclose(fp), 0);
-}
-
-static void tmp_text(char *path, const char *name, const char *text)
-{
-	tmp_file(path, name, text, strlen(text));
-}
+#include "test_files.h"
 
 static bool match(const struct hostlist *list, const char *text)
 {
@@ -92,15 +42,6 @@ static const char *add_fails(struct hostlist *list, const char *entry,
 	    "\"%s\"", entry, err, want);
 	ck_assert_uint_eq(hostlist_count(list), before);
 	return err;
-}
-
-static bool has_control(const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < ' ' || *s == 0x7f)
-			return true;
-	}
-	return false;
 }
 
 START_TEST(empty_list)
@@ -343,7 +284,7 @@ END_TEST
 START_TEST(load_good_file)
 {
 	struct hostlist *list = hostlist_new();
-	char path[PATH_MAX], err[512] = "";
+	char path[TMP_PATH_MAX], err[512] = "";
 
 	tmp_text(path, "good", "# exclude list\n"
 	    "\n"
@@ -373,7 +314,7 @@ END_TEST
 START_TEST(load_merges)
 {
 	struct hostlist *list = hostlist_new();
-	char path[PATH_MAX], err[512];
+	char path[TMP_PATH_MAX], err[512];
 
 	add_ok(list, "192.0.2.1");
 	tmp_text(path, "a", "198.51.100.0/24\n192.0.2.1\n");
@@ -398,17 +339,12 @@ static void load_fails(const char *text, size_t len, unsigned line,
     const char *want)
 {
 	struct hostlist *list = hostlist_new();
-	char path[PATH_MAX], prefix[PATH_MAX + 32], err[512] = "";
+	char path[TMP_PATH_MAX], err[512] = "";
 
 	add_ok(list, "203.0.113.0/24");
 	tmp_file(path, "bad", text, len);
-	snprintf(prefix, sizeof(prefix), "%s:%u: ", path, line);
 	ck_assert_int_eq(hostlist_load_file(list, path, err, sizeof(err)), -1);
-	ck_assert_msg(strncmp(err, prefix, strlen(prefix)) == 0,
-	    "error \"%s\" does not start \"%s\"", err, prefix);
-	ck_assert_msg(strstr(err, want) != NULL, "error \"%s\" lacks \"%s\"",
-	    err, want);
-	ck_assert(!has_control(err));
+	assert_file_error(err, path, line, want);
 	ck_assert_uint_eq(hostlist_count(list), 1);
 	ck_assert(match(list, "203.0.113.1"));
 	ck_assert(!match(list, "192.0.2.1"));
@@ -461,7 +397,7 @@ END_TEST
 START_TEST(load_long_line)
 {
 	struct hostlist *list = hostlist_new();
-	char path[PATH_MAX], err[512] = "", text[2100];
+	char path[TMP_PATH_MAX], err[512] = "", text[2100];
 	size_t len = (size_t)snprintf(text, sizeof(text), "192.0.2.1\n"
 	    "198.51.100.1");
 
@@ -485,7 +421,7 @@ END_TEST
 START_TEST(load_unreadable)
 {
 	struct hostlist *list = hostlist_new();
-	char path[PATH_MAX], want[PATH_MAX + 64], err[512];
+	char path[TMP_PATH_MAX], want[TMP_PATH_MAX + 64], err[512];
 
 	add_ok(list, "192.0.2.1");
 	ck_assert_int_lt(snprintf(path, sizeof(path), "%s/missing", tmpdir),

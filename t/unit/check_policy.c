@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "addr.h"
 #include "config.h"
@@ -16,6 +15,7 @@
 #include "policy.h"
 #include "recipients.h"
 #include "store.h"
+#include "test_files.h"
 
 #define T0 1700000000
 
@@ -82,6 +82,18 @@ static struct policy_session *open_session(const char *ip, int64_t now)
 
 	ck_assert_int_eq(verdict.kind, VERDICT_CONTINUE);
 	return s;
+}
+
+/*
+ * Start with flagged connections refused (tempfail) past max_commands
+ * unexpected commands; open a session of 192.0.2.1.
+ */
+static struct policy_session *attack_session(unsigned max_commands)
+{
+	cfg->attack_action = ACTION_TEMPFAIL;
+	cfg->attack_max_commands = max_commands;
+	start();
+	return open_session("192.0.2.1", T0);
 }
 
 static enum verdict_kind rejected_rcpt(struct policy_session *s,
@@ -267,26 +279,27 @@ END_TEST
 
 START_TEST(dha_recipients_file_rejects_unknown_users)
 {
-	char dir[] = "/tmp/check_policy.XXXXXX", path[64], err[256];
+	char path[TMP_PATH_MAX], err[256];
 	struct policy_session *s;
 	struct verdict v;
 	struct policy_rcpt known = { "<Alice@Example.ORG>", false, NULL };
 	struct policy_rcpt unknown = { "<mallory@example.org>", false, NULL };
-	FILE *f;
+	struct policy_rcpt postmaster = { "<Postmaster>", false, NULL };
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/rcpt", dir);
-	f = fopen(path, "w");
-	fputs("alice@example.org\n", f);
-	fclose(f);
+	tmp_setup();
+	tmp_text(path, "rcpt", "alice@example.org\n");
 	cfg->dha_recipients = recipients_load(path, err, sizeof(err));
 	ck_assert_msg(cfg->dha_recipients != NULL, "%s", err);
-	unlink(path);
-	rmdir(dir);
+	tmp_teardown();
 	start();
 	s = open_session("192.0.2.1", T0);
 	policy_rcpt(s, &known, T0, &v);
 	ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
+	/* RFC 5321's bare postmaster is never an invalid recipient. */
+	for (int i = 0; i < 3; i++) {
+		policy_rcpt(s, &postmaster, T0, &v);
+		ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
+	}
 	policy_rcpt(s, &unknown, T0, &v);
 	ck_assert_int_eq(v.kind, VERDICT_REJECT);
 	ck_assert_str_eq(v.rcode, "550");
@@ -305,9 +318,7 @@ START_TEST(attack_flags_after_max_commands)
 	struct policy_session *s;
 	struct verdict v;
 
-	cfg->attack_action = ACTION_TEMPFAIL;
-	start();
-	s = open_session("192.0.2.1", T0);
+	s = attack_session(2);
 	policy_unknown(s, "FOO", T0, &v);
 	ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
 	policy_unknown(s, "FOO", T0, &v);
@@ -343,10 +354,7 @@ START_TEST(attack_helo_after_starttls_is_expected)
 	struct policy_session *s;
 	struct verdict v;
 
-	cfg->attack_action = ACTION_TEMPFAIL;
-	cfg->attack_max_commands = 1;
-	start();
-	s = open_session("192.0.2.1", T0);
+	s = attack_session(1);
 	policy_helo(s, "a", false, T0, &v);
 	policy_helo(s, "a", true, T0, &v);
 	ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
@@ -363,10 +371,7 @@ START_TEST(attack_rset_counts_only_when_enabled_and_in_transaction)
 	struct policy_session *s;
 	struct verdict v;
 
-	cfg->attack_action = ACTION_TEMPFAIL;
-	cfg->attack_max_commands = 1;
-	start();
-	s = open_session("192.0.2.1", T0);
+	s = attack_session(1);
 	for (int i = 0; i < 5; i++) {
 		policy_mail(s, NULL, T0, &v);
 		policy_abort(s, T0);

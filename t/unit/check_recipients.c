@@ -5,92 +5,33 @@
  * removed afterwards.
  */
 #include <check.h>
-#include <dirent.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "recipients.h"
-
-static char tmpdir[PATH_MAX];
-
-static void tmp_setup(void)
-{
-	const char *base = getenv("TMPDIR");
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/check_recipients.XXXXXX",
-	    base != NULL && *base != '\0' ? base : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void tmp_teardown(void)
-{
-	char path[PATH_MAX];
-	struct dirent *e;
-	DIR *dir = opendir(tmpdir);
-
-	ck_assert_ptr_nonnull(dir);
-	while ((e = readdir(dir)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		ck_assert_int_lt(snprintf(path, sizeof(path), "%s/%s", tmpdir,
-		    e->d_name), (int)sizeof(path));
-		unlink(path);
-	}
-	closedir(dir);
-	ck_assert_int_eq(rmdir(tmpdir), 0);
-}
-
-/* Write len bytes of data to tmpdir/name; its path goes to path. */
-static void tmp_file(char *path, const char *name, const char *data,
-    size_t len)
-{
-	FILE *fp;
-
-	ck_assert_int_lt(snprintf(path, PATH_MAX, "%s/%s", tmpdir, name),
-	    PATH_MAX);
-	fp = fopen(path, "w");
-	ck_assert_ptr_nonnull(fp);
-	ck_assert_uint_eq(fwrite(data, 1, len, fp), len);
-	ck_assert_int_eq(fclose(fp), 0);
-}
+#include "test_files.h"
 
 static struct recipients *load_ok(const char *text)
 {
-	char path[PATH_MAX], err[512] = "";
+	char path[TMP_PATH_MAX], err[512] = "";
 	struct recipients *set;
 
-	tmp_file(path, "rcpt", text, strlen(text));
+	tmp_text(path, "rcpt", text);
 	set = recipients_load(path, err, sizeof(err));
 	ck_assert_msg(set != NULL, "recipients_load: %s", err);
 	return set;
-}
-
-static bool has_control(const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < ' ' || *s == 0x7f)
-			return true;
-	}
-	return false;
 }
 
 /* Load len bytes that fail at line with an error containing want. */
 static void load_fails(const char *data, size_t len, unsigned line,
     const char *want)
 {
-	char path[PATH_MAX], prefix[PATH_MAX + 32], err[512] = "";
+	char path[TMP_PATH_MAX], err[512] = "";
 
 	tmp_file(path, "bad", data, len);
-	snprintf(prefix, sizeof(prefix), "%s:%u: ", path, line);
 	ck_assert_ptr_null(recipients_load(path, err, sizeof(err)));
-	ck_assert_msg(strncmp(err, prefix, strlen(prefix)) == 0,
-	    "error \"%s\" does not start \"%s\"", err, prefix);
-	ck_assert_msg(strstr(err, want) != NULL, "error \"%s\" lacks \"%s\"",
-	    err, want);
-	ck_assert(!has_control(err));
+	assert_file_error(err, path, line, want);
 }
 
 static void load_fails_text(const char *text, unsigned line,
@@ -182,7 +123,7 @@ END_TEST
 START_TEST(malformed_addresses)
 {
 	static const char *const bad[] = {
-		"", "user", "postmaster", "user@", "@", "<user@>", "a@b@example.net",
+		"", "user", "root", "user@", "@", "<user@>", "a@b@example.net",
 		"user@@example.net", "us er@example.net", "user@example.net ",
 		" user@example.net", "user\t@example.net", "user@example.net\r",
 		"user@example.net\n", "user\001@example.net", "us\177er@example.net",
@@ -198,6 +139,39 @@ START_TEST(malformed_addresses)
 	ck_assert(!recipients_valid(set, NULL));
 	ck_assert(!recipients_valid(NULL, "user@example.org"));
 	recipients_free(set);
+}
+END_TEST
+
+/* RFC 5321: a server must accept "Postmaster" with no domain. */
+START_TEST(bare_postmaster)
+{
+	static const char *const good[] = {
+		"postmaster", "Postmaster", "POSTMASTER", "<Postmaster>",
+		"<postMASTER>",
+	};
+	static const char *const bad[] = {
+		"postmaste", "postmasters", "xpostmaster", "post master",
+		"postmaster ", " postmaster", "<postmaster", "postmaster>",
+		"<<postmaster>>", "< postmaster>", "<postmaster >", "postmaster@",
+		"@postmaster", "postmaster@example.com", "<Postmaster@Example.COM>",
+	};
+	struct recipients *set = load_ok("user@example.org\n");
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(recipients_valid(set, good[i]), "\"%s\" refused",
+		    good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!recipients_valid(set, bad[i]), "\"%s\" accepted",
+		    bad[i]);
+	ck_assert_uint_eq(recipients_count(set), 1);
+	recipients_free(set);
+	set = load_ok("");
+	ck_assert(recipients_valid(set, "<Postmaster>"));
+	recipients_free(set);
+	ck_assert(!recipients_valid(NULL, "postmaster"));
+	/* It is no file entry: the file keeps its own syntax. */
+	load_fails_text("a@example.org\npostmaster\n", 2,
+	    "\"postmaster\": no '@'");
 }
 END_TEST
 
@@ -332,7 +306,7 @@ END_TEST
 
 START_TEST(unreadable)
 {
-	char path[PATH_MAX], want[PATH_MAX + 64], err[512];
+	char path[TMP_PATH_MAX], want[TMP_PATH_MAX + 64], err[512];
 
 	ck_assert_int_lt(snprintf(path, sizeof(path), "%s/missing", tmpdir),
 	    (int)sizeof(path));
@@ -356,6 +330,7 @@ static Suite *recipients_suite(void)
 	tcase_add_test(tc, angle_brackets);
 	tcase_add_test(tc, domain_entries);
 	tcase_add_test(tc, malformed_addresses);
+	tcase_add_test(tc, bare_postmaster);
 	tcase_add_test(tc, length_limit);
 	tcase_add_test(tc, very_long_address);
 	tcase_add_test(tc, empty_file);

@@ -27,6 +27,14 @@ static struct rule_state zero_state(void)
 	return state;
 }
 
+static void assert_state(const struct rule_state *state, uint32_t count,
+    int64_t window_start, int64_t block_until)
+{
+	ck_assert_uint_eq(state->count, count);
+	ck_assert_int_eq(state->window_start, window_start);
+	ck_assert_int_eq(state->block_until, block_until);
+}
+
 /* Run events at now until (and including) the one that trips the rule. */
 static void trip(const struct rule *rule, struct rule_state *state,
     int64_t now)
@@ -43,16 +51,12 @@ START_TEST(test_threshold_edges)
 
 	for (uint32_t i = 1; i <= 3; i++) {
 		ck_assert_int_eq(rule_count(&rule, &state, T0 + i), RULE_ALLOWED);
-		ck_assert_uint_eq(state.count, i);
-		ck_assert_int_eq(state.block_until, 0);
+		assert_state(&state, i, T0 + 1, 0);
 	}
-	ck_assert_int_eq(state.window_start, T0 + 1);
 	ck_assert_int_eq(rule_count(&rule, &state, T0 + 4), RULE_TRIPPED);
-	ck_assert_uint_eq(state.count, 4);
-	ck_assert_int_eq(state.block_until, T0 + 4 + 600);
+	assert_state(&state, 4, T0 + 1, T0 + 4 + 600);
 	ck_assert_int_eq(rule_count(&rule, &state, T0 + 5), RULE_REFUSED);
-	ck_assert_uint_eq(state.count, 4);
-	ck_assert_int_eq(state.block_until, T0 + 4 + 600);
+	assert_state(&state, 4, T0 + 1, T0 + 4 + 600);
 }
 END_TEST
 
@@ -62,8 +66,7 @@ START_TEST(test_max_zero_trips_first)
 	struct rule_state state = zero_state();
 
 	ck_assert_int_eq(rule_count(&rule, &state, T0), RULE_TRIPPED);
-	ck_assert_uint_eq(state.count, 1);
-	ck_assert_int_eq(state.block_until, T0 + 10);
+	assert_state(&state, 1, T0, T0 + 10);
 }
 END_TEST
 
@@ -78,8 +81,7 @@ START_TEST(test_fixed_block)
 		ck_assert_int_eq(state.block_until, T0 + 600);
 	}
 	ck_assert_int_eq(rule_count(&rule, &state, T0 + 599), RULE_REFUSED);
-	ck_assert_int_eq(state.block_until, T0 + 600);
-	ck_assert_uint_eq(state.count, 4);
+	assert_state(&state, 4, T0, T0 + 600);
 }
 END_TEST
 
@@ -93,8 +95,7 @@ START_TEST(test_sliding_block)
 	ck_assert_int_eq(rule_count(&rule, &state, T0 + 10), RULE_REFUSED);
 	ck_assert_int_eq(state.block_until, T0 + 610);
 	ck_assert_int_eq(rule_count(&rule, &state, T0 + 605), RULE_REFUSED);
-	ck_assert_int_eq(state.block_until, T0 + 1205);
-	ck_assert_uint_eq(state.count, 4);
+	assert_state(&state, 4, T0, T0 + 1205);
 	/* Without retries the block ends where the last retry put it. */
 	ck_assert_int_eq(rule_count(&rule, &state, T0 + 1205), RULE_ALLOWED);
 	ck_assert_uint_eq(state.count, 1);
@@ -128,13 +129,10 @@ START_TEST(test_window_expiry)
 	ck_assert_int_eq(rule_count(&rule, &state, T0), RULE_ALLOWED);
 	ck_assert_int_eq(rule_count(&rule, &state, T0 + 30), RULE_ALLOWED);
 	ck_assert_int_eq(rule_count(&rule, &state, T0 + 59), RULE_ALLOWED);
-	ck_assert_uint_eq(state.count, 3);
-	ck_assert_int_eq(state.window_start, T0);
+	assert_state(&state, 3, T0, 0);
 	/* t = window_start + period is already a new window. */
 	ck_assert_int_eq(rule_count(&rule, &state, T0 + 60), RULE_ALLOWED);
-	ck_assert_uint_eq(state.count, 1);
-	ck_assert_int_eq(state.window_start, T0 + 60);
-	ck_assert_int_eq(state.block_until, 0);
+	assert_state(&state, 1, T0 + 60, 0);
 }
 END_TEST
 
@@ -146,9 +144,7 @@ START_TEST(test_disabled_rule)
 	rule.enabled = false;
 	ck_assert_int_eq(rule_count(&rule, &state, T0 + 1), RULE_ALLOWED);
 	ck_assert_int_eq(rule_check_block(&rule, &state, T0 + 1), RULE_ALLOWED);
-	ck_assert_uint_eq(state.count, 7);
-	ck_assert_int_eq(state.window_start, T0);
-	ck_assert_int_eq(state.block_until, T0 + 100);
+	assert_state(&state, 7, T0, T0 + 100);
 }
 END_TEST
 
@@ -185,9 +181,7 @@ START_TEST(test_check_block)
 	ck_assert_int_eq(rule_check_block(&rule, &state, T0 + 50), RULE_ALLOWED);
 	rule.sliding = true;
 	ck_assert_int_eq(rule_check_block(&rule, &state, T0 + 20), RULE_REFUSED);
-	ck_assert_int_eq(state.block_until, T0 + 620);
-	ck_assert_uint_eq(state.count, 2);
-	ck_assert_int_eq(state.window_start, T0);
+	assert_state(&state, 2, T0, T0 + 620);
 }
 END_TEST
 
@@ -218,19 +212,26 @@ START_TEST(test_outcome_names)
 }
 END_TEST
 
-/* store_apply_event: the rules of four detectors on one host. */
+/*
+ * store_apply_event: the rules of four detectors on one host, which each
+ * test starts with empty (a checked fixture).
+ */
 
 static struct rule rules[DETECTOR_COUNT];
+static struct store_host host;
+static struct store_result result;
 
-static void rules_setup(void)
+static void event_setup(void)
 {
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++)
 		rules[d] = make_rule(3, 60, 600, false);
 	rules[DETECTOR_MANUAL] = make_rule(UINT32_MAX, 1, 0, false);
+	memset(&host, 0, sizeof(host));
+	memset(&result, 0, sizeof(result));
 }
 
-static struct store_event make_event(enum detector counted, int connect,
-    int64_t now)
+/* One event of host, counted for detector counted; its result in result. */
+static void apply(enum detector counted, int connect, int64_t now)
 {
 	struct store_event event;
 
@@ -243,174 +244,117 @@ static struct store_event make_event(enum detector counted, int connect,
 	event.counted = counted;
 	event.connect = connect;
 	event.rules = rules;
-	return event;
+	store_apply_event(&event, &host, &result);
 }
 
-static void apply(struct store_host *host, enum detector counted, int connect,
-    int64_t now, struct store_result *result)
+static void assert_result(enum rule_outcome outcome, enum detector detector,
+    uint32_t count, int64_t block_until)
 {
-	struct store_event event = make_event(counted, connect, now);
-
-	store_apply_event(&event, host, result);
+	ck_assert_int_eq(result.outcome, outcome);
+	ck_assert_int_eq(result.detector, detector);
+	ck_assert_uint_eq(result.count, count);
+	ck_assert_int_eq(result.block_until, block_until);
 }
 
 START_TEST(test_connect_counts_dos)
 {
-	struct store_host host;
-	struct store_result result;
-
-	memset(&host, 0, sizeof(host));
 	for (uint32_t i = 1; i <= 3; i++) {
-		apply(&host, DETECTOR_DOS, 1, T0, &result);
-		ck_assert_int_eq(result.outcome, RULE_ALLOWED);
-		ck_assert_int_eq(result.detector, DETECTOR_DOS);
-		ck_assert_uint_eq(result.count, i);
-		ck_assert_int_eq(result.block_until, 0);
+		apply(DETECTOR_DOS, 1, T0);
+		assert_result(RULE_ALLOWED, DETECTOR_DOS, i, 0);
 	}
-	apply(&host, DETECTOR_DOS, 1, T0 + 1, &result);
-	ck_assert_int_eq(result.outcome, RULE_TRIPPED);
-	ck_assert_int_eq(result.detector, DETECTOR_DOS);
-	ck_assert_uint_eq(result.count, 4);
-	ck_assert_int_eq(result.block_until, T0 + 601);
-	apply(&host, DETECTOR_DOS, 1, T0 + 2, &result);
-	ck_assert_int_eq(result.outcome, RULE_REFUSED);
-	ck_assert_int_eq(result.detector, DETECTOR_DOS);
-	ck_assert_uint_eq(result.count, 4);
-	ck_assert_int_eq(result.block_until, T0 + 601);
+	apply(DETECTOR_DOS, 1, T0 + 1);
+	assert_result(RULE_TRIPPED, DETECTOR_DOS, 4, T0 + 601);
+	apply(DETECTOR_DOS, 1, T0 + 2);
+	assert_result(RULE_REFUSED, DETECTOR_DOS, 4, T0 + 601);
 }
 END_TEST
 
+static const enum detector other_blockers[] = {
+	DETECTOR_DHA, DETECTOR_ATTACK, DETECTOR_MANUAL
+};
+
 START_TEST(test_connect_refused_by_other_block)
 {
-	static const enum detector blockers[] = {
-		DETECTOR_DHA, DETECTOR_ATTACK, DETECTOR_MANUAL
-	};
+	enum detector blocker = other_blockers[_i];
 
-	for (size_t i = 0; i < sizeof(blockers) / sizeof(blockers[0]); i++) {
-		struct store_host host;
-		struct store_result result;
-
-		memset(&host, 0, sizeof(host));
-		host.state[blockers[i]].count = 5;
-		host.state[blockers[i]].block_until = T0 + 100;
-		apply(&host, DETECTOR_DOS, 1, T0, &result);
-		ck_assert_int_eq(result.outcome, RULE_REFUSED);
-		ck_assert_int_eq(result.detector, blockers[i]);
-		ck_assert_uint_eq(result.count, 5);
-		ck_assert_int_eq(result.block_until, T0 + 100);
-		/* Refused connections are not counted for DoS. */
-		ck_assert_uint_eq(host.state[DETECTOR_DOS].count, 0);
-		ck_assert_int_eq(host.state[DETECTOR_DOS].window_start, 0);
-	}
+	host.state[blocker].count = 5;
+	host.state[blocker].block_until = T0 + 100;
+	apply(DETECTOR_DOS, 1, T0);
+	assert_result(RULE_REFUSED, blocker, 5, T0 + 100);
+	/* Refused connections are not counted for DoS. */
+	ck_assert_uint_eq(host.state[DETECTOR_DOS].count, 0);
+	ck_assert_int_eq(host.state[DETECTOR_DOS].window_start, 0);
 }
 END_TEST
 
 START_TEST(test_connect_ignores_disabled_block)
 {
-	struct store_host host;
-	struct store_result result;
-
-	memset(&host, 0, sizeof(host));
 	host.state[DETECTOR_DHA].block_until = T0 + 100;
 	rules[DETECTOR_DHA].enabled = false;
-	apply(&host, DETECTOR_DOS, 1, T0, &result);
-	ck_assert_int_eq(result.outcome, RULE_ALLOWED);
-	ck_assert_int_eq(result.detector, DETECTOR_DOS);
+	apply(DETECTOR_DOS, 1, T0);
+	assert_result(RULE_ALLOWED, DETECTOR_DOS, 1, 0);
 	ck_assert_uint_eq(host.state[DETECTOR_DOS].count, 1);
 }
 END_TEST
 
 START_TEST(test_connect_slides_per_detector)
 {
-	struct store_host host;
-	struct store_result result;
-
-	memset(&host, 0, sizeof(host));
 	rules[DETECTOR_DHA].sliding = true;
 	host.state[DETECTOR_DHA].block_until = T0 + 100;
 	host.state[DETECTOR_ATTACK].block_until = T0 + 300;
-	apply(&host, DETECTOR_DOS, 1, T0 + 50, &result);
-	ck_assert_int_eq(result.outcome, RULE_REFUSED);
+	apply(DETECTOR_DOS, 1, T0 + 50);
 	ck_assert_int_eq(host.state[DETECTOR_DHA].block_until, T0 + 650);
 	ck_assert_int_eq(host.state[DETECTOR_ATTACK].block_until, T0 + 300);
 	/* After sliding, DHA's block is the one that ends last. */
-	ck_assert_int_eq(result.detector, DETECTOR_DHA);
-	ck_assert_int_eq(result.block_until, T0 + 650);
+	assert_result(RULE_REFUSED, DETECTOR_DHA, 0, T0 + 650);
 }
 END_TEST
 
 START_TEST(test_connect_names_last_block)
 {
-	struct store_host host;
-	struct store_result result;
-
-	memset(&host, 0, sizeof(host));
 	host.state[DETECTOR_DOS].block_until = T0 + 200;
 	host.state[DETECTOR_DHA].block_until = T0 + 100;
 	host.state[DETECTOR_ATTACK].count = 9;
 	host.state[DETECTOR_ATTACK].block_until = T0 + 500;
 	host.state[DETECTOR_MANUAL].block_until = T0 + 300;
-	apply(&host, DETECTOR_DOS, 1, T0, &result);
-	ck_assert_int_eq(result.outcome, RULE_REFUSED);
-	ck_assert_int_eq(result.detector, DETECTOR_ATTACK);
-	ck_assert_int_eq(result.block_until, T0 + 500);
-	ck_assert_uint_eq(result.count, 9);
+	apply(DETECTOR_DOS, 1, T0);
+	assert_result(RULE_REFUSED, DETECTOR_ATTACK, 9, T0 + 500);
 
 	host.state[DETECTOR_MANUAL].block_until = T0 + 900;
-	apply(&host, DETECTOR_DOS, 1, T0, &result);
-	ck_assert_int_eq(result.detector, DETECTOR_MANUAL);
-	ck_assert_int_eq(result.block_until, T0 + 900);
+	apply(DETECTOR_DOS, 1, T0);
+	assert_result(RULE_REFUSED, DETECTOR_MANUAL, 0, T0 + 900);
 }
 END_TEST
 
 START_TEST(test_other_events_check_own_detector)
 {
-	struct store_host host;
-	struct store_result result;
-
-	memset(&host, 0, sizeof(host));
 	host.state[DETECTOR_DOS].block_until = T0 + 100;
 	host.state[DETECTOR_MANUAL].block_until = T0 + 100;
-	apply(&host, DETECTOR_DHA, 0, T0, &result);
-	ck_assert_int_eq(result.outcome, RULE_ALLOWED);
-	ck_assert_int_eq(result.detector, DETECTOR_DHA);
-	ck_assert_uint_eq(result.count, 1);
+	apply(DETECTOR_DHA, 0, T0);
+	assert_result(RULE_ALLOWED, DETECTOR_DHA, 1, 0);
 
 	host.state[DETECTOR_DHA].block_until = T0 + 200;
-	apply(&host, DETECTOR_DHA, 0, T0 + 1, &result);
-	ck_assert_int_eq(result.outcome, RULE_REFUSED);
-	ck_assert_int_eq(result.detector, DETECTOR_DHA);
-	ck_assert_int_eq(result.block_until, T0 + 200);
+	apply(DETECTOR_DHA, 0, T0 + 1);
+	assert_result(RULE_REFUSED, DETECTOR_DHA, 1, T0 + 200);
 	ck_assert_uint_eq(host.state[DETECTOR_DHA].count, 1);
 }
 END_TEST
 
 START_TEST(test_other_event_trips)
 {
-	struct store_host host;
-	struct store_result result;
-
-	memset(&host, 0, sizeof(host));
 	for (int i = 0; i < 3; i++)
-		apply(&host, DETECTOR_ATTACK, 0, T0, &result);
-	apply(&host, DETECTOR_ATTACK, 0, T0 + 5, &result);
-	ck_assert_int_eq(result.outcome, RULE_TRIPPED);
-	ck_assert_int_eq(result.detector, DETECTOR_ATTACK);
-	ck_assert_uint_eq(result.count, 4);
-	ck_assert_int_eq(result.block_until, T0 + 605);
+		apply(DETECTOR_ATTACK, 0, T0);
+	apply(DETECTOR_ATTACK, 0, T0 + 5);
+	assert_result(RULE_TRIPPED, DETECTOR_ATTACK, 4, T0 + 605);
 	ck_assert_uint_eq(host.state[DETECTOR_DOS].count, 0);
 	/* The next connection is refused by the attack block. */
-	apply(&host, DETECTOR_DOS, 1, T0 + 6, &result);
-	ck_assert_int_eq(result.outcome, RULE_REFUSED);
-	ck_assert_int_eq(result.detector, DETECTOR_ATTACK);
+	apply(DETECTOR_DOS, 1, T0 + 6);
+	assert_result(RULE_REFUSED, DETECTOR_ATTACK, 4, T0 + 605);
 }
 END_TEST
 
 START_TEST(test_host_expiry)
 {
-	struct store_host host;
-
-	memset(&host, 0, sizeof(host));
 	ck_assert_int_eq(store_host_expiry(&host, rules), 0);
 	host.state[DETECTOR_DOS].window_start = T0;
 	ck_assert_int_eq(store_host_expiry(&host, rules), T0 + 60);
@@ -441,9 +385,10 @@ static Suite *rule_suite(void)
 	tcase_add_test(tc, test_outcome_names);
 	suite_add_tcase(suite, tc);
 
-	tcase_add_checked_fixture(ev, rules_setup, NULL);
+	tcase_add_checked_fixture(ev, event_setup, NULL);
 	tcase_add_test(ev, test_connect_counts_dos);
-	tcase_add_test(ev, test_connect_refused_by_other_block);
+	tcase_add_loop_test(ev, test_connect_refused_by_other_block, 0,
+	    (int)(sizeof(other_blockers) / sizeof(other_blockers[0])));
 	tcase_add_test(ev, test_connect_ignores_disabled_block);
 	tcase_add_test(ev, test_connect_slides_per_detector);
 	tcase_add_test(ev, test_connect_names_last_block);
