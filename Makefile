@@ -1,6 +1,6 @@
 # bulwark - SMTP flood and directory harvest defence milter
 #
-#   make            build milter/bulwark
+#   make            build milter/bulwark and ctl/bulwarkctl
 #   make run        install missing packages (as root), build, run in the foreground
 #   make check      install missing packages (as root), build, run every test
 #   make install    install under $(DESTDIR)$(PREFIX)
@@ -10,9 +10,10 @@ PREFIX  ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC      ?= cc
-PKGS     = libconfig hiredis
+PKGS     = libconfig hiredis libmicrohttpd
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wformat=2 -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
@@ -26,11 +27,13 @@ LIB_SRC    = $(sort $(wildcard lib/*.c))
 LIB_OBJ    = $(LIB_SRC:.c=.o)
 MILTER_SRC = $(sort $(wildcard milter/*.c))
 MILTER_OBJ = $(MILTER_SRC:.c=.o)
+CTL_SRC    = $(sort $(wildcard ctl/*.c))
+CTL_OBJ    = $(CTL_SRC:.c=.o)
 UNIT_SRC   = $(sort $(wildcard t/unit/check_*.c))
 UNIT_BIN   = $(UNIT_SRC:.c=)
-HEADERS    = $(wildcard lib/*.h milter/*.h t/unit/*.h)
+HEADERS    = $(wildcard lib/*.h milter/*.h ctl/*.h t/unit/*.h)
 
-all: milter/bulwark
+all: milter/bulwark ctl/bulwarkctl
 
 lib/libbulwark.a: $(LIB_OBJ)
 	$(AR) rcs $@ $(LIB_OBJ)
@@ -40,6 +43,9 @@ lib/libbulwark.a: $(LIB_OBJ)
 
 milter/bulwark: $(MILTER_OBJ) lib/libbulwark.a
 	$(CC) $(LDFLAGS) -o $@ $(MILTER_OBJ) lib/libbulwark.a $(MILTER_LIBS) $(LIBS)
+
+ctl/bulwarkctl: $(CTL_OBJ) lib/libbulwark.a
+	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) lib/libbulwark.a $(LIBS)
 
 t/unit/check_%: t/unit/check_%.c lib/libbulwark.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libbulwark.a $(CHECK_LIBS) $(LIBS)
@@ -61,21 +67,26 @@ run: deps
 
 check: deps-check
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
-	@t/run-unit.sh $(UNIT_BIN)
-	@t/run-milter.sh
-	@t/sendmail/run.sh
-	@t/run-docs.sh
+	@t/run-all.sh $(UNIT_BIN)
 
-install: milter/bulwark
+install: milter/bulwark ctl/bulwarkctl
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 milter/bulwark $(DESTDIR)$(SBINDIR)/bulwark
+	install -m 0755 ctl/bulwarkctl $(DESTDIR)$(SBINDIR)/bulwarkctl
 	install -m 0644 man/bulwark.8 $(DESTDIR)$(MANDIR)/man8/bulwark.8
+	install -m 0644 man/bulwarkctl.8 $(DESTDIR)$(MANDIR)/man8/bulwarkctl.8
 	install -m 0644 man/bulwark.conf.5 $(DESTDIR)$(MANDIR)/man5/bulwark.conf.5
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
+	    -e 's|/etc/bulwark/|$(SYSCONFDIR)/bulwark/|g' contrib/bulwark.service \
+	    >$(DESTDIR)$(UNITDIR)/bulwark.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/bulwark.service
 	install -d $(DESTDIR)$(SYSCONFDIR)/bulwark
 	test -e $(DESTDIR)$(SYSCONFDIR)/bulwark/bulwark.conf || \
 	    install -m 0644 etc/bulwark.conf $(DESTDIR)$(SYSCONFDIR)/bulwark/bulwark.conf
 
 clean:
-	rm -f lib/*.o lib/libbulwark.a milter/*.o milter/bulwark $(UNIT_BIN) bench/store_bench
+	rm -f lib/*.o lib/libbulwark.a milter/*.o milter/bulwark ctl/*.o \
+	    ctl/bulwarkctl $(UNIT_BIN) bench/store_bench
 
 .PHONY: all bench deps deps-check run check install clean

@@ -27,6 +27,7 @@
 #include "config_loader.h"
 #include "duration.h"
 #include "hostlist.h"
+#include "listen_addr.h"
 #include "recipients.h"
 #include "socket_spec.h"
 #include "xalloc.h"
@@ -36,6 +37,7 @@
 #define MAX_FLAGGED	1000000
 #define MAX_COMMANDS	100000
 #define MAX_HOSTS	100000000
+#define NAME_MAX_LEN	32	/* of a user or group name */
 
 /*
  * The store backends this build has; a backend is added here when it is
@@ -141,9 +143,14 @@ struct config *config_defaults(void)
 	cfg->socket = xstrdup("unix:/run/bulwark/bulwark.sock");
 	cfg->socket_mode = 0660;
 	cfg->pidfile = xstrdup("/run/bulwark/bulwark.pid");
+	cfg->user = xstrdup("");
+	cfg->group = xstrdup("");
+	cfg->control = xstrdup("unix:/run/bulwark/control.sock");
+	cfg->control_mode = 0600;
 	cfg->syslog_facility = LOG_MAIL;
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->monitor_only = false;
+	cfg->metrics_listen = xstrdup("127.0.0.1:9713");
 	cfg->store = xstrdup("memory");
 	cfg->memory_max_hosts = 1000000;
 	config_redis_defaults(&cfg->redis);
@@ -167,6 +174,10 @@ static void config_free(struct config *cfg)
 	free(cfg->path);
 	free(cfg->socket);
 	free(cfg->pidfile);
+	free(cfg->user);
+	free(cfg->group);
+	free(cfg->control);
+	free(cfg->metrics_listen);
 	free(cfg->store);
 	config_redis_free(&cfg->redis);
 	hostlist_free(cfg->exclude);
@@ -204,6 +215,104 @@ bool config_dha_status_counts(const struct config *cfg, const char *status)
 			return true;
 	}
 	return false;
+}
+
+/* Keys that take effect only at start. */
+
+struct config_changes {
+	char *names;
+	size_t len;
+	size_t count;
+};
+
+static void config_changed(struct config_changes *c, const char *name)
+{
+	size_t used = strlen(c->names);
+
+	if (c->len > used)
+		snprintf(c->names + used, c->len - used, "%s%s",
+		    c->count > 0 ? "," : "", name);
+	c->count++;
+}
+
+static void config_keep_string(struct config_changes *c, const char *name,
+    char **next, const char *running)
+{
+	if (strcmp(*next, running) == 0)
+		return;
+	config_changed(c, name);
+	loader_replace_string(next, running);
+}
+
+static void config_keep_uint(struct config_changes *c, const char *name,
+    unsigned *next, unsigned running)
+{
+	if (*next == running)
+		return;
+	config_changed(c, name);
+	*next = running;
+}
+
+static bool config_redis_equal(const struct redis_config *a,
+    const struct redis_config *b)
+{
+	if (a->sentinel_count != b->sentinel_count)
+		return false;
+	for (size_t i = 0; i < a->sentinel_count; i++) {
+		if (strcmp(a->sentinels[i], b->sentinels[i]) != 0)
+			return false;
+	}
+	return strcmp(a->server, b->server) == 0 &&
+	    strcmp(a->master_name, b->master_name) == 0 &&
+	    strcmp(a->username, b->username) == 0 &&
+	    strcmp(a->password, b->password) == 0 &&
+	    strcmp(a->key_prefix, b->key_prefix) == 0 &&
+	    a->database == b->database && a->timeout_ms == b->timeout_ms &&
+	    a->pool_size == b->pool_size && a->on_error == b->on_error;
+}
+
+static void config_redis_copy(struct redis_config *to,
+    const struct redis_config *from)
+{
+	config_redis_free(to);
+	*to = *from;
+	to->server = xstrdup(from->server);
+	to->sentinels = from->sentinel_count > 0 ?
+	    xcalloc(from->sentinel_count, sizeof(*to->sentinels)) : NULL;
+	for (size_t i = 0; i < from->sentinel_count; i++)
+		to->sentinels[i] = xstrdup(from->sentinels[i]);
+	to->master_name = xstrdup(from->master_name);
+	to->username = xstrdup(from->username);
+	to->password = xstrdup(from->password);
+	to->key_prefix = xstrdup(from->key_prefix);
+}
+
+size_t config_keep_start_keys(struct config *next,
+    const struct config *running, char *changed, size_t changedlen)
+{
+	struct config_changes c = { changed, changedlen, 0 };
+
+	if (changedlen > 0)
+		changed[0] = '\0';
+	config_keep_string(&c, "socket", &next->socket, running->socket);
+	config_keep_uint(&c, "socket_mode", &next->socket_mode,
+	    running->socket_mode);
+	config_keep_string(&c, "pidfile", &next->pidfile, running->pidfile);
+	config_keep_string(&c, "user", &next->user, running->user);
+	config_keep_string(&c, "group", &next->group, running->group);
+	config_keep_string(&c, "control", &next->control, running->control);
+	config_keep_uint(&c, "control_mode", &next->control_mode,
+	    running->control_mode);
+	config_keep_string(&c, "metrics_listen", &next->metrics_listen,
+	    running->metrics_listen);
+	config_keep_string(&c, "store", &next->store, running->store);
+	config_keep_uint(&c, "memory.max_hosts", &next->memory_max_hosts,
+	    running->memory_max_hosts);
+	if (!config_redis_equal(&next->redis, &running->redis)) {
+		config_changed(&c, "redis");
+		config_redis_copy(&next->redis, &running->redis);
+	}
+	return c.count;
 }
 
 /* Checks of string values: the *_problem ones say what is wrong, or NULL. */
@@ -263,7 +372,9 @@ static int set_socket(struct loader *ld, const config_setting_t *s)
 	return 0;
 }
 
-static int set_socket_mode(struct loader *ld, const config_setting_t *s)
+/* A file mode written as an octal string ("0660"). */
+static int get_mode(struct loader *ld, const config_setting_t *s,
+    unsigned *out)
 {
 	const char *text;
 	size_t digits;
@@ -278,8 +389,13 @@ static int set_socket_mode(struct loader *ld, const config_setting_t *s)
 	if (digits == 0 || digits > 4 || text[digits] != '\0' || mode > 0777)
 		return loader_fail_key(ld, s, "invalid mode \"%s\" (expected 1 to 4 "
 		    "octal digits, at most 0777)", text);
-	ld->cfg->socket_mode = (unsigned)mode;
+	*out = (unsigned)mode;
 	return 0;
+}
+
+static int set_socket_mode(struct loader *ld, const config_setting_t *s)
+{
+	return get_mode(ld, s, &ld->cfg->socket_mode);
 }
 
 static int set_pidfile(struct loader *ld, const config_setting_t *s)
@@ -292,6 +408,55 @@ static int set_pidfile(struct loader *ld, const config_setting_t *s)
 		return loader_fail_key(ld, s, "expected an absolute path");
 	loader_replace_string(&ld->cfg->pidfile, text);
 	return 0;
+}
+
+/* A user or group name: "" or what useradd would accept, at most 32 bytes. */
+static int set_name(struct loader *ld, const config_setting_t *s, char **field)
+{
+	const char *text;
+
+	if ((text = loader_get_string(ld, s)) == NULL)
+		return -1;
+	if (strlen(text) > NAME_MAX_LEN || text[0] == '-' ||
+	    text[strspn(text, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")] != '\0')
+		return loader_fail_key(ld, s, "invalid name \"%s\" (expected at "
+		    "most %d letters, digits, '.', '_' or '-', not starting with "
+		    "'-')", text, NAME_MAX_LEN);
+	loader_replace_string(field, text);
+	return 0;
+}
+
+static int set_user(struct loader *ld, const config_setting_t *s)
+{
+	return set_name(ld, s, &ld->cfg->user);
+}
+
+static int set_group(struct loader *ld, const config_setting_t *s)
+{
+	return set_name(ld, s, &ld->cfg->group);
+}
+
+static int set_control(struct loader *ld, const config_setting_t *s)
+{
+	const char *text, *problem = NULL;
+
+	if ((text = loader_get_string(ld, s)) == NULL)
+		return -1;
+	if (text[0] != '\0' && strncmp(text, "unix:", 5) != 0)
+		problem = "expected unix:/path, or \"\" for none";
+	else if (text[0] != '\0')
+		problem = socket_spec_problem(text);
+	if (problem != NULL)
+		return loader_fail_key(ld, s, "invalid socket \"%s\": %s", text,
+		    problem);
+	loader_replace_string(&ld->cfg->control, text);
+	return 0;
+}
+
+static int set_control_mode(struct loader *ld, const config_setting_t *s)
+{
+	return get_mode(ld, s, &ld->cfg->control_mode);
 }
 
 static int set_syslog_facility(struct loader *ld, const config_setting_t *s)
@@ -312,6 +477,20 @@ static int set_log_level(struct loader *ld, const config_setting_t *s)
 static int set_monitor_only(struct loader *ld, const config_setting_t *s)
 {
 	return loader_get_bool(ld, s, &ld->cfg->monitor_only);
+}
+
+static int set_metrics_listen(struct loader *ld, const config_setting_t *s)
+{
+	struct listen_addr addr;
+	const char *text, *why;
+
+	if ((text = loader_get_string(ld, s)) == NULL)
+		return -1;
+	if (text[0] != '\0' && listen_addr_parse(text, &addr, &why) < 0)
+		return loader_fail_key(ld, s, "invalid address \"%s\": %s", text,
+		    why);
+	loader_replace_string(&ld->cfg->metrics_listen, text);
+	return 0;
 }
 
 static int set_store(struct loader *ld, const config_setting_t *s)
@@ -624,9 +803,14 @@ static const struct config_key config_root_keys[] = {
 	{ "socket", set_socket },
 	{ "socket_mode", set_socket_mode },
 	{ "pidfile", set_pidfile },
+	{ "user", set_user },
+	{ "group", set_group },
+	{ "control", set_control },
+	{ "control_mode", set_control_mode },
 	{ "syslog_facility", set_syslog_facility },
 	{ "log_level", set_log_level },
 	{ "monitor_only", set_monitor_only },
+	{ "metrics_listen", set_metrics_listen },
 	{ "store", set_store },
 	{ "memory", set_memory },
 	{ "redis", config_set_redis },
@@ -703,6 +887,15 @@ static FILE *open_regular(const char *path, char *err, size_t errlen)
 	return NULL;
 }
 
+/* A group alone names nobody to run as. */
+static int check_group(struct loader *ld, const config_t *lc)
+{
+	if (ld->cfg->group[0] == '\0' || ld->cfg->user[0] != '\0')
+		return 0;
+	return loader_fail_key(ld, config_lookup(lc, "group"),
+	    "is set, so user must be set too");
+}
+
 static int load(struct loader *ld, FILE *fp)
 {
 	config_t lc;
@@ -712,7 +905,7 @@ static int load(struct loader *ld, FILE *fp)
 	if (!config_read(&lc, fp))
 		parse_error(ld, &lc);
 	else if (loader_walk_group(ld, config_root_setting(&lc),
-	    config_root_keys) == 0)
+	    config_root_keys) == 0 && check_group(ld, &lc) == 0)
 		rc = load_files(ld);
 	config_destroy(&lc);
 	return rc;

@@ -69,9 +69,14 @@ struct config {
 	char *socket;			/* "unix:/path", "inet:port@host", ... */
 	unsigned socket_mode;		/* e.g. 0660 */
 	char *pidfile;
+	char *user;			/* run as this user; "" keeps the starting one */
+	char *group;			/* "" with a user: that user's primary group */
+	char *control;			/* "unix:/path" for bulwarkctl, "" off */
+	unsigned control_mode;		/* e.g. 0600 */
 	int syslog_facility;		/* LOG_MAIL, ... from <syslog.h> */
 	enum log_level log_level;
 	bool monitor_only;
+	char *metrics_listen;		/* "ADDRESS:PORT", "[ADDRESS]:PORT", "" off */
 
 	char *store;			/* backend name: "memory" or "redis" */
 	unsigned memory_max_hosts;
@@ -117,6 +122,17 @@ struct config *config_load(const char *path, char *err, size_t errlen);
 struct config *config_defaults(void);
 struct config *config_ref(struct config *cfg);
 void config_unref(struct config *cfg);
+
+/*
+ * Keys that take effect only when the daemon starts (socket, socket_mode,
+ * pidfile, user, group, control, control_mode, metrics_listen, store,
+ * memory, redis): config_keep_start_keys() copies their values from
+ * running into next, a configuration just loaded and not yet shared, and
+ * writes the names of those that differed, comma-separated, to changed
+ * ("" when none; cut short to fit).  Returns how many differed.
+ */
+size_t config_keep_start_keys(struct config *next,
+    const struct config *running, char *changed, size_t changedlen);
 
 /* True when status (e.g. "5.1.1") is one of dha.status_codes. */
 bool config_dha_status_counts(const struct config *cfg, const char *status);

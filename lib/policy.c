@@ -6,6 +6,8 @@
  * record that checks every block and counts DoS, per counted invalid
  * recipient one DHA record, per flagged connection one attack record.
  * Unexpected commands are counted in the session, not the store.
+ * Each of these steps is also counted in metrics.h; a refusal is counted
+ * where it is decided, never when a session replays it.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include "escape.h"
 #include "hostlist.h"
 #include "log.h"
+#include "metrics.h"
 #include "policy.h"
 #include "recipients.h"
 #include "reply.h"
@@ -199,12 +202,39 @@ static void policy_apply(struct policy_session *s,
 	verdict_continue(verdict);
 	if (result->outcome == RULE_ALLOWED)
 		return;
-	if (result->outcome == RULE_TRIPPED)
+	if (result->outcome == RULE_TRIPPED) {
+		metrics_block_started(result->detector);
 		policy_log_block(s, result);
+	}
+	metrics_refusal(result->detector, policy_effective(s->cfg, action));
 	policy_log_refuse(s, stage_name, detector_name(result->detector),
 	    policy_effective(s->cfg, action), result->block_until);
 	policy_refuse(s, action, s->cfg->replies[result->detector], stage,
 	    verdict);
+}
+
+/*
+ * While a store is away every event fails: log at most one line a second,
+ * with how many were left unlogged since the last one.
+ */
+static void policy_log_store_error(const struct policy_session *s,
+    enum detector detector, int64_t now)
+{
+	static int64_t last_logged;
+	static uint64_t unlogged;
+	struct store *store = s->policy->store;
+	int64_t last = __atomic_load_n(&last_logged, __ATOMIC_RELAXED);
+
+	if (now == last || !__atomic_compare_exchange_n(&last_logged, &last, now,
+	    false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+		__atomic_add_fetch(&unlogged, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	log_warning("event=store-error session=%llx store=%s detector=%s "
+	    "host=%s unlogged=%llu reason=\"%s\"", (unsigned long long)s->id,
+	    store->ops->name, detector_name(detector), s->key_text,
+	    (unsigned long long)__atomic_exchange_n(&unlogged, 0,
+	    __ATOMIC_RELAXED), store_error(store));
 }
 
 /* Without state, a node refuses only when told to (redis.on_error). */
@@ -236,12 +266,16 @@ static bool policy_record(struct policy_session *s, enum detector detector,
 		.connect = connect,
 		.rules = s->cfg->rules,
 	};
+	uint64_t started = metrics_monotonic_ns();
+	int rc;
 
-	if (store_record(store, &event, result) == 0)
+	metrics_event(detector);
+	rc = store_record(store, &event, result);
+	metrics_store_latency_ns(metrics_monotonic_ns() - started);
+	if (rc == 0)
 		return true;
-	log_warning("event=store-error session=%llx store=%s detector=%s host=%s reason=\"%s\"",
-	    (unsigned long long)s->id, store->ops->name, detector_name(detector),
-	    s->key_text, store_error(store));
+	metrics_store_error();
+	policy_log_store_error(s, detector, now);
 	policy_store_failed(s->cfg, verdict);
 	return false;
 }
@@ -264,6 +298,7 @@ static void policy_refuse_blocked_list(struct policy_session *s,
 {
 	enum action action = policy_effective(s->cfg, s->cfg->blocked_action);
 
+	metrics_blocked_list_refusal(action);
 	policy_log_refuse(s, "connect", "blocked-list", action, 0);
 	policy_refuse(s, s->cfg->blocked_action, s->cfg->replies[DETECTOR_MANUAL],
 	    STAGE_CONNECT, verdict);
@@ -279,6 +314,7 @@ struct policy_session *policy_connect(struct policy *policy,
 	verdict_continue(verdict);
 	if (addr == NULL)
 		return s;
+	metrics_connection();
 	addr_format(addr, s->addr_text, sizeof(s->addr_text));
 	addr_key(addr, cfg->ipv4_prefix, cfg->ipv6_prefix, &s->key);
 	host_key_format(&s->key, s->key_text, sizeof(s->key_text));
@@ -319,16 +355,20 @@ static void policy_log_flag(const struct policy_session *s, const char *what,
 	    s->cfg->attack_action)));
 }
 
-/* The host's flagged connection counts towards an attack block. */
-static void policy_count_flagged(struct policy_session *s, int64_t now,
+/*
+ * The host's flagged connection counts towards an attack block; true when
+ * the attack rule refused it (a block started or already in force).
+ */
+static bool policy_count_flagged(struct policy_session *s, int64_t now,
     struct verdict *verdict)
 {
 	struct store_result result;
 
-	if (!s->cfg->rules[DETECTOR_ATTACK].enabled)
-		return;
-	if (policy_record(s, DETECTOR_ATTACK, 0, now, &result, verdict))
-		policy_apply(s, &result, STAGE_LATER, "flag", verdict);
+	if (!s->cfg->rules[DETECTOR_ATTACK].enabled ||
+	    !policy_record(s, DETECTOR_ATTACK, 0, now, &result, verdict))
+		return false;
+	policy_apply(s, &result, STAGE_LATER, "flag", verdict);
+	return result.outcome != RULE_ALLOWED;
 }
 
 /* An unexpected command was counted: flag the connection past the limit. */
@@ -338,16 +378,25 @@ static void policy_unexpected(struct policy_session *s, const char *what,
 	const struct config *cfg = s->cfg;
 	unsigned total = s->unexpected_helo + s->unexpected_unknown +
 	    s->unexpected_rset;
+	enum action action;
 
 	verdict_continue(verdict);
 	if (s->flagged || total <= cfg->attack_max_commands)
 		return;
 	s->flagged = true;
+	metrics_flagged();
 	policy_log_flag(s, what, text);
-	policy_count_flagged(s, now, verdict);
-	if (verdict->kind == VERDICT_CONTINUE)
-		policy_refuse(s, cfg->attack_action, cfg->replies[DETECTOR_ATTACK],
-		    STAGE_LATER, verdict);
+	/* A refusal by the attack rule (even one only logged) is the verdict. */
+	if (policy_count_flagged(s, now, verdict) ||
+	    verdict->kind != VERDICT_CONTINUE)
+		return;
+	action = policy_effective(cfg, cfg->attack_action);
+	metrics_refusal(DETECTOR_ATTACK, action);
+	if (action != ACTION_LOG)
+		policy_log_refuse(s, "flag", detector_name(DETECTOR_ATTACK),
+		    action, 0);
+	policy_refuse(s, cfg->attack_action, cfg->replies[DETECTOR_ATTACK],
+	    STAGE_LATER, verdict);
 }
 
 static bool policy_counts(const struct policy_session *s, unsigned what)

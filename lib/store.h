@@ -19,6 +19,14 @@
  * All return 0, or -1 when the backend failed (store_error() says why; the
  * caller decides what to do without state).  They are safe to call from
  * many threads at once.
+ * store_degraded(): 1 while the backend works in a degraded way (Redis
+ *                 away: the node decides with its local state), else 0;
+ *                 a backend without the op is never degraded.
+ * store_set_note(): keep a note (who set a manual block, when, why) with
+ *                 the host until `until`; store_get_note(): 1 and the
+ *                 note, or 0 when there is none.  store_unblock() forgets
+ *                 the note too.  Optional: without the ops a note is not
+ *                 kept (set returns 0, get finds none).
  * store_close() accepts NULL.
  */
 #ifndef BULWARK_STORE_H
@@ -52,6 +60,16 @@ struct store_host {
 	struct rule_state state[DETECTOR_COUNT];
 };
 
+#define STORE_NOTE_NODE_MAX	64
+#define STORE_NOTE_REASON_MAX	256
+
+/* Bytes, NUL-terminated; the reason may hold any other byte. */
+struct store_note {
+	int64_t set_at;				/* Unix seconds */
+	char node[STORE_NOTE_NODE_MAX];		/* host name of the node */
+	char reason[STORE_NOTE_REASON_MAX];	/* "" for none */
+};
+
 typedef int (*store_block_fn)(const struct host_key *key,
     const struct store_host *host, void *arg);
 
@@ -71,6 +89,11 @@ struct store_ops {
 	    void *arg);
 	const char *(*error)(struct store *store);
 	void (*close)(struct store *store);
+	int (*degraded)(struct store *store);	/* optional */
+	int (*set_note)(struct store *store, const struct host_key *key,
+	    const struct store_note *note, int64_t until, int64_t now);
+	int (*get_note)(struct store *store, const struct host_key *key,
+	    struct store_note *out);		/* optional, both */
 };
 
 /* Every backend's handle starts with this. */
@@ -127,6 +150,26 @@ static inline int store_list_blocks(struct store *store, int64_t now,
 static inline const char *store_error(struct store *store)
 {
 	return store->ops->error(store);
+}
+
+static inline int store_degraded(struct store *store)
+{
+	return store->ops->degraded != NULL ? store->ops->degraded(store) : 0;
+}
+
+static inline int store_set_note(struct store *store,
+    const struct host_key *key, const struct store_note *note,
+    int64_t until, int64_t now)
+{
+	return store->ops->set_note != NULL ?
+	    store->ops->set_note(store, key, note, until, now) : 0;
+}
+
+static inline int store_get_note(struct store *store,
+    const struct host_key *key, struct store_note *out)
+{
+	return store->ops->get_note != NULL ?
+	    store->ops->get_note(store, key, out) : 0;
 }
 
 void store_close(struct store *store);

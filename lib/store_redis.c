@@ -526,21 +526,98 @@ static int redis_block(struct store *base, const struct host_key *key,
 	return 0;
 }
 
-static int redis_unblock(struct store *base, const struct host_key *key)
-{
-	struct redis_store *s = redis_of(base);
-	char keybuf[REDIS_KEY_MAX], err[REDIS_ERROR_MAX];
-	const char *argv[] = { "DEL", keybuf };
-	size_t argvlen[] = { 3, redis_key(s, key, keybuf) };
-	redisReply *reply;
 
-	store_unblock(s->local, key);
-	if ((reply = redis_command(s, 2, argv, argvlen, err, sizeof(err))) == NULL) {
+static int redis_degraded(struct store *base)
+{
+	return atomic_load_explicit(&redis_of(base)->degraded,
+	    memory_order_acquire);
+}
+
+/* Run one command; 0, or -1 with the store's error set. */
+static int redis_command_done(struct redis_store *s, int argc,
+    const char **argv, const size_t *argvlen)
+{
+	char err[REDIS_ERROR_MAX];
+	redisReply *reply = redis_command(s, argc, argv, argvlen, err,
+	    sizeof(err));
+
+	if (reply == NULL) {
 		redis_set_error(s, err);
 		return -1;
 	}
 	freeReplyObject(reply);
 	return 0;
+}
+
+static int redis_unblock(struct store *base, const struct host_key *key)
+{
+	struct redis_store *s = redis_of(base);
+	char keybuf[REDIS_KEY_MAX];
+	const char *argv[] = { "DEL", keybuf };
+	size_t argvlen[] = { 3, redis_key(s, key, keybuf) };
+
+	store_unblock(s->local, key);
+	return redis_command_done(s, 2, argv, argvlen);
+}
+
+/*
+ * A note lives in the host's hash beside its state ("n:at", "n:node",
+ * "n:why"), so unblock's DEL and the key's TTL take it away too.  NX
+ * gives the key a TTL only when it has none (the note came first), so a
+ * longer one is never cut.
+ */
+static int redis_set_note(struct store *base, const struct host_key *key,
+    const struct store_note *note, int64_t until, int64_t now)
+{
+	struct redis_store *s = redis_of(base);
+	char keybuf[REDIS_KEY_MAX], at[24], ttl[24];
+	size_t keylen = redis_key(s, key, keybuf);
+	const char *hset[] = { "HSET", keybuf, "n:at", at, "n:node", note->node,
+	    "n:why", note->reason };
+	size_t hsetlen[] = { 4, keylen, 4, (size_t)snprintf(at, sizeof(at),
+	    "%lld", (long long)note->set_at), 6, strlen(note->node), 5,
+	    strlen(note->reason) };
+	const char *expire[] = { "EXPIRE", keybuf, ttl, "NX" };
+	size_t expirelen[] = { 6, keylen, (size_t)snprintf(ttl, sizeof(ttl),
+	    "%lld", (long long)(until > now ? until - now : 1) + 10), 2 };
+
+	if (redis_command_done(s, 8, hset, hsetlen) < 0)
+		return -1;
+	return redis_command_done(s, 4, expire, expirelen);
+}
+
+static void redis_note_field(const redisReply *value, char *buf, size_t len)
+{
+	if (value->type == REDIS_REPLY_STRING)
+		snprintf(buf, len, "%.*s", (int)value->len, value->str);
+}
+
+static int redis_get_note(struct store *base, const struct host_key *key,
+    struct store_note *out)
+{
+	struct redis_store *s = redis_of(base);
+	char keybuf[REDIS_KEY_MAX], err[REDIS_ERROR_MAX], at[24] = "";
+	const char *argv[] = { "HMGET", keybuf, "n:at", "n:node", "n:why" };
+	size_t argvlen[] = { 5, redis_key(s, key, keybuf), 4, 6, 5 };
+	redisReply *reply = redis_command(s, 5, argv, argvlen, err, sizeof(err));
+	int found;
+
+	if (reply == NULL) {
+		redis_set_error(s, err);
+		return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	found = reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 &&
+	    reply->element[0]->type == REDIS_REPLY_STRING;
+	if (found) {
+		redis_note_field(reply->element[0], at, sizeof(at));
+		out->set_at = strtoll(at, NULL, 10);
+		redis_note_field(reply->element[1], out->node, sizeof(out->node));
+		redis_note_field(reply->element[2], out->reason,
+		    sizeof(out->reason));
+	}
+	freeReplyObject(reply);
+	return found;
 }
 
 static bool redis_host_blocked(const struct store_host *host, int64_t now)
@@ -739,4 +816,7 @@ const struct store_ops store_redis_ops = {
 	.list_blocks = redis_list_blocks,
 	.error = redis_error,
 	.close = redis_close,
+	.degraded = redis_degraded,
+	.set_note = redis_set_note,
+	.get_note = redis_get_note,
 };

@@ -10,7 +10,16 @@
  * and, where it lets the filter choose, for just the macros used below.
  * Headers, end of headers and body are never needed, so they are skipped.
  * No stage that may refuse is ever made "no reply".
+ *
+ * Stopping: libmilter's sessions run in threads of their own that outlive
+ * smfi_main().  Every callback passes a gate, a count of callbacks in
+ * progress; callbacks_drain() closes it and waits for that count to fall
+ * to zero, after which no callback touches the policy any more: a
+ * callback arriving later lets its command through untouched (the MTA
+ * applies its own milter default once the daemon is gone).  The gate is
+ * two atomic operations per callback, no lock.
  */
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
 #include <time.h>
@@ -24,7 +33,27 @@
 #define CALLBACKS_STEPS \
     (SMFIP_RCPT_REJ | SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOBODY)
 
+#define CALLBACKS_DRAIN_STEP_MS	10
+
 static struct policy *callbacks_policy;
+static atomic_uint callbacks_active;
+static atomic_bool callbacks_closed;
+
+/* Enter a callback; false once the daemon is stopping. */
+static bool gate_enter(void)
+{
+	atomic_fetch_add(&callbacks_active, 1);
+	if (!atomic_load(&callbacks_closed))
+		return true;
+	atomic_fetch_sub(&callbacks_active, 1);
+	return false;
+}
+
+static sfsistat gate_leave(sfsistat status)
+{
+	atomic_fetch_sub(&callbacks_active, 1);
+	return status;
+}
 
 /* The connection's session; one without an address if CONNECT never came. */
 static struct policy_session *session_of(SMFICTX *ctx)
@@ -100,9 +129,11 @@ static sfsistat on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	struct verdict verdict;
 	bool known = addr_from_sockaddr(hostaddr, &addr) == 0;
 
+	if (!gate_enter())
+		return SMFIS_CONTINUE;
 	smfi_setpriv(ctx, policy_connect(callbacks_policy, known ? &addr : NULL,
 	    time(NULL), &verdict));
-	return answer(ctx, &verdict);
+	return gate_leave(answer(ctx, &verdict));
 }
 
 static sfsistat on_helo(SMFICTX *ctx, char *name)
@@ -110,17 +141,21 @@ static sfsistat on_helo(SMFICTX *ctx, char *name)
 	struct verdict verdict;
 	bool tls = smfi_getsymval(ctx, "{tls_version}") != NULL;
 
+	if (!gate_enter())
+		return SMFIS_CONTINUE;
 	policy_helo(session_of(ctx), name, tls, time(NULL), &verdict);
-	return answer(ctx, &verdict);
+	return gate_leave(answer(ctx, &verdict));
 }
 
 static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct verdict verdict;
 
+	if (!gate_enter())
+		return SMFIS_CONTINUE;
 	policy_mail(session_of(ctx), smfi_getsymval(ctx, "{auth_authen}"),
 	    time(NULL), &verdict);
-	return answer(ctx, &verdict);
+	return gate_leave(answer(ctx, &verdict));
 }
 
 static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
@@ -132,44 +167,56 @@ static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
 		.status = smfi_getsymval(ctx, "{rcpt_host}"),
 	};
 
+	if (!gate_enter())
+		return SMFIS_CONTINUE;
 	policy_rcpt(session_of(ctx), &rcpt, time(NULL), &verdict);
-	return answer(ctx, &verdict);
+	return gate_leave(answer(ctx, &verdict));
 }
 
 static sfsistat on_data(SMFICTX *ctx)
 {
 	struct verdict verdict;
 
+	if (!gate_enter())
+		return SMFIS_CONTINUE;
 	policy_data(session_of(ctx), time(NULL), &verdict);
-	return answer(ctx, &verdict);
+	return gate_leave(answer(ctx, &verdict));
 }
 
 static sfsistat on_unknown(SMFICTX *ctx, const char *command)
 {
 	struct verdict verdict;
 
+	if (!gate_enter())
+		return SMFIS_CONTINUE;
 	policy_unknown(session_of(ctx), command, time(NULL), &verdict);
-	return answer(ctx, &verdict);
+	return gate_leave(answer(ctx, &verdict));
 }
 
 static sfsistat on_abort(SMFICTX *ctx)
 {
+	if (!gate_enter())
+		return SMFIS_CONTINUE;
 	policy_abort(session_of(ctx), time(NULL));
-	return SMFIS_CONTINUE;
+	return gate_leave(SMFIS_CONTINUE);
 }
 
 static sfsistat on_eom(SMFICTX *ctx)
 {
+	if (!gate_enter())
+		return SMFIS_CONTINUE;
 	policy_end_of_message(session_of(ctx));
-	return SMFIS_CONTINUE;
+	return gate_leave(SMFIS_CONTINUE);
 }
 
 /* May be the only callback of a connection: the session may be NULL. */
 static sfsistat on_close(SMFICTX *ctx)
 {
+	if (!gate_enter())
+		return SMFIS_CONTINUE;
 	policy_close(smfi_getpriv(ctx));
 	smfi_setpriv(ctx, NULL);
-	return SMFIS_CONTINUE;
+	return gate_leave(SMFIS_CONTINUE);
 }
 
 static struct smfiDesc callbacks_desc = {
@@ -192,4 +239,18 @@ int callbacks_register(struct policy *policy)
 {
 	callbacks_policy = policy;
 	return smfi_register(callbacks_desc) == MI_SUCCESS ? 0 : -1;
+}
+
+int callbacks_drain(unsigned timeout_ms)
+{
+	const struct timespec step = { 0, CALLBACKS_DRAIN_STEP_MS * 1000000L };
+
+	atomic_store(&callbacks_closed, true);
+	for (unsigned waited = 0; atomic_load(&callbacks_active) > 0;
+	    waited += CALLBACKS_DRAIN_STEP_MS) {
+		if (waited >= timeout_ms)
+			return -1;
+		nanosleep(&step, NULL);
+	}
+	return 0;
 }

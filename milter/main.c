@@ -1,33 +1,59 @@
 /*
- * main.c - the bulwark daemon: options, start, serve, stop.
+ * main.c - the bulwark daemon: options, start, serve, reload, stop.
  *
  *   bulwark [-c file] [-f] [-t] [-p socket] [-V]
  *
- * The configuration, the store and the milter socket are all opened
- * before the process detaches (unless -f), so a start-up error reaches the
- * terminal; the process that serves writes the pid file.  libmilter turns
- * SIGTERM, SIGINT and SIGHUP into a return from smfi_main(), after which
- * the stop is logged and the socket and pid file are removed.
+ * Start, in this order: read the configuration; look the user and group
+ * up; open the store; open the milter socket, the control socket and the
+ * metrics listener, and the pid file; detach (unless -f); write the pid
+ * file; give the unix sockets to the user and group, then drop to them;
+ * start the threads (control server, metrics server, libmilter's loop);
+ * tell the waiting parent that all went well.  Until then every error
+ * reaches the terminal and the exit status says it.
+ *
+ * Serve: libmilter's loop runs in a thread of its own; the main thread
+ * waits for signals (see signals.h for how SIGHUP is kept from
+ * libmilter).  SIGHUP reloads the configuration (runtime.h); SIGTERM and
+ * SIGINT stop.
+ *
+ * Stop: libmilter is told to stop and its listener woken (SIGUSR1 to its
+ * thread, else it looks at the stop flag only every 5 s: see
+ * milter_stopper()), so no new connection is accepted; the callbacks in
+ * progress are waited for (callbacks_drain()); the control and metrics
+ * servers end; the sockets and the pid file are removed; the stop is
+ * logged.  A start that fails removes what it had made.
  *
  * Exit status: 0; EX_USAGE (64) for bad usage; EX_CONFIG (78) for a bad
  * configuration; 1 when the daemon could not start or serve.
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
 
 #include "callbacks.h"
 #include "config.h"
+#include "control.h"
 #include "daemon.h"
-#include "escape.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "policy.h"
+#include "privdrop.h"
+#include "runtime.h"
+#include "signals.h"
 #include "socket.h"
 #include "store.h"
+#include "xalloc.h"
+
+#define MAIN_DRAIN_MS		10000	/* callbacks in progress at stop */
+#define MAIN_WAKE_NS		50000000L
 
 struct options {
 	const char *config_path;
@@ -35,6 +61,21 @@ struct options {
 	bool foreground;
 	bool check_only;
 	bool version;
+};
+
+/* Everything the daemon holds between start and stop. */
+struct daemon {
+	const struct options *opt;
+	struct config *cfg;		/* as read at start */
+	char *config_path;		/* absolute, for reloads after chdir */
+	const char *socket;		/* the milter socket in use */
+	struct store *store;
+	struct policy *policy;
+	struct privdrop priv;
+	struct runtime rt;
+	bool pidfile_made;
+	pthread_t milter;
+	int milter_rc;
 };
 
 static void usage(void)
@@ -93,63 +134,247 @@ static struct config *load_config(const char *path)
 	return cfg;
 }
 
-static void log_start(const struct config *cfg, const char *socket)
+/* Undo what the start made so far, then exit 1 with the reason. */
+static void start_failed(const struct daemon *d, const char *what,
+    const char *err)
 {
-	char socket_text[ESCAPE_OUT_MAX], config_text[ESCAPE_OUT_MAX];
+	char quoted[1024];
 
-	log_notice("event=start version=%s pid=%ld socket=%s store=%s "
-	    "config=%s monitor_only=%s", BULWARK_VERSION, (long)getpid(),
-	    escape_text(socket, socket_text, sizeof(socket_text)), cfg->store,
-	    escape_text(cfg->path, config_text, sizeof(config_text)),
-	    cfg->monitor_only ? "yes" : "no");
+	runtime_quote(err, quoted, sizeof(quoted));
+	control_stop();
+	metrics_http_stop();
+	socket_remove(d->socket);
+	if (d->pidfile_made)
+		unlink(d->cfg->pidfile);
+	fatal(EXIT_FAILURE, "event=fatal reason=\"%s%s\"", what, quoted);
 }
 
-/* Open the milter socket, detach unless foreground, write the pid file. */
-static void start(const struct config *cfg, const char *socket,
-    bool foreground)
+static const char *unix_path(const char *spec)
+{
+	return strncmp(spec, "unix:", 5) == 0 ? spec + 5 : NULL;
+}
+
+/* Store, policy and libmilter's registration. */
+static void open_policy(struct daemon *d)
+{
+	char err[512];
+
+	if ((d->store = store_open(d->cfg, err, sizeof(err))) == NULL) {
+		fatal(EXIT_FAILURE, "event=fatal reason=\"store %s: %s\"",
+		    d->cfg->store, err);
+	}
+	d->policy = policy_new(config_ref(d->cfg), d->store);
+	if (callbacks_register(d->policy) < 0)
+		fatal(EXIT_FAILURE, "event=fatal reason=\"libmilter refused "
+		    "the filter registration\"");
+}
+
+/* Everything privileged: sockets, listener, pid file. */
+static FILE *open_privileged(struct daemon *d)
+{
+	const struct config *cfg = d->cfg;
+	char err[512];
+	FILE *pidfile;
+
+	if (socket_open(d->socket, cfg->socket_mode, err, sizeof(err)) < 0)
+		start_failed(d, "socket ", err);
+	if (cfg->control[0] != '\0' && control_open(cfg->control,
+	    cfg->control_mode, err, sizeof(err)) < 0)
+		start_failed(d, "control ", err);
+	if (metrics_http_open(cfg->metrics_listen, err, sizeof(err)) < 0)
+		start_failed(d, "metrics_listen ", err);
+	if ((pidfile = pidfile_open(cfg->pidfile, err, sizeof(err))) == NULL)
+		start_failed(d, "", err);
+	d->pidfile_made = true;
+	return pidfile;
+}
+
+/* Give the unix sockets away, then become the configured user. */
+static void drop_privileges(struct daemon *d)
+{
+	const char *paths[] = { unix_path(d->socket), control_path() };
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (paths[i] != NULL && privdrop_chown(&d->priv, paths[i], err,
+		    sizeof(err)) < 0)
+			start_failed(d, "", err);
+	}
+	if (privdrop_apply(&d->priv, err, sizeof(err)) < 0)
+		start_failed(d, "", err);
+}
+
+static void start(struct daemon *d)
 {
 	char err[512];
 	FILE *pidfile;
 
-	if (socket_open(socket, cfg->socket_mode, err, sizeof(err)) < 0)
-		fatal(EXIT_FAILURE, "event=fatal reason=\"socket %s\"", err);
-	if ((pidfile = pidfile_open(cfg->pidfile, err, sizeof(err))) == NULL)
-		fatal(EXIT_FAILURE, "event=fatal reason=\"%s\"", err);
-	if (!foreground) {
-		if (daemon_detach(err, sizeof(err)) < 0)
-			fatal(EXIT_FAILURE, "event=fatal reason=\"%s\"", err);
-		log_open("bulwark", cfg->syslog_facility, false);
-	}
+	if (privdrop_prepare(&d->priv, d->cfg->user, d->cfg->group, err,
+	    sizeof(err)) < 0)
+		start_failed(d, "", err);
+	open_policy(d);
+	pidfile = open_privileged(d);
+	if (!d->opt->foreground && daemon_detach(err, sizeof(err)) < 0)
+		start_failed(d, "", err);
 	if (pidfile_write(pidfile, err, sizeof(err)) < 0)
-		fatal(EXIT_FAILURE, "event=fatal reason=\"%s\"", err);
+		start_failed(d, "", err);
+	drop_privileges(d);
 }
 
-static int serve(struct config *cfg, const struct options *opt)
+static void *milter_main(void *arg)
 {
-	const char *socket = opt->socket != NULL ? opt->socket : cfg->socket;
+	struct daemon *d = arg;
+
+	signals_allow_wake();
+	d->milter_rc = smfi_main();
+	signals_milter_done();
+	return NULL;
+}
+
+static void start_threads(struct daemon *d)
+{
 	char err[512];
-	struct store *store;
-	struct policy *policy;
+	sigset_t saved;
 	int rc;
 
+	if (signals_init(err, sizeof(err)) < 0)
+		start_failed(d, "", err);
+	runtime_init(&d->rt, d->config_path, d->policy, d->store,
+	    d->opt->foreground);
+	metrics_set_start_time(d->rt.started);
+	if (control_start(&d->rt, err, sizeof(err)) < 0)
+		start_failed(d, "", err);
+	if (metrics_http_start(d->store, err, sizeof(err)) < 0)
+		start_failed(d, "metrics ", err);
+	signals_hold(&saved);
+	rc = pthread_create(&d->milter, NULL, milter_main, d);
+	signals_release(&saved);
+	if (rc != 0)
+		start_failed(d, "milter thread: ", strerror(rc));
+}
+
+static void log_start(const struct daemon *d)
+{
+	char socket_text[1024], config_text[1024], control_text[1024];
+
+	runtime_quote(d->socket, socket_text, sizeof(socket_text));
+	runtime_quote(d->config_path, config_text, sizeof(config_text));
+	runtime_quote(d->cfg->control, control_text, sizeof(control_text));
+	log_notice("event=start version=%s pid=%ld socket=\"%s\" store=%s "
+	    "config=\"%s\" control=\"%s\" user=%s monitor_only=%s",
+	    BULWARK_VERSION, (long)getpid(), socket_text, d->cfg->store,
+	    config_text, control_text, d->priv.needed ? d->priv.user : "-",
+	    d->cfg->monitor_only ? "yes" : "no");
+}
+
+/* Wait for signals until one says stop, or libmilter's loop returned. */
+static void serve(struct daemon *d)
+{
+	char err[CONFIG_ERROR_MAX];
+	int sig;
+
+	for (;;) {
+		sig = signals_wait();
+		if (sig == SIGHUP) {
+			runtime_reload(&d->rt, "signal", err, sizeof(err));
+			continue;
+		}
+		if (sig == 0)
+			log_error("event=milter-stopped reason=\"libmilter's "
+			    "loop returned\"");
+		else
+			log_notice("event=stopping signal=%s",
+			    sig == SIGINT ? "INT" : "TERM");
+		return;
+	}
+}
+
+/*
+ * smfi_stop() sets libmilter's stop flag, then waits for the listener's
+ * lock to close the listening socket; the listener holds that lock while
+ * it polls, for up to 5 s.  So it is called from a thread of its own
+ * while the main thread wakes the listener, which then sees the flag.
+ */
+static void *milter_stopper(void *arg)
+{
+	(void)arg;
+	smfi_stop();
+	return NULL;
+}
+
+/* Join libmilter's thread, waking its listener until it has returned. */
+static void milter_join(struct daemon *d)
+{
+	struct timespec deadline;
+	pthread_attr_t attr;
+	pthread_t stopper;
+	sigset_t saved;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	signals_hold(&saved);
+	if (pthread_create(&stopper, &attr, milter_stopper, NULL) != 0)
+		smfi_stop();
+	signals_release(&saved);
+	pthread_attr_destroy(&attr);
+	for (;;) {
+		signals_wake(d->milter);
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_nsec += MAIN_WAKE_NS;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+		if (pthread_timedjoin_np(d->milter, NULL, &deadline) == 0)
+			return;
+	}
+}
+
+static int stop(struct daemon *d)
+{
+	bool drained;
+
+	milter_join(d);
+	drained = callbacks_drain(MAIN_DRAIN_MS) == 0;
+	if (!drained)
+		log_warning("event=stop-timeout reason=\"callbacks still "
+		    "running after %u ms\"", MAIN_DRAIN_MS);
+	control_stop();
+	metrics_http_stop();
+	socket_remove(d->socket);
+	unlink(d->cfg->pidfile);
+	log_notice("event=stop status=%s",
+	    d->milter_rc == MI_SUCCESS ? "ok" : "error");
+	/* A callback still running may use them: leave them to exit. */
+	if (drained) {
+		policy_free(d->policy);
+		store_close(d->store);
+	}
+	runtime_destroy(&d->rt);
+	return d->milter_rc == MI_SUCCESS ? 0 : EXIT_FAILURE;
+}
+
+static int run(struct config *cfg, const struct options *opt)
+{
+	struct daemon d = { .opt = opt, .cfg = cfg };
+	int rc;
+
+	d.socket = opt->socket != NULL ? opt->socket : cfg->socket;
+	d.config_path = realpath(opt->config_path, NULL);
+	if (d.config_path == NULL)
+		d.config_path = xstrdup(opt->config_path);
 	log_open("bulwark", cfg->syslog_facility, true);
 	log_set_level(cfg->log_level);
-	if ((store = store_open(cfg, err, sizeof(err))) == NULL)
-		fatal(EXIT_FAILURE, "event=fatal reason=\"store %s: %s\"",
-		    cfg->store, err);
-	policy = policy_new(config_ref(cfg), store);
-	if (callbacks_register(policy) < 0)
-		fatal(EXIT_FAILURE, "event=fatal reason=\"libmilter refused "
-		    "the filter registration\"");
-	start(cfg, socket, opt->foreground);
-	log_start(cfg, socket);
-	rc = smfi_main();
-	log_notice("event=stop status=%s", rc == MI_SUCCESS ? "ok" : "error");
-	socket_remove(socket);
-	unlink(cfg->pidfile);
-	policy_free(policy);
-	store_close(store);
-	return rc == MI_SUCCESS ? 0 : EXIT_FAILURE;
+	start(&d);
+	start_threads(&d);
+	daemon_ready();
+	if (!opt->foreground)
+		log_open("bulwark", cfg->syslog_facility, false);
+	log_start(&d);
+	serve(&d);
+	rc = stop(&d);
+	free(d.config_path);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -168,7 +393,7 @@ int main(int argc, char **argv)
 		printf("bulwark: %s: configuration ok\n", opt.config_path);
 		rc = 0;
 	} else {
-		rc = serve(cfg, &opt);
+		rc = run(cfg, &opt);
 	}
 	config_unref(cfg);
 	return rc;

@@ -74,8 +74,7 @@ static int check_directory(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-/* What stands at path may be replaced: nothing, or a socket nobody serves. */
-static int check_unix_free(const char *path, char *err, size_t errlen)
+int socket_unix_free(const char *path, char *err, size_t errlen)
 {
 	struct stat st;
 
@@ -99,7 +98,7 @@ int socket_open(const char *spec, unsigned mode, char *err, size_t errlen)
 	char why[256];
 
 	if (socket_check(spec, why, sizeof(why)) < 0 ||
-	    (path != NULL && check_unix_free(path, why, sizeof(why)) < 0)) {
+	    (path != NULL && socket_unix_free(path, why, sizeof(why)) < 0)) {
 		snprintf(err, errlen, "%s: %s", spec, why);
 		return -1;
 	}

@@ -17,6 +17,9 @@
  * socket_remove() removes the file of the unix socket socket_open()
  * created, if it is still there, after smfi_main() (libmilter leaves it
  * behind when running as root).
+ * socket_unix_free() returns 0 when a unix socket may be created at path:
+ * its directory exists and nothing is there, or a socket nobody listens
+ * on (which the caller removes).  Otherwise -1 with the reason in err.
  */
 #ifndef BULWARK_SOCKET_H
 #define BULWARK_SOCKET_H
@@ -26,5 +29,6 @@
 int socket_check(const char *spec, char *err, size_t errlen);
 int socket_open(const char *spec, unsigned mode, char *err, size_t errlen);
 void socket_remove(const char *spec);
+int socket_unix_free(const char *path, char *err, size_t errlen);
 
 #endif

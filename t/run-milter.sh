@@ -3,8 +3,9 @@
 #
 # Each t/milter/NN-name.lua is a scenario.  The daemon is started in the
 # foreground in a fresh temporary directory, with a configuration made of
-# a common head (socket, pid file, debug logging) and t/milter/NN-name.conf
-# (@DIR@ is replaced by that directory, @SRCDIR@ by t/milter).  miltertest
+# a common head (socket, pid file, debug logging, no metrics listener) and
+# t/milter/NN-name.conf (@DIR@ is replaced by that directory, @SRCDIR@ by
+# t/milter).  Helpers shared with other tests are in t/lib.  miltertest
 # runs the scenario through harness.lua, connected to the daemon through
 # replytap.pl, which records the reply texts.  Then the daemon is stopped
 # and must exit 0, log event=stop, remove its socket and pid file and
@@ -25,6 +26,8 @@ passed=0
 failed=0
 pids=
 
+. "$top/t/lib/daemon.sh"
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/bulwark-milter.XXXXXX") || exit 1
 
 cleanup() {
@@ -36,31 +39,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# Wait up to 5 s for the socket $1 while process $2 lives.
-wait_for_socket() {
-	tries=0
-	while [ ! -S "$1" ]; do
-		kill -0 "$2" 2>/dev/null || return 1
-		tries=$((tries + 1))
-		[ "$tries" -le 100 ] || return 1
-		sleep 0.05
-	done
-}
-
-# Stop daemon $1 listening on socket $2; return its exit status.
-# libmilter looks at its stop flag when a connection comes in or every
-# 5 s: knock until the daemon has removed its socket, so it stops at once.
-stop_daemon() {
-	kill -TERM "$1" 2>/dev/null
-	tries=0
-	while [ -S "$2" ] && [ "$tries" -lt 100 ]; do
-		perl -MIO::Socket::UNIX -e 'IO::Socket::UNIX->new(Peer => $ARGV[0])' "$2"
-		sleep 0.05
-		tries=$((tries + 1))
-	done
-	wait "$1"
-}
 
 pass() {
 	passed=$((passed + 1))
@@ -80,12 +58,8 @@ fail() {
 }
 
 write_config() {
-	cat <<EOF
-socket = "unix:$1/bulwark.sock";
-pidfile = "$1/bulwark.pid";
-syslog_facility = "local7";
-log_level = "debug";
-EOF
+	config_head "$1"
+	echo 'metrics_listen = "";'
 	sed -e "s|@DIR@|$1|g" -e "s|@SRCDIR@|$srcdir|g" "$2"
 }
 

@@ -57,8 +57,10 @@ knock() {
 
 # config FILE SOCKET [MORE]: a valid configuration.
 config() {
-	printf 'socket = "%s";\npidfile = "%s";\nsyslog_facility = "local7";\n%s\n' \
-	    "$2" "$WORKDIR/bulwark.pid" "${3:-}" >"$WORKDIR/$1"
+	printf 'socket = "%s";\npidfile = "%s";\nsyslog_facility = "local7";\n' \
+	    "$2" "$WORKDIR/bulwark.pid" >"$WORKDIR/$1"
+	printf 'metrics_listen = "";\ncontrol = "";\n%s\n' "${3:-}" \
+	    >>"$WORKDIR/$1"
 }
 
 version=$(sed -n 's/^VERSION *= *//p' "$TOP/Makefile")

@@ -2,10 +2,12 @@
  * check_store.c - the memory store: the conformance suite every backend
  * passes (store_conformance.h), then what is the memory store's own:
  * the max_hosts bound and LRU order, expired state taken back, and many
- * threads counting on the same hosts without losing an event.
+ * threads counting on the same hosts without losing an event, and the
+ * notes kept on manual blocks.
  */
 #include <check.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -408,6 +410,82 @@ START_TEST(mem_threads_evicting)
 }
 END_TEST
 
+static void mem_set_note(unsigned n, const char *reason, int64_t until,
+    int64_t now)
+{
+	struct host_key key = mem_key(n);
+	struct store_note note = { now, "mx1.example.org", "" };
+
+	snprintf(note.reason, sizeof(note.reason), "%s", reason);
+	ck_assert_int_eq(store_set_note(mem_store, &key, &note, until, now), 0);
+}
+
+/* 1 and the note's reason in reason, or 0. */
+static int mem_get_note(unsigned n, char *reason)
+{
+	struct host_key key = mem_key(n);
+	struct store_note note;
+	int found = store_get_note(mem_store, &key, &note);
+
+	ck_assert_int_ge(found, 0);
+	if (found)
+		strcpy(reason, note.reason);
+	return found;
+}
+
+START_TEST(mem_notes)
+{
+	struct host_key key = mem_key(1);
+	struct store_note note;
+	char reason[STORE_NOTE_REASON_MAX];
+
+	mem_open(1000);
+	ck_assert_int_eq(mem_get_note(1, reason), 0);
+	mem_set_note(1, "first \"reason\"\x01", T0 + 100, T0);
+	ck_assert_int_eq(store_get_note(mem_store, &key, &note), 1);
+	ck_assert_int_eq(note.set_at, T0);
+	ck_assert_str_eq(note.node, "mx1.example.org");
+	ck_assert_str_eq(note.reason, "first \"reason\"\x01");
+	ck_assert_int_eq(mem_get_note(2, reason), 0);
+	/* A second note replaces the first; unblock forgets it. */
+	mem_set_note(1, "second", T0 + 200, T0 + 1);
+	ck_assert_int_eq(mem_get_note(1, reason), 1);
+	ck_assert_str_eq(reason, "second");
+	ck_assert_int_eq(store_unblock(mem_store, &key), 0);
+	ck_assert_int_eq(mem_get_note(1, reason), 0);
+}
+END_TEST
+
+START_TEST(mem_notes_bounded)
+{
+	char reason[STORE_NOTE_REASON_MAX];
+
+	mem_open(1000);
+	for (unsigned n = 0; n < 1024; n++)
+		mem_set_note(n, "full", T0 + 1000 + n, T0);
+	/* Full: the note whose block ends first makes room. */
+	mem_set_note(2000, "new", T0 + 5000, T0);
+	ck_assert_int_eq(mem_get_note(0, reason), 0);
+	ck_assert_int_eq(mem_get_note(1, reason), 1);
+	ck_assert_int_eq(mem_get_note(2000, reason), 1);
+	ck_assert_str_eq(reason, "new");
+	/* Expired notes go before any live one. */
+	mem_set_note(3000, "later", T0 + 5000, T0 + 1010);
+	for (unsigned n = 1; n <= 10; n++)
+		ck_assert_int_eq(mem_get_note(n, reason), 0);
+	ck_assert_int_eq(mem_get_note(11, reason), 1);
+	ck_assert_int_eq(mem_get_note(1023, reason), 1);
+	ck_assert_int_eq(mem_get_note(3000, reason), 1);
+	/* Full again (1015 + 9): replacing a note evicts nothing. */
+	for (unsigned n = 4000; n < 4009; n++)
+		mem_set_note(n, "fill", T0 + 6000, T0 + 1010);
+	mem_set_note(11, "again", T0 + 6000, T0 + 1010);
+	ck_assert_int_eq(mem_get_note(12, reason), 1);
+	ck_assert_int_eq(mem_get_note(11, reason), 1);
+	ck_assert_str_eq(reason, "again");
+}
+END_TEST
+
 static Suite *memory_suite(void)
 {
 	Suite *suite = suite_create("store-memory-own");
@@ -426,6 +504,8 @@ static Suite *memory_suite(void)
 	tcase_add_test(tc, mem_threads_one_host);
 	tcase_add_test(tc, mem_threads_overlapping_hosts);
 	tcase_add_test(tc, mem_threads_evicting);
+	tcase_add_test(tc, mem_notes);
+	tcase_add_test(tc, mem_notes_bounded);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

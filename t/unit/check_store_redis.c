@@ -643,6 +643,7 @@ START_TEST(redis_paused)
 	for (int i = 0; i < 4; i++)
 		connect_ok(s, &h, t, &r);
 	ck_assert_int_eq(r.outcome, RULE_TRIPPED);
+	ck_assert_int_eq(store_degraded(s), 0);
 	/* g is counted here meanwhile: it must stay under the threshold. */
 	test_rules[DETECTOR_DOS].max = 1000000;
 
@@ -668,6 +669,7 @@ START_TEST(redis_paused)
 	/* The back-off spares most events the wait. */
 	ck_assert_uint_le(slow, 12);
 	ck_assert_uint_gt(calls, 100);
+	ck_assert_int_eq(store_degraded(s), 1);
 
 	kill(srv.pid, SIGCONT);
 	resumed = ms_now();
@@ -678,6 +680,7 @@ START_TEST(redis_paused)
 	printf("redis: sharing resumed %lld ms after the server did\n",
 	    (long long)(ms_now() - resumed));
 	ck_assert_int_ge(redis_count(&srv, "p:", &k), 1);
+	ck_assert_int_eq(store_degraded(s), 0);
 	store_close(s);
 	config_unref(cfg);
 	server_stop(&srv);

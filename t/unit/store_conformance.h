@@ -49,7 +49,8 @@ enum conf_test {
 	CONF_UNBLOCK,
 	CONF_LIST,
 	CONF_LIST_STOP,
-	CONF_DISABLED
+	CONF_DISABLED,
+	CONF_NOTE
 };
 
 static struct config *conf_cfg;
@@ -638,6 +639,33 @@ START_TEST(conf_disabled)
 }
 END_TEST
 
+START_TEST(conf_note)
+{
+	struct host_key key = conf_key(CONF_NOTE, 1);
+	struct host_key other = conf_key(CONF_NOTE, 2);
+	struct store_note note = { conf_t0, "mx1.example.org", "" }, got;
+	struct store_host host;
+	int64_t t = conf_t0;
+
+	/* Reasons come from an operator: any byte but NUL is kept. */
+	snprintf(note.reason, sizeof(note.reason), "ticket \"4711\" {x}\x01");
+	ck_assert_int_eq(store_get_note(conf_store, &key, &got), 0);
+	conf_put_block(&key, DETECTOR_MANUAL, t + 5000, t);
+	ck_assert_int_eq(store_set_note(conf_store, &key, &note, t + 5000, t), 0);
+	ck_assert_int_eq(store_get_note(conf_store, &key, &got), 1);
+	ck_assert_int_eq(got.set_at, t);
+	ck_assert_str_eq(got.node, "mx1.example.org");
+	ck_assert_str_eq(got.reason, note.reason);
+	ck_assert_int_eq(store_get_note(conf_store, &other, &got), 0);
+	/* The note sits beside the state without changing it. */
+	conf_lookup(&key, &host);
+	ck_assert_int_eq(host.state[DETECTOR_MANUAL].block_until, t + 5000);
+	ck_assert_uint_eq(host.state[DETECTOR_DOS].count, 0);
+	ck_assert_int_eq(store_unblock(conf_store, &key), 0);
+	ck_assert_int_eq(store_get_note(conf_store, &key, &got), 0);
+}
+END_TEST
+
 static Suite *store_conformance_suite(const char *backend, struct config *cfg)
 {
 	static char name[64];	/* check keeps the pointer */
@@ -665,6 +693,7 @@ static Suite *store_conformance_suite(const char *backend, struct config *cfg)
 	tcase_add_test(tc, conf_list);
 	tcase_add_test(tc, conf_list_stop);
 	tcase_add_test(tc, conf_disabled);
+	tcase_add_test(tc, conf_note);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

@@ -1,0 +1,68 @@
+/*
+ * ctl.h - the parts of bulwarkctl(8).
+ *
+ * Exit statuses: CTL_OK, CTL_FAILED (the daemon answered with an error,
+ * or with something that is not an answer), CTL_USAGE (bad options or
+ * arguments, or a configuration that does not load), CTL_UNREACHABLE
+ * (no daemon listens on the control socket, or the connection failed).
+ *
+ * ctl_client.c
+ * ctl_find_socket() puts the control socket's path in path: from
+ * socket ("unix:/path" or "/path") when given, else from the control key
+ * of the configuration file config, else of the default configuration
+ * file when it exists, else the default socket.  Returns CTL_OK, or an
+ * exit status with the reason in err.
+ * ctl_request() sends the request line and reads the answer into
+ * *answer (malloc'd, NUL-terminated).  Returns CTL_OK, or an exit status
+ * with the reason in err.
+ *
+ * ctl_table.c
+ * ctl_clean() returns text fit for a terminal, malloc'd: control
+ * characters written \xNN, everything else kept.
+ * A ctl_table collects rows of cells (copied, cleaned) and prints them
+ * with aligned columns, the header first.
+ *
+ * ctl_render.c
+ * ctl_render() prints the answer to command for a human and returns
+ * the exit status.
+ */
+#ifndef BULWARK_CTL_H
+#define BULWARK_CTL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "json.h"
+
+enum {
+	CTL_OK = 0,
+	CTL_FAILED = 1,
+	CTL_USAGE = 2,
+	CTL_UNREACHABLE = 3
+};
+
+#define CTL_PATH_MAX 108	/* sun_path */
+
+int ctl_find_socket(const char *config, const char *socket, char *path,
+    size_t len, char *err, size_t errlen);
+int ctl_request(const char *path, const char *line, char **answer,
+    char *err, size_t errlen);
+
+char *ctl_clean(const char *text);
+
+struct ctl_table {
+	size_t columns;
+	size_t rows;			/* the header included */
+	size_t size;
+	char **cells;			/* rows * columns */
+};
+
+void ctl_table_init(struct ctl_table *t, size_t columns,
+    const char *const *header);
+void ctl_table_add(struct ctl_table *t, const char *const *row);
+void ctl_table_print(const struct ctl_table *t, FILE *out);
+void ctl_table_free(struct ctl_table *t);
+
+int ctl_render(const char *command, const struct json_value *answer);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * control.h - the control socket bulwarkctl(8) talks to.
+ *
+ * Protocol: a client connects to the unix socket, writes one request
+ * line (at most CONTROL_LINE_MAX bytes before its '\n'; the end of its
+ * output also ends the line) and reads the answer, one JSON document
+ * followed by '\n', until the daemon closes the connection.  The
+ * requests and answers are in commands.h.  Access is the socket file's
+ * mode (control_mode) and owner; the peer's uid is logged with the
+ * commands that change something.  One request is served at a time;
+ * a client that is silent for CONTROL_TIMEOUT_S seconds is dropped.
+ *
+ * control_open() creates the listening socket for spec ("unix:/path"),
+ * replacing a socket left behind by a process that is gone, and gives it
+ * mode.  Call it before detaching and dropping privileges.  Returns 0, or
+ * -1 with "spec: reason" in err.
+ * control_path() is the socket's path, or NULL before control_open().
+ * control_start() serves requests in a thread of its own; rt must
+ * outlive control_stop().  Returns 0, or -1 with the reason in err.
+ * control_stop() waits for the request in progress, ends the thread,
+ * closes the socket and removes its file; safe when nothing was opened.
+ */
+#ifndef BULWARK_CONTROL_H
+#define BULWARK_CONTROL_H
+
+#include <stddef.h>
+
+#include "runtime.h"
+
+#define CONTROL_LINE_MAX	1024
+#define CONTROL_TIMEOUT_S	10
+
+int control_open(const char *spec, unsigned mode, char *err, size_t errlen);
+const char *control_path(void);
+int control_start(struct runtime *rt, char *err, size_t errlen);
+void control_stop(void);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * privdrop.h - giving up root for the configured user and group.
+ *
+ * privdrop_prepare() looks the user and group up while errors still
+ * reach the terminal.  user "" means: stay who we are (nothing to do).
+ * group "" means the user's primary group.  It fails, returning -1 with
+ * the reason in err, when the user or the group does not exist, when the
+ * user is root (leave user empty to run as root), or when the process is
+ * not root and is not already that user and group.  Otherwise 0.
+ *
+ * privdrop_chown() gives a file (a socket the daemon must be able to
+ * remove, and that the group may reach) to that user and group, or only
+ * to that user when its directory is set-group-ID (the directory chose
+ * its group, such as Postfix's); nothing to do when no drop is planned.
+ * Returns 0, or -1 with the reason.
+ *
+ * privdrop_apply() clears the supplementary groups, sets the group, then
+ * the user, and checks the result: real and effective ids are the
+ * target's, no supplementary group is left and root cannot be regained.
+ * Call it once, before starting any thread.  Returns 0, or -1 with the
+ * reason in err: the caller must exit then, never carry on as root.
+ */
+#ifndef BULWARK_PRIVDROP_H
+#define BULWARK_PRIVDROP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct privdrop {
+	bool needed;			/* a switch of user is to be made */
+	uid_t uid;
+	gid_t gid;
+	char user[64];
+	char group[64];
+};
+
+int privdrop_prepare(struct privdrop *p, const char *user, const char *group,
+    char *err, size_t errlen);
+int privdrop_chown(const struct privdrop *p, const char *path, char *err,
+    size_t errlen);
+int privdrop_apply(const struct privdrop *p, char *err, size_t errlen);
+
+#endif

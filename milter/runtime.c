@@ -1,0 +1,112 @@
+/*
+ * runtime.c - see runtime.h.
+ *
+ * A reload builds the new configuration completely (config_load() reads
+ * the exclude, blocked and recipients files too) before it is published
+ * with one pointer swap in policy_set_config(), so no connection ever
+ * sees half of it.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "metrics.h"
+#include "runtime.h"
+
+void runtime_init(struct runtime *rt, const char *config_path,
+    struct policy *policy, struct store *store, bool foreground)
+{
+	struct config *cfg = policy_config(policy);
+
+	memset(rt, 0, sizeof(*rt));
+	rt->config_path = config_path;
+	rt->policy = policy;
+	rt->store = store;
+	rt->started = (int64_t)time(NULL);
+	rt->foreground = foreground;
+	if (gethostname(rt->node, sizeof(rt->node)) < 0)
+		snprintf(rt->node, sizeof(rt->node), "unknown");
+	rt->node[sizeof(rt->node) - 1] = '\0';
+	pthread_mutex_init(&rt->reload_lock, NULL);
+	rt->syslog_facility = cfg->syslog_facility;
+	config_unref(cfg);
+}
+
+void runtime_destroy(struct runtime *rt)
+{
+	pthread_mutex_destroy(&rt->reload_lock);
+}
+
+void runtime_quote(const char *in, char *out, size_t outlen)
+{
+	size_t used = 0;
+
+	if (outlen == 0)
+		return;
+	for (const unsigned char *p = (const unsigned char *)in; *p != '\0';
+	    p++) {
+		bool plain = *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\';
+		size_t need = plain ? 1 : 4;
+
+		if (used + need >= outlen)
+			break;
+		if (plain)
+			out[used] = (char)*p;
+		else
+			snprintf(out + used, 5, "\\x%02x", *p);
+		used += need;
+	}
+	out[used] = '\0';
+}
+
+/* Logging follows the new configuration at once. */
+static void runtime_apply_log(struct runtime *rt, const struct config *cfg)
+{
+	log_set_level(cfg->log_level);
+	if (cfg->syslog_facility != rt->syslog_facility) {
+		log_open("bulwark", cfg->syslog_facility, rt->foreground);
+		rt->syslog_facility = cfg->syslog_facility;
+	}
+}
+
+static void runtime_install(struct runtime *rt, struct config *next,
+    const char *via)
+{
+	struct config *running = policy_config(rt->policy);
+	char changed[256], path[1024];
+
+	if (config_keep_start_keys(next, running, changed, sizeof(changed)) > 0)
+		log_warning("event=reload-restart-needed keys=%s "
+		    "reason=\"these keys take effect at the next start; their "
+		    "running values are kept\"", changed);
+	config_unref(running);
+	runtime_apply_log(rt, next);
+	policy_set_config(rt->policy, next);
+	runtime_quote(rt->config_path, path, sizeof(path));
+	log_notice("event=reload status=ok via=%s config=\"%s\"", via, path);
+	metrics_reload(true);
+}
+
+int runtime_reload(struct runtime *rt, const char *via, char *err,
+    size_t errlen)
+{
+	char why[CONFIG_ERROR_MAX], quoted[CONFIG_ERROR_MAX * 4];
+	struct config *next;
+
+	pthread_mutex_lock(&rt->reload_lock);
+	next = config_load(rt->config_path, why, sizeof(why));
+	if (next != NULL)
+		runtime_install(rt, next, via);
+	pthread_mutex_unlock(&rt->reload_lock);
+	if (next != NULL)
+		return 0;
+	runtime_quote(why, quoted, sizeof(quoted));
+	log_error("event=reload status=failed via=%s error=\"%s\"", via,
+	    quoted);
+	metrics_reload(false);
+	snprintf(err, errlen, "%s", why);
+	return -1;
+}

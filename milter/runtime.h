@@ -1,0 +1,50 @@
+/*
+ * runtime.h - what the running daemon shares between its threads: the
+ * policy (with the configuration in force), the store, and the reload.
+ *
+ * runtime_init() fills rt; config_path is the file given with -c, read
+ * again on each reload; foreground says whether logs also go to stderr.
+ * runtime_reload() reads that file again.  When it loads, its rules,
+ * lists and files replace the running ones (sessions already open keep
+ * the configuration they started with), the log level and facility
+ * follow it, and the keys that need a restart keep their running values
+ * with a warning naming them; it returns 0.  When it does not load, the
+ * running configuration stays, "file:line: what" is put in err and -1
+ * returned.  Both outcomes are logged (event=reload) and counted.  Safe
+ * from any thread; reloads run one at a time.  via names who asked
+ * ("signal", "control") for the log.
+ *
+ * runtime_quote() copies text for a quoted log field: printable ASCII is
+ * kept, except '"' and '\\', which, like every other byte, are written
+ * \xNN; out is always NUL-terminated, cut to fit.
+ */
+#ifndef BULWARK_RUNTIME_H
+#define BULWARK_RUNTIME_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+#include "store.h"
+
+struct runtime {
+	const char *config_path;
+	struct policy *policy;
+	struct store *store;
+	int64_t started;		/* Unix seconds */
+	bool foreground;
+	char node[STORE_NOTE_NODE_MAX];	/* this host's name */
+	pthread_mutex_t reload_lock;	/* guards what follows */
+	int syslog_facility;		/* the one the log is open with */
+};
+
+void runtime_init(struct runtime *rt, const char *config_path,
+    struct policy *policy, struct store *store, bool foreground);
+void runtime_destroy(struct runtime *rt);
+int runtime_reload(struct runtime *rt, const char *via, char *err,
+    size_t errlen);
+void runtime_quote(const char *in, char *out, size_t outlen);
+
+#endif

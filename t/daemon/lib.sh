@@ -1,0 +1,160 @@
+# lib.sh - helpers for the t/daemon scripts, sourced by each of them.
+#
+# run-daemon.sh runs every t/daemon/NN-name.sh with BULWARK (the daemon),
+# BULWARKCTL, WORKDIR (an empty directory of the script's own), SRCDIR
+# (t/daemon) and TOP (the source tree) in its environment.  A script
+# prints one "ok: what" or "not ok: what" line per check and exits
+# non-zero when any check failed.  Every process it starts is written to
+# $WORKDIR/pids (track), so the runner can kill what a failing script
+# left behind.
+#
+# ok WHAT / not_ok WHAT        report a check
+# check WHAT COMMAND...        ok when COMMAND succeeds
+# track PID                    remember a process to kill at the end
+# conf FILE DIR [TEXT]         a test configuration: sockets, pid file and
+#                              log in DIR, no metrics listener, then TEXT
+# start_fg NAME FILE DIR       start the daemon in the foreground on FILE,
+#                              its stderr in DIR/log; waits for its control
+#                              socket; sets $pid; non-zero when it failed
+# stop_fg PID                  SIGTERM it and return its exit status
+# ctl DIR ARGS...              bulwarkctl on DIR's control socket; output
+#                              in $WORKDIR/ctl.out, $WORKDIR/ctl.err
+# ctl_is RC WHAT DIR ARGS...   ctl, checking its exit status is RC
+# out_has WHAT TEXT            ctl.out holds TEXT (fixed string)
+# out_line WHAT LINE           ctl.out holds LINE as a whole line
+# err_has WHAT TEXT            ctl.err holds TEXT
+# connect SOCKET IP EXPECT [N] N connections (default 1) from IP to the
+#                              milter at unix:SOCKET, each answered
+#                              EXPECT: continue or refuse
+# log_count FILE TEXT...       lines of FILE holding every TEXT
+# wait_until COMMAND...        retry COMMAND for up to 5 s
+# finish                       exit status of the script
+set -u
+
+failures=0
+
+ok() {
+	echo "ok: $*"
+}
+
+not_ok() {
+	echo "not ok: $*"
+	failures=$((failures + 1))
+}
+
+check() {
+	what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+track() {
+	echo "$1" >>"$WORKDIR/pids"
+}
+
+conf() {
+	cat >"$1" <<EOF
+socket = "unix:$2/bulwark.sock";
+control = "unix:$2/control.sock";
+pidfile = "$2/bulwark.pid";
+metrics_listen = "";
+syslog_facility = "local7";
+log_level = "debug";
+${3:-}
+EOF
+}
+
+wait_until() {
+	tries=0
+	until "$@"; do
+		tries=$((tries + 1))
+		[ "$tries" -le 100 ] || return 1
+		sleep 0.05
+	done
+}
+
+start_fg() {
+	"$BULWARK" -f -c "$2" 2>"$3/log" &
+	pid=$!
+	track "$pid"
+	if ! wait_until test -S "$3/control.sock"; then
+		echo "--- $1 did not start:"
+		cat "$3/log"
+		return 1
+	fi
+}
+
+stop_fg() {
+	kill -TERM "$1" 2>/dev/null
+	wait "$1"
+}
+
+ctl() {
+	dir=$1
+	shift
+	"$BULWARKCTL" -s "$dir/control.sock" "$@" >"$WORKDIR/ctl.out" \
+	    2>"$WORKDIR/ctl.err"
+}
+
+ctl_is() {
+	want=$1
+	what=$2
+	shift 2
+	ctl "$@"
+	rc=$?
+	if [ "$rc" -eq "$want" ]; then
+		ok "$what"
+	else
+		not_ok "$what: exit $rc, expected $want"
+		sed 's/^/    /' "$WORKDIR/ctl.out" "$WORKDIR/ctl.err"
+	fi
+}
+
+out_has() {
+	if grep -qF -- "$2" "$WORKDIR/ctl.out"; then
+		ok "$1"
+	else
+		not_ok "$1: no \"$2\" in:"
+		sed 's/^/    /' "$WORKDIR/ctl.out"
+	fi
+}
+
+out_line() {
+	if grep -qxF -- "$2" "$WORKDIR/ctl.out"; then
+		ok "$1"
+	else
+		not_ok "$1: no line \"$2\" in:"
+		sed 's/^/    /' "$WORKDIR/ctl.out"
+	fi
+}
+
+err_has() {
+	if grep -qF -- "$2" "$WORKDIR/ctl.err"; then
+		ok "$1"
+	else
+		not_ok "$1: no \"$2\" in:"
+		sed 's/^/    /' "$WORKDIR/ctl.err"
+	fi
+}
+
+connect() {
+	miltertest -s "$SRCDIR/connect.lua" -D socket="unix:$1" -D ip="$2" \
+	    -D expect="$3" -D count="${4:-1}" >"$WORKDIR/mt.out" 2>&1
+	rc=$?
+	[ "$rc" -eq 0 ] || sed 's/^/    /' "$WORKDIR/mt.out"
+	return "$rc"
+}
+
+log_count() {
+	file=$1
+	shift
+	awk -v n="$#" '
+		BEGIN { for (i = 1; i <= n; i++) want[i] = ARGV[i + 1]; ARGC = 2 }
+		{ all = 1; for (i = 1; i <= n; i++) if (index($0, want[i]) == 0) all = 0; c += all }
+		END { print c + 0 }
+	' "$file" "$@"
+}
+
+finish() {
+	[ "$failures" -eq 0 ]
+}
