@@ -19,10 +19,11 @@ set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 srcdir=$top/t/daemon
-passed=0
-failed=0
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/bulwark-daemon.XXXXXX") || exit 1
+. "$top/t/lib/daemon.sh"
+. "$top/t/lib/results.sh"
+
+work_create daemon
 # The daemon may run as nobody: it must reach its directories.
 chmod 0755 "$work"
 
@@ -43,10 +44,9 @@ cleanup() {
 	for dir in "$work"/*; do
 		[ -d "$dir" ] && reap "$dir"
 	done
-	rm -rf "$work"
+	work_cleanup
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 for tool in miltertest perl redis-server redis-cli curl; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
@@ -88,5 +88,4 @@ for script in "$srcdir"/[0-9]*.sh; do
 	fi
 done
 
-echo "daemon tests: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary daemon

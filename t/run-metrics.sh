@@ -17,52 +17,23 @@ set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 bulwark=$top/milter/bulwark
-passed=0
-failed=0
 daemon=
 tap=
 
 . "$top/t/lib/daemon.sh"
+. "$top/t/lib/results.sh"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/bulwark-metrics.XXXXXX") || exit 1
-
+work_create metrics
+# The daemon and the relay, whichever is running.
 cleanup() {
-	for pid in $daemon $tap; do
-		kill "$pid" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$work"
+	pids="$daemon $tap"
+	work_cleanup
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-pass() {
-	passed=$((passed + 1))
-	echo "ok      $1"
-}
-
-# fail NAME REASON [FILE...]: report, showing the files that explain it.
-fail() {
-	failed=$((failed + 1))
-	echo "FAILED  $1: $2"
-	shift 2
-	for file in "$@"; do
-		[ -s "$file" ] || continue
-		echo "--- ${file##*/}"
-		tail -n 25 "$file"
-	done
-}
 
 finish() {
-	echo "metrics tests: $passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
+	summary metrics
 	exit
-}
-
-# A loopback port nobody listens on right now.
-free_port() {
-	perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1,
-	    LocalAddr => "127.0.0.1", LocalPort => 0)->sockport, "\n"'
 }
 
 # write_config DIR PORT
@@ -85,27 +56,21 @@ http_status() {
 	curl -s -o /dev/null -w '%{http_code}' "$@"
 }
 
-# Wait up to 5 s for /metrics to answer while the daemon lives.
-wait_for_http() {
-	tries=0
-	until [ "$(http_status "$url/metrics")" = 200 ]; do
-		kill -0 "$daemon" 2>/dev/null || return 1
-		tries=$((tries + 1))
-		[ "$tries" -le 100 ] || return 1
-		sleep 0.05
-	done
+# /metrics answers.
+metrics_up() {
+	[ "$(http_status "$url/metrics")" = 200 ]
 }
 
 # Start the daemon; another process may take the picked port first.
 start_daemon() {
 	for attempt in 1 2 3; do
-		port=$(free_port)
+		port=$(free_ports 1)
 		url=http://127.0.0.1:$port
 		write_config "$work" "$port" >"$work/bulwark.conf"
 		"$bulwark" -f -c "$work/bulwark.conf" 2>"$work/bulwark.log" &
 		daemon=$!
 		if wait_for_socket "$work/bulwark.sock" "$daemon" &&
-		    wait_for_http; then
+		    wait_alive "$daemon" metrics_up; then
 			return 0
 		fi
 		kill "$daemon" 2>/dev/null

@@ -22,40 +22,11 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 srcdir=$top/t/milter
 bulwark=$top/milter/bulwark
-passed=0
-failed=0
-pids=
 
 . "$top/t/lib/daemon.sh"
+. "$top/t/lib/results.sh"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/bulwark-milter.XXXXXX") || exit 1
-
-cleanup() {
-	for pid in $pids; do
-		kill "$pid" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-pass() {
-	passed=$((passed + 1))
-	echo "ok      $1"
-}
-
-# fail NAME REASON [FILE...]: report, showing the files that explain it.
-fail() {
-	failed=$((failed + 1))
-	echo "FAILED  $1: $2"
-	shift 2
-	for file in "$@"; do
-		[ -s "$file" ] || continue
-		echo "--- ${file##*/}"
-		tail -n 25 "$file"
-	done
-}
+work_create milter
 
 write_config() {
 	config_head "$1"
@@ -146,5 +117,4 @@ for script in "$srcdir"/[0-9]*; do
 	esac
 done
 
-echo "milter tests: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary milter

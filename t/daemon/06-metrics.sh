@@ -6,8 +6,7 @@
 
 d=$WORKDIR
 sock=$d/bulwark.sock
-port=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1,
-    LocalAddr => "127.0.0.1", LocalPort => 0)->sockport')
+port=$(free_ports 1)
 conf "$d/bulwark.conf" "$d" "
 dos = { max_connections = 3; period = \"1h\"; block = \"1h\"; };"
 sed -i "s|^metrics_listen = .*|metrics_listen = \"127.0.0.1:$port\";|" \

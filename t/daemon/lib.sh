@@ -27,9 +27,11 @@
 #                              milter at unix:SOCKET, each answered
 #                              EXPECT: continue or refuse
 # log_count FILE TEXT...       lines of FILE holding every TEXT
-# wait_until COMMAND...        retry COMMAND for up to 5 s
 # finish                       exit status of the script
+# and those of t/lib/daemon.sh (wait_until, config_head, ...).
 set -u
+
+. "$TOP/t/lib/daemon.sh"
 
 failures=0
 
@@ -53,24 +55,11 @@ track() {
 }
 
 conf() {
-	cat >"$1" <<EOF
-socket = "unix:$2/bulwark.sock";
-control = "unix:$2/control.sock";
-pidfile = "$2/bulwark.pid";
-metrics_listen = "";
-syslog_facility = "local7";
-log_level = "debug";
-${3:-}
-EOF
-}
-
-wait_until() {
-	tries=0
-	until "$@"; do
-		tries=$((tries + 1))
-		[ "$tries" -le 100 ] || return 1
-		sleep 0.05
-	done
+	{
+		config_head "$2"
+		echo 'metrics_listen = "";'
+		echo "${3:-}"
+	} >"$1"
 }
 
 start_fg() {

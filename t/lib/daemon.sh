@@ -1,51 +1,105 @@
 # daemon.sh - shell helpers for the tests that run the real daemon.
 # Sourced, not run: ". "$top/t/lib/daemon.sh"".  Needs perl (perl-base).
 #
+# work_create NAME
+#	A fresh temporary directory, $work (bulwark-NAME.XXXXXX in $TMPDIR
+#	or /tmp).  On exit, also after SIGINT or SIGTERM, work_cleanup
+#	kills every process listed in $pids, waits for them and removes
+#	$work; a script that has more to stop traps EXIT itself and calls
+#	work_cleanup last.
 # config_head DIR
 #	The start of a test configuration: socket, control socket and pid
 #	file in DIR, syslog facility local7, debug logging.
+# wait_until COMMAND...
+#	Retry COMMAND for up to 5 s; non-zero when it never succeeded.
+# wait_alive PID COMMAND...
+#	The same, giving up as soon as process PID is gone.
 # wait_for_socket PATH PID
 #	Wait up to 5 s for the unix socket PATH while process PID lives;
 #	non-zero when it did not appear.
 # knock PATH
 #	Connect once to the unix socket PATH.  libmilter looks at its stop
 #	flag when a connection comes in, or only every 5 s.
+# knock_until_gone PATH
+#	Knock for up to 5 s, until a stopping daemon has removed PATH.
 # stop_daemon PID PATH
 #	SIGTERM the daemon PID (a child of this shell) listening on PATH,
 #	knock until it has removed its socket, so it stops at once, and
 #	return its exit status.
+# free_ports N
+#	N distinct TCP ports free on 127.0.0.1 right now.
+
+pids=
+
+work_create() {
+	work=$(mktemp -d "${TMPDIR:-/tmp}/bulwark-$1.XXXXXX") || exit 1
+	trap work_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+work_cleanup() {
+	for pid in $pids; do
+		kill "$pid" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$work"
+}
 
 config_head() {
-	cat <<EOF
+	cat <<EOC
 socket = "unix:$1/bulwark.sock";
 pidfile = "$1/bulwark.pid";
 control = "unix:$1/control.sock";
 syslog_facility = "local7";
 log_level = "debug";
-EOF
+EOC
 }
 
-wait_for_socket() {
+wait_alive() {
+	wait_pid=$1
+	shift
 	tries=0
-	while [ ! -S "$1" ]; do
-		kill -0 "$2" 2>/dev/null || return 1
+	until "$@"; do
+		kill -0 "$wait_pid" 2>/dev/null || return 1
 		tries=$((tries + 1))
 		[ "$tries" -le 100 ] || return 1
 		sleep 0.05
 	done
 }
 
+# This shell lives as long as the wait.
+wait_until() {
+	wait_alive $$ "$@"
+}
+
+wait_for_socket() {
+	wait_alive "$2" test -S "$1"
+}
+
 knock() {
 	perl -MIO::Socket::UNIX -e 'IO::Socket::UNIX->new(Peer => $ARGV[0])' "$1"
 }
 
+# True once PATH is gone; else knocks, for the next try.
+knocked_gone() {
+	[ -S "$1" ] || return 0
+	knock "$1"
+	return 1
+}
+
+knock_until_gone() {
+	wait_until knocked_gone "$1"
+}
+
 stop_daemon() {
 	kill -TERM "$1" 2>/dev/null
-	tries=0
-	while [ -S "$2" ] && [ "$tries" -lt 100 ]; do
-		knock "$2"
-		sleep 0.05
-		tries=$((tries + 1))
-	done
+	knock_until_gone "$2"
 	wait "$1"
+}
+
+free_ports() {
+	perl -MIO::Socket::INET -e '
+		my @s = map { IO::Socket::INET->new(Listen => 1, ReuseAddr => 0,
+		    LocalAddr => "127.0.0.1", LocalPort => 0) or die "bind: $!\n" } 1 .. $ARGV[0];
+		print join(" ", map { $_->sockport } @s), "\n";' "$1"
 }

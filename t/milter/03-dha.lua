@@ -3,10 +3,8 @@
 -- next connection at CONNECT.  Other rejections (5.7.1) are not counted.
 local refusal = "Directory harvest from 192.0.2.30"
 
-local conn = connect_from("192.0.2.30")
-expect_continue(conn, "CONNECT")
-helo_ok(conn, "harvester.example")
-mail_ok(conn, "<probe@example.net>")
+local conn = mail_session("192.0.2.30", "harvester.example",
+    "<probe@example.net>")
 for i = 1, 2 do
 	rcpt_rejected(conn, "<guess" .. i .. "@example.org>", "5.1.1")
 	expect_continue(conn, "unknown recipient " .. i)

@@ -1,15 +1,12 @@
 -- 05-attack-log: more than max_commands unexpected commands flag the
 -- connection; with action "log" it is only logged, once.
-local conn = connect_from("192.0.2.50")
-expect_continue(conn, "CONNECT")
+local conn = connect_ok("192.0.2.50", "CONNECT")
 for i = 1, 3 do
-	check("unknown", mt.unknown(conn, "XYZZY " .. i))
-	expect_continue(conn, "unknown command " .. i)
+	unknown_ok(conn, "XYZZY " .. i, "unknown command " .. i)
 end
 expect_log_count(0, "event=flag ")
 for i = 4, 6 do
-	check("unknown", mt.unknown(conn, "XYZZY " .. i))
-	expect_continue(conn, "unknown command " .. i)
+	unknown_ok(conn, "XYZZY " .. i, "unknown command " .. i)
 end
 expect_log_count(1, "event=flag ", "addr=192.0.2.50", "unknown=4",
     "max_commands=3", "last=unknown", 'text="XYZZY\\x204"', "action=log")

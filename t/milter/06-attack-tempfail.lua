@@ -4,11 +4,9 @@
 local refusal = "Possible SMTP attack from 192.0.2.60"
 
 for n = 1, 2 do
-	local conn = connect_from("192.0.2.60")
-	expect_continue(conn, "connection " .. n)
+	local conn = connect_ok("192.0.2.60", "connection " .. n)
 	for i = 1, 2 do
-		check("unknown", mt.unknown(conn, "JUNK"))
-		expect_continue(conn, "unknown command " .. i)
+		unknown_ok(conn, "JUNK", "unknown command " .. i)
 	end
 	check("unknown", mt.unknown(conn, "JUNK"))
 	expect_reply(conn, "unknown command 3", "421", "4.7.0", refusal)

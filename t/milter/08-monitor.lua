@@ -19,10 +19,7 @@ expect_log_count(1, "event=refuse ", "detector=blocked-list",
 
 -- Unknown recipients, reported by the MTA or not in recipients_file,
 -- and unexpected commands all continue.
-conn = connect_from("192.0.2.81")
-expect_continue(conn, "CONNECT")
-helo_ok(conn, "client.example")
-mail_ok(conn, "<sender@example.org>")
+conn = mail_session("192.0.2.81", "client.example", "<sender@example.org>")
 rcpt_rejected(conn, "<guess@example.org>", "5.1.1")
 expect_continue(conn, "unknown recipient (MTA)")
 rcpt_valid(conn, "<nobody@example.org>")
@@ -32,8 +29,7 @@ expect_continue(conn, "listed recipient")
 expect_log_count(1, "event=block ", "detector=dha", "host=192.0.2.81",
     "action=log")
 for i = 1, 3 do
-	check("unknown", mt.unknown(conn, "JUNK"))
-	expect_continue(conn, "unknown command " .. i)
+	unknown_ok(conn, "JUNK", "unknown command " .. i)
 end
 expect_log_count(1, "event=flag ", "addr=192.0.2.81", "action=log")
 check("data", mt.data(conn))

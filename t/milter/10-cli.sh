@@ -6,6 +6,8 @@
 # per failed check and exits 1 when any failed.
 set -u
 
+. "$TOP/t/lib/daemon.sh"
+
 failures=0
 pid=
 
@@ -38,21 +40,6 @@ expect() {
 # contains FILE TEXT: FILE holds TEXT.
 contains() {
 	grep -qF -- "$2" "$WORKDIR/$1" || bad "$1 lacks \"$2\": $(cat "$WORKDIR/$1")"
-}
-
-# Wait up to 5 s for the test(1) expression given to hold.
-wait_until() {
-	tries=0
-	until [ "$@" ]; do
-		tries=$((tries + 1))
-		[ "$tries" -le 100 ] || return 1
-		sleep 0.05
-	done
-}
-
-# A stopping daemon notices within 5 s, or at once on a connection.
-knock() {
-	perl -MIO::Socket::UNIX -e 'IO::Socket::UNIX->new(Peer => $ARGV[0])' "$1"
 }
 
 # config FILE SOCKET [MORE]: a valid configuration.
@@ -122,33 +109,27 @@ perl -MIO::Socket::UNIX -e 'IO::Socket::UNIX->new(Local => $ARGV[0], Listen => 1
 [ -S "$sock" ] || bad "could not leave a stale socket behind"
 config detached.conf "unix:$sock" 'socket_mode = "0600";'
 run 0 -c "$WORKDIR/detached.conf"
-wait_until -s "$WORKDIR/bulwark.pid" || bad "no pid file written"
+wait_until test -s "$WORKDIR/bulwark.pid" || bad "no pid file written"
 pid=$(cat "$WORKDIR/bulwark.pid")
 kill -0 "$pid" 2>/dev/null || bad "pid file holds $pid, which is not running"
 [ "$(stat -c %a "$sock")" = 600 ] || bad "socket mode $(stat -c %a "$sock"), expected 600"
 run 1 -f -c "$WORKDIR/detached.conf"
 contains err "$sock is in use by a running process"
 kill "$pid"
-tries=0
-while [ -S "$sock" ] && [ "$tries" -lt 100 ]; do
-	knock "$sock"
-	sleep 0.05
-	tries=$((tries + 1))
-done
-wait_until ! -e "$WORKDIR/bulwark.pid" || bad "pid file left behind"
+# A stopping daemon notices within 5 s, or at once on a connection.
+knock_until_gone "$sock"
+wait_until test ! -e "$WORKDIR/bulwark.pid" || bad "pid file left behind"
 [ -e "$sock" ] && bad "socket left behind"
 # Once detached the daemon is not our child: a zombie is a finished one.
-tries=0
-while :; do
+finished() {
 	state=Z
-	[ -r "/proc/$pid/stat" ] && read -r _ _ state _ <"/proc/$pid/stat"
-	[ "$state" = Z ] && pid= && break
-	tries=$((tries + 1))
-	if [ "$tries" -gt 100 ]; then
-		bad "daemon $pid still running after SIGTERM"
-		break
-	fi
-	sleep 0.05
-done
+	[ -r "/proc/$1/stat" ] && read -r _ _ state _ <"/proc/$1/stat"
+	[ "$state" = Z ]
+}
+if wait_until finished "$pid"; then
+	pid=
+else
+	bad "daemon $pid still running after SIGTERM"
+fi
 
 [ "$failures" -eq 0 ]

@@ -2,17 +2,11 @@
 -- transactions count as unexpected commands (attack.count "rset"), but
 -- an abort after a message was accepted does not; a client that
 -- authenticated ({auth_authen} at MAIL) is never counted.
-local conn = connect_from("192.0.2.100")
-expect_continue(conn, "CONNECT")
-helo_ok(conn, "client.example")
-mail_ok(conn, "<sender@example.org>")
+local conn = mail_session("192.0.2.100", "client.example",
+    "<sender@example.org>")
 check("abort", mt.abort(conn))
 mail_ok(conn, "<sender@example.org>")
-rcpt_valid(conn, "<user@example.org>")
-expect_continue(conn, "RCPT")
-check("data", mt.data(conn))
-expect_continue(conn, "DATA")
-check("eom", mt.eom(conn))
+message_ok(conn, "<user@example.org>")
 -- Nothing to abort once the message is accepted.
 check("abort", mt.abort(conn))
 mail_ok(conn, "<sender@example.org>")
@@ -28,8 +22,7 @@ expect_log_count(1, "event=flag ", "addr=192.0.2.100", "rset=2", "last=rset")
 mt.disconnect(conn)
 
 -- Authenticated: unknown recipients are not counted.
-conn = connect_from("192.0.2.101")
-expect_continue(conn, "CONNECT")
+conn = connect_ok("192.0.2.101", "CONNECT")
 helo_ok(conn, "client.example")
 check("macro", mt.macro(conn, SMFIC_MAIL, "{auth_authen}", "alice"))
 mail_ok(conn, "<alice@example.org>")
@@ -42,10 +35,8 @@ expect_log_count(1, "event=exclude ", "addr=192.0.2.101",
 mt.disconnect(conn)
 
 -- The same without authentication is blocked at the second one.
-conn = connect_from("192.0.2.102")
-expect_continue(conn, "CONNECT")
-helo_ok(conn, "client.example")
-mail_ok(conn, "<someone@example.org>")
+conn = mail_session("192.0.2.102", "client.example",
+    "<someone@example.org>")
 rcpt_rejected(conn, "<typo1@example.org>", "5.1.1")
 expect_continue(conn, "unknown recipient 1")
 rcpt_rejected(conn, "<typo2@example.org>", "5.1.1")

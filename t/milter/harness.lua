@@ -111,6 +111,20 @@ function expect_reply(conn, what, code, xcode, text)
 	end
 end
 
+-- A new connection from ip, let through at CONNECT; what names it.
+function connect_ok(ip, what)
+	local conn = connect_from(ip)
+	expect_continue(conn, what or "CONNECT from " .. ip)
+	return conn
+end
+
+-- A connection from ip refused at CONNECT with "code xcode text".
+function connect_refused(ip, what, code, xcode, text)
+	local conn = connect_from(ip)
+	expect_reply(conn, what, code, xcode, text)
+	mt.disconnect(conn)
+end
+
 -- SMTP commands, each expected to continue.
 function helo_ok(conn, name)
 	check("helo", mt.helo(conn, name))
@@ -120,6 +134,19 @@ end
 function mail_ok(conn, sender)
 	check("mail", mt.mailfrom(conn, sender))
 	expect_continue(conn, "MAIL FROM " .. sender)
+end
+
+function unknown_ok(conn, command, what)
+	check("unknown", mt.unknown(conn, command))
+	expect_continue(conn, what)
+end
+
+-- A new connection from ip let through up to MAIL FROM sender.
+function mail_session(ip, helo, sender)
+	local conn = connect_ok(ip, "CONNECT")
+	helo_ok(conn, helo)
+	mail_ok(conn, sender)
+	return conn
 end
 
 -- A recipient as the MTA reports it: macros first, then RCPT.
@@ -136,6 +163,15 @@ end
 
 function rcpt_valid(conn, address)
 	rcpt(conn, address, "smtp", "mx.example.org")
+end
+
+-- A valid recipient and a message, each let through.
+function message_ok(conn, address)
+	rcpt_valid(conn, address)
+	expect_continue(conn, "RCPT")
+	check("data", mt.data(conn))
+	expect_continue(conn, "DATA")
+	check("eom", mt.eom(conn))
 end
 
 function log_text()

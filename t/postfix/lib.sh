@@ -5,8 +5,8 @@
 #   bulwark daemons            bw_config, bw_start, bw_stop, bw_kill
 #   a throwaway Redis          redis_start, redis_stop
 #   SMTP sessions              session, xsession: transcript in $OUT
-#   assertions                 ok, not_ok, expect_*: counted in $passed
-#                              and $failed
+#   assertions                 ok, not_ok (t/lib/results.sh), expect_*:
+#                              counted in $passed and $failed
 # cleanup() stops whatever is still running and removes $WORK; run.sh
 # calls it from an EXIT trap, so an interrupted run leaves nothing behind.
 #
@@ -17,11 +17,12 @@
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BULWARK=$TOP/milter/bulwark
-SMTP_CLIENT=$TOP/t/postfix/smtp.pl
 LOG_WAIT=5			# seconds to wait for an expected log line
 
-passed=0
-failed=0
+. "$TOP/t/lib/daemon.sh"
+. "$TOP/t/lib/results.sh"
+. "$TOP/t/lib/smtp.sh"
+
 WORK=
 BW_NAMES=
 PF_NAMES=
@@ -30,21 +31,7 @@ OUT=
 
 # --- Results ---------------------------------------------------------------
 
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $*"
-}
-
-not_ok() {
-	failed=$((failed + 1))
-	echo "not ok - $*"
-}
-
-# Indented, to explain a failure: files, or the last transcript.
-show() {
-	sed 's/^/    | /' "$@"
-}
-
+# The last transcript, to explain a failure.
 show_out() {
 	printf '%s\n' "$OUT" | show
 }
@@ -52,7 +39,7 @@ show_out() {
 # --- SMTP sessions ---------------------------------------------------------
 
 # session PORT [-b ADDR] COMMAND...: a session with 127.0.0.1:PORT, from
-# ADDR when given.  The transcript (see smtp.pl) is left in $OUT.
+# ADDR when given.  The transcript (see t/lib/smtp.pl) is left in $OUT.
 session() {
 	local port="$1" bind=
 	shift
@@ -102,22 +89,11 @@ expect_delivered() {
 	done
 }
 
-# The final reply line (code and text) to the first command of $OUT that
-# starts with PREFIX; "greeting" names the greeting.  Empty when none.
-reply_to() {
-	printf '%s\n' "$OUT" | awk -v want="$1" '
-		!found && want == "greeting" && /^<- / { found = 1 }
-		!found && index($0, "-> " want) == 1 { found = 1; next }
-		found && /^<- [0-9][0-9][0-9]-/ { next }
-		found && /^<- / { print substr($0, 4); exit }
-		found && /^(->|==)/ { exit }'
-}
-
 # expect_reply WHAT PREFIX CODE...: the reply to PREFIX starts with CODE
 # ("421 4.7.0", "250", ...).
 expect_reply() {
 	local what="$1" cmd="$2" want="$3" got
-	got=$(reply_to "$cmd")
+	got=$(printf '%s\n' "$OUT" | smtp_reply "$cmd")
 	case "$got" in
 	"$want"*) ok "$what: $cmd -> $want" ;;
 	*)
@@ -255,16 +231,8 @@ at() {
 
 # --- Ports -----------------------------------------------------------------
 
-# free_ports N: N distinct TCP ports free on 127.0.0.1 right now.
-free_ports() {
-	perl -MIO::Socket::INET -e '
-		my @s = map { IO::Socket::INET->new(Listen => 1, ReuseAddr => 0,
-		    LocalAddr => "127.0.0.1", LocalPort => 0) or die "bind: $!\n" } 1 .. $ARGV[0];
-		print join(" ", map { $_->sockport } @s), "\n";' "$1"
-}
-
 # next_port: take the next port of $PORTS (from free_ports) into $PORT;
-# when none is left, fail the run (summary() of run.sh).
+# when none is left, fail the run (finish() of run.sh).
 next_port() {
 	PORT=${PORTS%% *}
 	case "$PORTS" in
@@ -273,7 +241,7 @@ next_port() {
 	esac
 	if [ -z "$PORT" ]; then
 		not_ok "out of ports: ask free_ports for more in run.sh"
-		summary
+		finish
 	fi
 }
 
@@ -529,7 +497,9 @@ redis_stop() {
 
 # --- Set-up and clean-up ---------------------------------------------------
 
-work_create() {
+# postfix_work_create: $WORK, in /tmp, which smtpd (user postfix) can
+# always search, unlike some $TMPDIR.
+postfix_work_create() {
 	WORK=$(mktemp -d /tmp/bulwark-postfix.XXXXXX) || exit 1
 	# smtpd runs as postfix and must reach the milter sockets.
 	chmod 755 "$WORK"

@@ -29,9 +29,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 SCENARIOS=${*:-dos dha attack lists array down socket}
 
-summary() {
-	echo "postfix tests: $passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
+finish() {
+	summary postfix
 	exit
 }
 
@@ -39,14 +38,14 @@ preflight() {
 	local tool
 	if [ "$(id -u)" -ne 0 ]; then
 		not_ok "the Postfix tests need root (Postfix's master runs as root)"
-		summary
+		finish
 	fi
 	for tool in postfix postconf swaks redis-server redis-cli perl; do
 		command -v "$tool" >/dev/null 2>&1 && continue
 		not_ok "$tool is not installed (contrib/install-deps.sh check)"
 	done
 	[ -x "$BULWARK" ] || not_ok "$BULWARK is not built (make)"
-	[ "$failed" -eq 0 ] || summary
+	[ "$failed" -eq 0 ] || finish
 }
 
 # Stop every daemon and check that each went away cleanly (bulwark
@@ -88,7 +87,7 @@ teardown() {
 }
 
 preflight
-work_create
+postfix_work_create
 trap cleanup EXIT
 trap 'exit 130' HUP INT PIPE TERM
 PORTS=$(free_ports 24)
@@ -97,13 +96,13 @@ pf_create mx1
 for s in $SCENARIOS; do
 	if [ ! -f "$HERE/$s.sh" ]; then
 		not_ok "no scenario $s"
-		summary
+		finish
 	fi
 	. "$HERE/$s.sh"
 	"${s}_setup"
 done
 for name in $PF_NAMES; do
-	pf_start "$name" || summary
+	pf_start "$name" || finish
 done
 
 started=$(date +%s)
@@ -126,4 +125,4 @@ else
 	ok "temporary directory removed"
 fi
 echo "# scenarios took $(($(date +%s) - started)) s"
-summary
+finish

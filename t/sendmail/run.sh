@@ -9,7 +9,7 @@
 # daemon on 127.0.0.1 in its own UTS namespace, under a qualified host
 # name, and bulwark runs in the foreground with bulwark.conf.in.
 #
-# Each client host is one source address (smtp.pl -b):
+# Each client host is one source address (t/lib/smtp.pl -b):
 #   127.0.1.x  DoS              127.0.3.x  DHA, bulwark's recipients file
 #   127.0.2.x  SMTP attack      127.0.4.x  DHA, Sendmail's own rejections
 #   127.0.5.x  bulwark down     127.0.6.x  DoS block that rejects
@@ -24,12 +24,14 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 BULWARK=$TOP/milter/bulwark
-SMTP=$HERE/smtp.pl
 MX=mx.example.test
 DEFAULT_SOCKET=unix:/run/bulwark/bulwark.sock
+SMTP_WAIT=5		# seconds smtp.pl waits for a reply or the hang-up
 
-passed=0
-failed=0
+. "$TOP/t/lib/daemon.sh"
+. "$TOP/t/lib/results.sh"
+. "$TOP/t/lib/smtp.sh"
+
 WORK=
 SM_PID=
 BW_PID=
@@ -37,29 +39,10 @@ OUT=
 
 # --- Results ---------------------------------------------------------------
 
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $*"
-}
-
-not_ok() {
-	failed=$((failed + 1))
-	echo "not ok - $*"
-}
-
-show() {
-	sed 's/^/    | /' "$@"
-}
-
-summary() {
-	echo "sendmail tests: $passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
-}
-
 # A setup step failed: no test can run.
 abort() {
 	not_ok "$*"
-	summary
+	summary sendmail
 	exit 1
 }
 
@@ -111,11 +94,6 @@ cleanup() {
 # subst FILE.in > FILE: the placeholders of the templates.
 subst() {
 	sed -e "s|@WORK@|$WORK|g" -e "s|@HERE@|$HERE|g" -e "s|@PORT@|$PORT|g" "$1"
-}
-
-free_port() {
-	perl -MIO::Socket::INET -e \
-	    'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'
 }
 
 # Fetches and unpacks the packages; sets SENDMAIL and CF_DIR.
@@ -170,13 +148,8 @@ start_bulwark() {
 	rm -f "$WORK/bulwark.sock"
 	"$BULWARK" -f -c "$WORK/bulwark.conf" 2>>"$WORK/bulwark.log" &
 	BW_PID=$!
-	n=0
-	while [ ! -S "$WORK/bulwark.sock" ] && [ $n -lt 50 ]; do
-		running "$BW_PID" || break
-		sleep 0.1
-		n=$((n + 1))
-	done
-	[ -S "$WORK/bulwark.sock" ] || { show "$WORK/bulwark.log"; abort "bulwark did not start with $1"; }
+	wait_for_socket "$WORK/bulwark.sock" "$BW_PID" ||
+	    { show "$WORK/bulwark.log"; abort "bulwark did not start with $1"; }
 }
 
 # Sendmail sleeps a minute on an unqualified host name: give it one of
@@ -191,8 +164,8 @@ start_sendmail() {
 	while [ $n -lt 100 ]; do
 		running "$SM_PID" || break
 		# An excluded source address: the probe counts for nothing.
-		case $("$SMTP" -b 127.0.9.200 -w 2 "$PORT" QUIT 2>/dev/null) in
-		"greeting => 220 "*) return 0 ;;
+		case $("$SMTP_CLIENT" -b 127.0.9.200 -w 2 127.0.0.1 "$PORT" QUIT 2>/dev/null) in
+		"<- 220 "*) return 0 ;;
 		esac
 		sleep 0.1
 		n=$((n + 1))
@@ -203,27 +176,23 @@ start_sendmail() {
 
 # --- Sessions and checks ---------------------------------------------------
 
-# session ADDR COMMAND...: an SMTP session from ADDR, transcript in $OUT.
+# session ADDR COMMAND...: an SMTP session from ADDR, transcript (see
+# t/lib/smtp.pl) in $OUT.
 session() {
 	addr=$1
 	shift
-	OUT=$("$SMTP" -b "$addr" "$PORT" "$@")
+	OUT=$("$SMTP_CLIENT" -b "$addr" -w "$SMTP_WAIT" 127.0.0.1 "$PORT" "$@")
 }
 
-# The reply to what ("greeting", a command, "end") in $OUT.
-reply() {
-	printf '%s\n' "$OUT" | awk -v w="$1 => " \
-	    'index($0, w) == 1 { print substr($0, length(w) + 1); exit }'
-}
-
-# expect WHAT PREFIX DESCRIPTION: the reply to WHAT starts with PREFIX.
+# expect WHAT PREFIX DESCRIPTION: the reply to WHAT ("greeting", a
+# command, "end": see smtp_reply) starts with PREFIX.
 expect() {
-	got=$(reply "$1")
+	got=$(printf '%s\n' "$OUT" | smtp_reply "$1")
 	case $got in
 	"$2"*) ok "$3" ;;
 	*)
 		not_ok "$3"
-		echo "    expected '$1 => $2...', got:"
+		echo "    expected '$1: $2...', got:"
 		printf '%s\n' "$OUT" | show
 		;;
 	esac
@@ -413,11 +382,11 @@ test_docs() {
 # --- Main ------------------------------------------------------------------
 
 trap cleanup EXIT
-trap 'not_ok "interrupted"; summary; exit 1' INT TERM HUP
+trap 'not_ok "interrupted"; summary sendmail; exit 1' INT TERM HUP
 [ "$(id -u)" -eq 0 ] || abort "the Sendmail tests need root (unshare --uts, Sendmail's daemon)"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bulwark-sendmail.XXXXXX") || abort "mktemp failed"
 [ -x "$BULWARK" ] || abort "$BULWARK is not built"
-PORT=$(free_port) || abort "no free port"
+PORT=$(free_ports 1) || abort "no free port"
 fetch_sendmail
 build_cf
 start_bulwark bulwark.conf.in
@@ -438,4 +407,4 @@ if [ "$failed" -ne 0 ]; then
 	echo "== Sendmail SMTP trace (last 40 lines)"
 	tail -n 40 "$WORK/smtp.trace" | show
 fi
-summary
+summary sendmail

@@ -18,44 +18,13 @@
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"
+#include "policy_fixture.h"
 #include "store.h"
-
-#define T0 1700000000
-
-static struct config *cfg;
-static struct store *store;
-static struct policy *policy;
 
 static void setup(void)
 {
 	metrics_reset();
-	cfg = config_defaults();
-	cfg->rules[DETECTOR_DOS].max = 3;
-	cfg->rules[DETECTOR_DOS].period = 60;
-	cfg->rules[DETECTOR_DOS].block = 600;
-	cfg->rules[DETECTOR_DHA].max = 2;
-	cfg->rules[DETECTOR_DHA].period = 300;
-	cfg->rules[DETECTOR_DHA].block = 900;
-	cfg->attack_max_commands = 2;
-	store = NULL;
-	policy = NULL;
-}
-
-static void start(void)
-{
-	char err[256];
-
-	store = store_open(cfg, err, sizeof(err));
-	ck_assert_msg(store != NULL, "store_open: %s", err);
-	policy = policy_new(config_ref(cfg), store);
-}
-
-static void teardown(void)
-{
-	policy_free(policy);
-	if (store != NULL && store->ops == &store_memory_ops)
-		store_close(store);
-	config_unref(cfg);
+	fixture_setup();
 }
 
 static enum verdict_kind connect_once(const char *ip, int64_t now)
@@ -141,7 +110,7 @@ END_TEST
 
 START_TEST(dos_trip_counts_connections_block_and_refusals)
 {
-	start();
+	fixture_start();
 	for (int i = 0; i < 5; i++)
 		connect_once("192.0.2.1", T0 + i);
 	EXPECT_LINES(T0 + 5,
@@ -165,7 +134,7 @@ END_TEST
 START_TEST(reject_and_log_actions_have_their_own_series)
 {
 	cfg->actions[DETECTOR_DOS] = ACTION_REJECT;
-	start();
+	fixture_start();
 	for (int i = 0; i < 4; i++)
 		connect_once("192.0.2.1", T0);
 	policy_free(policy);
@@ -189,7 +158,7 @@ START_TEST(blocked_list_excluded_and_addressless_connections)
 
 	ck_assert_int_eq(hostlist_add(cfg->blocked, "198.51.100.0/24", err,
 	    sizeof(err)), 0);
-	start();
+	fixture_start();
 	ck_assert_int_eq(connect_once("198.51.100.7", T0), VERDICT_REJECT);
 	ck_assert_int_eq(connect_once("127.0.0.1", T0), VERDICT_CONTINUE);
 	policy_close(policy_connect(policy, NULL, T0, &v));
@@ -209,7 +178,7 @@ START_TEST(dha_refusal_counted_once_not_per_replay)
 	struct policy_session *s;
 	struct verdict v;
 
-	start();
+	fixture_start();
 	s = open_session("192.0.2.1", T0);
 	for (int i = 0; i < 3; i++)
 		reject_rcpt(s, T0, &v);
@@ -240,7 +209,7 @@ START_TEST(flagged_connection_counted_with_its_action)
 	struct verdict v;
 
 	cfg->attack_action = ACTION_TEMPFAIL;
-	start();
+	fixture_start();
 	s = open_session("192.0.2.1", T0);
 	for (int i = 0; i < 5; i++)
 		policy_unknown(s, "FOO", T0, &v);
@@ -274,7 +243,7 @@ START_TEST(attack_block_in_monitor_mode_counted_once)
 	cfg->rules[DETECTOR_ATTACK].max = 1;
 	cfg->rules[DETECTOR_ATTACK].period = 3600;
 	cfg->rules[DETECTOR_ATTACK].block = 3600;
-	start();
+	fixture_start();
 	for (int conn = 0; conn < 2; conn++) {
 		s = open_session("192.0.2.1", T0);
 		for (int i = 0; i < 3; i++)
@@ -454,7 +423,7 @@ START_TEST(every_sample_follows_its_help_and_type)
 	unsigned samples = 0;
 	char *text, *line, *save;
 
-	start();
+	fixture_start();
 	connect_once("192.0.2.1", T0);
 	text = metrics_render(store, T0);
 	ck_assert_int_eq(text[strlen(text) - 1], '\n');
@@ -528,7 +497,7 @@ static Suite *metrics_suite(void)
 	Suite *suite = suite_create("metrics");
 	TCase *tc = tcase_create("metrics");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, fixture_teardown);
 	tcase_add_test(tc, fresh_counters_are_zero);
 	tcase_add_test(tc, dos_trip_counts_connections_block_and_refusals);
 	tcase_add_test(tc, reject_and_log_actions_have_their_own_series);

@@ -13,46 +13,10 @@
 #include "hostlist.h"
 #include "log.h"
 #include "policy.h"
+#include "policy_fixture.h"
 #include "recipients.h"
 #include "store.h"
 #include "test_files.h"
-
-#define T0 1700000000
-
-static struct config *cfg;
-static struct store *store;
-static struct policy *policy;
-
-static void setup(void)
-{
-	cfg = config_defaults();
-	cfg->rules[DETECTOR_DOS].max = 3;
-	cfg->rules[DETECTOR_DOS].period = 60;
-	cfg->rules[DETECTOR_DOS].block = 600;
-	cfg->rules[DETECTOR_DHA].max = 2;
-	cfg->rules[DETECTOR_DHA].period = 300;
-	cfg->rules[DETECTOR_DHA].block = 900;
-	cfg->attack_max_commands = 2;
-	store = NULL;
-	policy = NULL;
-}
-
-/* Start the engine once the test has adjusted cfg. */
-static void start(void)
-{
-	char err[256];
-
-	store = store_open(cfg, err, sizeof(err));
-	ck_assert_msg(store != NULL, "store_open: %s", err);
-	policy = policy_new(config_ref(cfg), store);
-}
-
-static void teardown(void)
-{
-	policy_free(policy);
-	store_close(store);
-	config_unref(cfg);
-}
 
 static struct host_addr addr_of(const char *text)
 {
@@ -92,7 +56,7 @@ static struct policy_session *attack_session(unsigned max_commands)
 {
 	cfg->attack_action = ACTION_TEMPFAIL;
 	cfg->attack_max_commands = max_commands;
-	start();
+	fixture_start();
 	return open_session("192.0.2.1", T0);
 }
 
@@ -109,7 +73,7 @@ START_TEST(dos_threshold_trips_on_max_plus_one)
 {
 	struct verdict v;
 
-	start();
+	fixture_start();
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(connect_once("192.0.2.1", T0 + i, NULL), VERDICT_CONTINUE);
 	ck_assert_int_eq(connect_once("192.0.2.1", T0 + 3, &v), VERDICT_TEMPFAIL);
@@ -123,7 +87,7 @@ END_TEST
 
 START_TEST(dos_window_restarts_after_period)
 {
-	start();
+	fixture_start();
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(connect_once("192.0.2.1", T0, NULL), VERDICT_CONTINUE);
 	/* A new evaluation period: three more pass. */
@@ -135,7 +99,7 @@ END_TEST
 
 START_TEST(fixed_block_ends_and_starts_afresh)
 {
-	start();
+	fixture_start();
 	for (int i = 0; i < 4; i++)
 		connect_once("192.0.2.1", T0, NULL);
 	/* Retries during the block do not move its end. */
@@ -149,7 +113,7 @@ END_TEST
 START_TEST(sliding_block_extended_by_retries)
 {
 	cfg->rules[DETECTOR_DOS].sliding = true;
-	start();
+	fixture_start();
 	for (int i = 0; i < 4; i++)
 		connect_once("192.0.2.1", T0, NULL);
 	ck_assert_int_eq(connect_once("192.0.2.1", T0 + 599, NULL), VERDICT_TEMPFAIL);
@@ -163,7 +127,7 @@ START_TEST(reject_action_at_connect_is_554)
 	struct verdict v;
 
 	cfg->actions[DETECTOR_DOS] = ACTION_REJECT;
-	start();
+	fixture_start();
 	for (int i = 0; i < 3; i++)
 		connect_once("192.0.2.1", T0, NULL);
 	ck_assert_int_eq(connect_once("192.0.2.1", T0, &v), VERDICT_REJECT);
@@ -179,7 +143,7 @@ START_TEST(log_action_and_monitor_only_never_refuse)
 	struct host_addr addr = addr_of("192.0.2.1");
 
 	cfg->monitor_only = true;
-	start();
+	fixture_start();
 	for (int i = 0; i < 10; i++)
 		ck_assert_int_eq(connect_once("192.0.2.1", T0, NULL), VERDICT_CONTINUE);
 	/* The block is still recorded: monitor mode shows what would happen. */
@@ -192,7 +156,7 @@ END_TEST
 START_TEST(log_action_does_not_refuse)
 {
 	cfg->actions[DETECTOR_DOS] = ACTION_LOG;
-	start();
+	fixture_start();
 	for (int i = 0; i < 10; i++)
 		ck_assert_int_eq(connect_once("192.0.2.1", T0, NULL), VERDICT_CONTINUE);
 }
@@ -204,7 +168,7 @@ START_TEST(reply_percent_doubled_for_milter)
 
 	free(cfg->replies[DETECTOR_DOS]);
 	cfg->replies[DETECTOR_DOS] = strdup("100%% sure: %a");
-	start();
+	fixture_start();
 	for (int i = 0; i < 3; i++)
 		connect_once("192.0.2.1", T0, NULL);
 	connect_once("192.0.2.1", T0, &v);
@@ -217,7 +181,7 @@ START_TEST(dha_counts_only_listed_status_codes)
 	struct policy_session *s;
 	struct verdict v;
 
-	start();
+	fixture_start();
 	s = open_session("192.0.2.1", T0);
 	ck_assert_int_eq(rejected_rcpt(s, "5.7.1", T0, &v), VERDICT_CONTINUE);
 	ck_assert_int_eq(rejected_rcpt(s, "4.7.1", T0, &v), VERDICT_CONTINUE);
@@ -237,7 +201,7 @@ START_TEST(dha_trip_refuses_rest_of_session_and_next_connect)
 	struct verdict v;
 	struct policy_rcpt good = { "<user@example.org>", false, NULL };
 
-	start();
+	fixture_start();
 	s = open_session("192.0.2.1", T0);
 	for (int i = 0; i < 3; i++)
 		rejected_rcpt(s, "5.1.1", T0, &v);
@@ -265,7 +229,7 @@ START_TEST(dha_counts_add_up_across_sessions)
 	struct policy_session *s;
 	struct verdict v;
 
-	start();
+	fixture_start();
 	for (int i = 0; i < 2; i++) {
 		s = open_session("192.0.2.1", T0 + i);
 		ck_assert_int_eq(rejected_rcpt(s, "5.1.1", T0 + i, &v), VERDICT_CONTINUE);
@@ -291,7 +255,7 @@ START_TEST(dha_recipients_file_rejects_unknown_users)
 	cfg->dha_recipients = recipients_load(path, err, sizeof(err));
 	ck_assert_msg(cfg->dha_recipients != NULL, "%s", err);
 	tmp_teardown();
-	start();
+	fixture_start();
 	s = open_session("192.0.2.1", T0);
 	policy_rcpt(s, &known, T0, &v);
 	ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
@@ -339,7 +303,7 @@ START_TEST(attack_log_action_only_logs)
 	struct policy_session *s;
 	struct verdict v;
 
-	start();
+	fixture_start();
 	s = open_session("192.0.2.1", T0);
 	for (int i = 0; i < 20; i++) {
 		policy_unknown(s, "\x01\xff binary", T0, &v);
@@ -404,7 +368,7 @@ START_TEST(attack_max_flagged_blocks_host)
 	cfg->rules[DETECTOR_ATTACK].max = 1;
 	cfg->rules[DETECTOR_ATTACK].period = 3600;
 	cfg->rules[DETECTOR_ATTACK].block = 3600;
-	start();
+	fixture_start();
 	for (int conn = 0; conn < 2; conn++) {
 		s = open_session("192.0.2.1", T0);
 		for (int i = 0; i < 3; i++)
@@ -424,7 +388,7 @@ START_TEST(excluded_hosts_never_counted)
 	struct policy_session *s;
 	struct verdict v;
 
-	start();
+	fixture_start();
 	for (int i = 0; i < 10; i++)
 		ck_assert_int_eq(connect_once("127.0.0.1", T0, NULL), VERDICT_CONTINUE);
 	s = open_session("::1", T0);
@@ -439,7 +403,7 @@ START_TEST(authenticated_clients_not_counted)
 	struct policy_session *s;
 	struct verdict v;
 
-	start();
+	fixture_start();
 	s = open_session("192.0.2.1", T0);
 	policy_mail(s, "alice", T0, &v);
 	for (int i = 0; i < 10; i++)
@@ -463,7 +427,7 @@ START_TEST(blocked_list_always_refused)
 
 	ck_assert_int_eq(hostlist_add(cfg->blocked, "198.51.100.0/24", err, sizeof(err)), 0);
 	ck_assert_int_eq(hostlist_add(cfg->blocked, "127.0.0.2", err, sizeof(err)), 0);
-	start();
+	fixture_start();
 	ck_assert_int_eq(connect_once("198.51.100.77", T0, &v), VERDICT_REJECT);
 	ck_assert_str_eq(v.rcode, "554");
 	/* The blocked list wins over the exclude list. */
@@ -479,7 +443,7 @@ START_TEST(blocked_list_tempfail_action)
 
 	ck_assert_int_eq(hostlist_add(cfg->blocked, "2001:db8::/32", err, sizeof(err)), 0);
 	cfg->blocked_action = ACTION_TEMPFAIL;
-	start();
+	fixture_start();
 	ck_assert_int_eq(connect_once("2001:db8:1::5", T0, &v), VERDICT_TEMPFAIL);
 	ck_assert_str_eq(v.rcode, "421");
 }
@@ -487,7 +451,7 @@ END_TEST
 
 START_TEST(ipv6_prefix_groups_addresses)
 {
-	start();
+	fixture_start();
 	ck_assert_int_eq(connect_once("2001:db8:1:2::1", T0, NULL), VERDICT_CONTINUE);
 	ck_assert_int_eq(connect_once("2001:db8:1:2::2", T0, NULL), VERDICT_CONTINUE);
 	ck_assert_int_eq(connect_once("2001:db8:1:2:ffff::3", T0, NULL), VERDICT_CONTINUE);
@@ -499,7 +463,7 @@ END_TEST
 START_TEST(ipv4_prefix_groups_addresses)
 {
 	cfg->ipv4_prefix = 24;
-	start();
+	fixture_start();
 	for (int i = 1; i <= 3; i++) {
 		char ip[32];
 
@@ -515,7 +479,7 @@ START_TEST(connection_without_address_never_counted)
 {
 	struct verdict v;
 
-	start();
+	fixture_start();
 	for (int i = 0; i < 10; i++) {
 		policy_close(policy_connect(policy, NULL, T0, &v));
 		ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
@@ -528,7 +492,7 @@ START_TEST(detectors_independent)
 	struct policy_session *s;
 	struct verdict v;
 
-	start();
+	fixture_start();
 	/* Three connections: DoS at its limit, not over it. */
 	for (int i = 0; i < 2; i++)
 		connect_once("192.0.2.1", T0, NULL);
@@ -546,7 +510,7 @@ START_TEST(session_keeps_its_config_across_reload)
 	struct verdict v;
 
 	next->rules[DETECTOR_DHA].max = 100;
-	start();
+	fixture_start();
 	s = open_session("192.0.2.1", T0);
 	policy_set_config(policy, next);
 	for (int i = 0; i < 3; i++)
@@ -566,7 +530,7 @@ static Suite *policy_suite(void)
 	Suite *suite = suite_create("policy");
 	TCase *tc = tcase_create("policy");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, dos_threshold_trips_on_max_plus_one);
 	tcase_add_test(tc, dos_window_restarts_after_period);
 	tcase_add_test(tc, fixed_block_ends_and_starts_afresh);
