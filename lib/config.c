@@ -32,10 +32,6 @@
 #include "socket_spec.h"
 #include "xalloc.h"
 
-#define REPLY_MAX	400
-#define MAX_EVENTS	10000000
-#define MAX_FLAGGED	1000000
-#define MAX_COMMANDS	100000
 #define MAX_HOSTS	100000000
 #define NAME_MAX_LEN	32	/* of a user or group name */
 
@@ -60,23 +56,9 @@ static const struct name_value config_log_levels[] = {
 	{ "debug", LOG_LEVEL_DEBUG }, { NULL, 0 }
 };
 
-static const struct name_value config_detector_actions[] = {
-	{ "tempfail", ACTION_TEMPFAIL }, { "reject", ACTION_REJECT },
-	{ "log", ACTION_LOG }, { NULL, 0 }
-};
-
 static const struct name_value config_blocked_actions[] = {
 	{ "reject", ACTION_REJECT }, { "tempfail", ACTION_TEMPFAIL },
 	{ NULL, 0 }
-};
-
-static const struct name_value config_attack_actions[] = {
-	{ "log", ACTION_LOG }, { "tempfail", ACTION_TEMPFAIL }, { NULL, 0 }
-};
-
-static const struct name_value config_attack_commands[] = {
-	{ "helo", ATTACK_COUNT_HELO }, { "unknown", ATTACK_COUNT_UNKNOWN },
-	{ "rset", ATTACK_COUNT_RSET }, { NULL, 0 }
 };
 
 static const struct {
@@ -162,13 +144,6 @@ struct config *config_defaults(void)
 
 /* Reference counting. */
 
-static void config_free_strings(char **strings, size_t count)
-{
-	for (size_t i = 0; i < count; i++)
-		free(strings[i]);
-	free(strings);
-}
-
 static void config_free(struct config *cfg)
 {
 	free(cfg->path);
@@ -186,7 +161,7 @@ static void config_free(struct config *cfg)
 	free(cfg->blocked_file);
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++)
 		free(cfg->replies[d]);
-	config_free_strings(cfg->dha_status_codes, cfg->dha_status_code_count);
+	loader_free_strings(cfg->dha_status_codes, cfg->dha_status_code_count);
 	free(cfg->dha_recipients_file);
 	recipients_free(cfg->dha_recipients);
 	free(cfg);
@@ -313,48 +288,6 @@ size_t config_keep_start_keys(struct config *next,
 		config_redis_copy(&next->redis, &running->redis);
 	}
 	return c.count;
-}
-
-/* Checks of string values: the *_problem ones say what is wrong, or NULL. */
-
-static const char *reply_problem(const char *text)
-{
-	size_t len = strlen(text);
-
-	if (len == 0 || len > REPLY_MAX)
-		return "a reply must be 1 to 400 characters long";
-	for (const char *p = text; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c < 0x20 || c > 0x7e)
-			return "only printable ASCII characters are allowed";
-		if (c != '%')
-			continue;
-		if (p[1] != 'a' && p[1] != '%')
-			return "'%' must be written %a (the client address) or "
-			    "%% (a percent sign)";
-		p++;
-	}
-	return NULL;
-}
-
-static bool status_code_valid(const char *code)
-{
-	const char *p = code + 1;
-
-	if (code[0] != '4' && code[0] != '5')
-		return false;
-	for (int part = 0; part < 2; part++) {
-		size_t digits;
-
-		if (*p++ != '.')
-			return false;
-		digits = strspn(p, "0123456789");
-		if (digits < 1 || digits > 3)
-			return false;
-		p += digits;
-	}
-	return *p == '\0';
 }
 
 /* Setters of the general keys. */
@@ -585,218 +518,14 @@ static int set_blocked_action(struct loader *ld, const config_setting_t *s)
 	return 0;
 }
 
-/* Setters shared by the detector groups, for ld->detector. */
-
-static struct rule *loader_rule(struct loader *ld)
-{
-	return &ld->cfg->rules[ld->detector];
-}
-
-static int set_enabled(struct loader *ld, const config_setting_t *s)
-{
-	return loader_get_bool(ld, s, &loader_rule(ld)->enabled);
-}
-
-static int set_sliding(struct loader *ld, const config_setting_t *s)
-{
-	return loader_get_bool(ld, s, &loader_rule(ld)->sliding);
-}
-
-static int set_max_events(struct loader *ld, const config_setting_t *s)
-{
-	return loader_get_uint(ld, s, 1, MAX_EVENTS, &loader_rule(ld)->max);
-}
-
-static int set_period(struct loader *ld, const config_setting_t *s)
-{
-	return loader_get_duration(ld, s, &loader_rule(ld)->period);
-}
-
-static int set_block(struct loader *ld, const config_setting_t *s)
-{
-	return loader_get_duration(ld, s, &loader_rule(ld)->block);
-}
-
-static int set_action(struct loader *ld, const config_setting_t *s)
-{
-	int action;
-
-	if (loader_get_enum(ld, s, config_detector_actions, &action) < 0)
-		return -1;
-	ld->cfg->actions[ld->detector] = (enum action)action;
-	return 0;
-}
-
-static int set_reply(struct loader *ld, const config_setting_t *s)
-{
-	const char *text, *problem;
-
-	if ((text = loader_get_string(ld, s)) == NULL)
-		return -1;
-	if ((problem = reply_problem(text)) != NULL)
-		return loader_fail_key(ld, s, "%s", problem);
-	loader_replace_string(&ld->cfg->replies[ld->detector], text);
-	return 0;
-}
-
-/* Setters of the dha group. */
-
-static int set_status_codes(struct loader *ld, const config_setting_t *s)
-{
-	struct config *cfg = ld->cfg;
-	int n = loader_string_list_length(ld, s);
-	char **codes;
-
-	if (n < 0)
-		return -1;
-	codes = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*codes));
-	for (int i = 0; i < n; i++) {
-		if (!status_code_valid(loader_list_string(s, i))) {
-			config_free_strings(codes, (size_t)i);
-			return loader_fail_key(ld, config_setting_get_elem(s,
-			    (unsigned)i), "invalid status code \"%s\" "
-			    "(expected class.subject.detail such as 5.1.1, "
-			    "class 4 or 5)", loader_list_string(s, i));
-		}
-		codes[i] = xstrdup(loader_list_string(s, i));
-	}
-	config_free_strings(cfg->dha_status_codes, cfg->dha_status_code_count);
-	cfg->dha_status_codes = codes;
-	cfg->dha_status_code_count = (size_t)n;
-	return 0;
-}
-
-static int set_recipients_file(struct loader *ld, const config_setting_t *s)
-{
-	return loader_set_string(ld, s, &ld->cfg->dha_recipients_file);
-}
-
-/* Setters of the attack group. */
-
-static int set_attack_enabled(struct loader *ld, const config_setting_t *s)
-{
-	return loader_get_bool(ld, s, &ld->cfg->attack_enabled);
-}
-
-static int set_max_commands(struct loader *ld, const config_setting_t *s)
-{
-	return loader_get_uint(ld, s, 1, MAX_COMMANDS, &ld->cfg->attack_max_commands);
-}
-
-static int set_attack_count(struct loader *ld, const config_setting_t *s)
-{
-	int n = loader_string_list_length(ld, s), bit;
-	unsigned count = 0;
-
-	if (n < 0)
-		return -1;
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s,
-		    (unsigned)i);
-
-		if (loader_enum_lookup(config_attack_commands, loader_list_string(s, i),
-		    &bit) < 0)
-			return loader_fail_enum(ld, e, config_attack_commands,
-			    loader_list_string(s, i));
-		if (count & (unsigned)bit)
-			return loader_fail_key(ld, e, "\"%s\" is listed twice",
-			    loader_list_string(s, i));
-		count |= (unsigned)bit;
-	}
-	ld->cfg->attack_count = count;
-	return 0;
-}
-
-static int set_attack_action(struct loader *ld, const config_setting_t *s)
-{
-	int action;
-
-	if (loader_get_enum(ld, s, config_attack_actions, &action) < 0)
-		return -1;
-	ld->cfg->attack_action = (enum action)action;
-	return 0;
-}
-
-static int set_max_flagged(struct loader *ld, const config_setting_t *s)
-{
-	return loader_get_uint(ld, s, 0, MAX_FLAGGED, &loader_rule(ld)->max);
-}
-
 static const struct config_key config_memory_keys[] = {
 	{ "max_hosts", set_max_hosts },
-	{ NULL, NULL }
-};
-
-static const struct config_key config_dos_keys[] = {
-	{ "enabled", set_enabled },
-	{ "max_connections", set_max_events },
-	{ "period", set_period },
-	{ "block", set_block },
-	{ "sliding", set_sliding },
-	{ "action", set_action },
-	{ "reply", set_reply },
-	{ NULL, NULL }
-};
-
-static const struct config_key config_dha_keys[] = {
-	{ "enabled", set_enabled },
-	{ "max_invalid", set_max_events },
-	{ "period", set_period },
-	{ "block", set_block },
-	{ "sliding", set_sliding },
-	{ "action", set_action },
-	{ "reply", set_reply },
-	{ "status_codes", set_status_codes },
-	{ "recipients_file", set_recipients_file },
-	{ NULL, NULL }
-};
-
-static const struct config_key config_attack_keys[] = {
-	{ "enabled", set_attack_enabled },
-	{ "max_commands", set_max_commands },
-	{ "count", set_attack_count },
-	{ "action", set_attack_action },
-	{ "max_flagged", set_max_flagged },
-	{ "period", set_period },
-	{ "block", set_block },
-	{ "sliding", set_sliding },
-	{ "reply", set_reply },
 	{ NULL, NULL }
 };
 
 static int set_memory(struct loader *ld, const config_setting_t *s)
 {
 	return loader_walk_group(ld, s, config_memory_keys);
-}
-
-static int set_dos(struct loader *ld, const config_setting_t *s)
-{
-	ld->detector = DETECTOR_DOS;
-	return loader_walk_group(ld, s, config_dos_keys);
-}
-
-static int set_dha(struct loader *ld, const config_setting_t *s)
-{
-	ld->detector = DETECTOR_DHA;
-	return loader_walk_group(ld, s, config_dha_keys);
-}
-
-static int set_attack(struct loader *ld, const config_setting_t *s)
-{
-	const config_setting_t *count;
-
-	ld->detector = DETECTOR_ATTACK;
-	if (loader_walk_group(ld, s, config_attack_keys) < 0)
-		return -1;
-	if (ld->cfg->attack_enabled && ld->cfg->attack_count == 0) {
-		/* Only an empty count list empties the default set. */
-		count = config_setting_get_member(s, "count");
-		return loader_fail_key(ld, count, "must list at least one command "
-		    "while attack.enabled is true");
-	}
-	loader_rule(ld)->enabled = ld->cfg->attack_enabled &&
-	    loader_rule(ld)->max > 0;
-	return 0;
 }
 
 static const struct config_key config_root_keys[] = {
@@ -822,9 +551,9 @@ static const struct config_key config_root_keys[] = {
 	{ "blocked", set_blocked },
 	{ "blocked_file", set_blocked_file },
 	{ "blocked_action", set_blocked_action },
-	{ "dos", set_dos },
-	{ "dha", set_dha },
-	{ "attack", set_attack },
+	{ "dos", config_set_dos },
+	{ "dha", config_set_dha },
+	{ "attack", config_set_attack },
 	{ NULL, NULL }
 };
 

@@ -271,3 +271,10 @@ int loader_walk_group(struct loader *ld, const config_setting_t *group,
 	}
 	return 0;
 }
+
+void loader_free_strings(char **strings, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(strings[i]);
+	free(strings);
+}

@@ -57,8 +57,15 @@ int loader_get_duration(struct loader *ld, const config_setting_t *s,
 /* The number of elements of a list of strings, or -1. */
 int loader_string_list_length(struct loader *ld, const config_setting_t *s);
 const char *loader_list_string(const config_setting_t *s, int i);
+/* Free count strings and the array holding them (NULL accepted). */
+void loader_free_strings(char **strings, size_t count);
 int loader_walk_group(struct loader *ld, const config_setting_t *group,
     const struct config_key *keys);
+
+/* The detector groups, in config_detectors.c. */
+int config_set_dos(struct loader *ld, const config_setting_t *s);
+int config_set_dha(struct loader *ld, const config_setting_t *s);
+int config_set_attack(struct loader *ld, const config_setting_t *s);
 
 /* The redis group, in config_redis.c. */
 void config_redis_defaults(struct redis_config *rc);

@@ -44,9 +44,7 @@ void config_redis_defaults(struct redis_config *rc)
 void config_redis_free(struct redis_config *rc)
 {
 	free(rc->server);
-	for (size_t i = 0; i < rc->sentinel_count; i++)
-		free(rc->sentinels[i]);
-	free(rc->sentinels);
+	loader_free_strings(rc->sentinels, rc->sentinel_count);
 	free(rc->master_name);
 	free(rc->username);
 	free(rc->password);
@@ -111,9 +109,7 @@ static int set_sentinels(struct loader *ld, const config_setting_t *s)
 			    (unsigned)i), "\"%s\" is not host:port",
 			    loader_list_string(s, i));
 	}
-	for (size_t i = 0; i < rc->sentinel_count; i++)
-		free(rc->sentinels[i]);
-	free(rc->sentinels);
+	loader_free_strings(rc->sentinels, rc->sentinel_count);
 	rc->sentinels = xcalloc((size_t)n + 1, sizeof(*rc->sentinels));
 	for (int i = 0; i < n; i++)
 		rc->sentinels[i] = xstrdup(loader_list_string(s, i));
