@@ -22,6 +22,10 @@ field() {
 	sed -n "s/^$1:[[:space:]]*//p" "/proc/$pid/status" | tr -s ' \t' ' '
 }
 
+runs_as_nobody() {
+	[ "$(field Uid)" = "65534 65534 65534 65534" ]
+}
+
 if [ "$(id -u)" -ne 0 ]; then
 	conf "$d/bulwark.conf" "$d" 'user = "daemon";'
 	start_detached "$d/bulwark.conf"
@@ -84,8 +88,8 @@ check "SIGTERM: the pid file is removed" test ! -e "$d/bulwark.pid"
 conf "$d/bulwark.conf" "$d" "user = \"nobody\";
 group = \"$nobody_group\";"
 start_fg bulwark "$d/bulwark.conf" "$d" || exit 1
-check "foreground: runs as nobody" test "$(field Uid)" = \
-    "65534 65534 65534 65534"
+# The sockets open before the drop: wait for it rather than race it.
+check "foreground: runs as nobody" wait_until runs_as_nobody
 check "foreground: the milter answers" connect "$d/bulwark.sock" \
     192.0.2.2 continue
 stop_fg "$pid"

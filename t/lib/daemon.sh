@@ -11,17 +11,18 @@
 #	The start of a test configuration: socket, control socket and pid
 #	file in DIR, syslog facility local7, debug logging.
 # wait_until COMMAND...
-#	Retry COMMAND for up to 5 s; non-zero when it never succeeded.
+#	Retry COMMAND for up to 20 s (a bound for a loaded machine);
+#	non-zero when it never succeeded.
 # wait_alive PID COMMAND...
 #	The same, giving up as soon as process PID is gone.
 # wait_for_socket PATH PID
-#	Wait up to 5 s for the unix socket PATH while process PID lives;
+#	Wait up to 20 s for the unix socket PATH while process PID lives;
 #	non-zero when it did not appear.
 # knock PATH
 #	Connect once to the unix socket PATH.  libmilter looks at its stop
 #	flag when a connection comes in, or only every 5 s.
 # knock_until_gone PATH
-#	Knock for up to 5 s, until a stopping daemon has removed PATH.
+#	Knock for up to 20 s, until a stopping daemon has removed PATH.
 # stop_daemon PID PATH
 #	SIGTERM the daemon PID (a child of this shell) listening on PATH,
 #	knock until it has removed its socket, so it stops at once, and
@@ -62,7 +63,7 @@ wait_alive() {
 	until "$@"; do
 		kill -0 "$wait_pid" 2>/dev/null || return 1
 		tries=$((tries + 1))
-		[ "$tries" -le 100 ] || return 1
+		[ "$tries" -le 400 ] || return 1
 		sleep 0.05
 	done
 }

@@ -419,7 +419,7 @@ bw_start() {
 	case " $BW_NAMES " in *" $name "*) ;; *) BW_NAMES="$BW_NAMES $name" ;; esac
 	# A socket left by a crashed daemon may already be there: wait for
 	# the start line, which comes once the socket is open.
-	while ! grep -qs 'event=start' "$WORK/$name.log" && [ $i -lt 50 ]; do
+	while ! grep -qs 'event=start' "$WORK/$name.log" && [ $i -lt 200 ]; do
 		bw_alive "$name" || break
 		sleep 0.1
 		i=$((i + 1))
@@ -474,7 +474,7 @@ redis_start() {
 	    --dir "$WORK/redis" --logfile "$WORK/redis.log" \
 	    --daemonize no >/dev/null 2>&1 &
 	REDIS_PID=$!
-	while [ $i -lt 50 ]; do
+	while [ $i -lt 200 ]; do
 		if [ "$(redis-cli -s "$WORK/redis.sock" ping 2>/dev/null)" = PONG ]; then
 			ok "redis started (pid $REDIS_PID)"
 			return 0
