@@ -625,11 +625,43 @@ static int check_group(struct loader *ld, const config_t *lc)
 	    "is set, so user must be set too");
 }
 
+/*
+ * libconfig 1.5 exits the process when an @include names something it
+ * cannot read (a directory, say), and offers no hook to check first: a
+ * reload must never end the daemon, so @include is refused.
+ */
+static int refuse_includes(struct loader *ld, FILE *fp)
+{
+	char line[1024];
+	unsigned lineno = 0;
+	int rc = 0;
+
+	while (rc == 0 && fgets(line, sizeof(line), fp) != NULL) {
+		const char *p = line + strspn(line, " \t");
+
+		lineno++;
+		if (strncmp(p, "@include", 8) == 0) {
+			snprintf(ld->err, ld->errlen, "%s:%u: @include is not "
+			    "supported: put every setting in this file",
+			    ld->path, lineno);
+			rc = -1;
+		}
+		/* A line longer than the buffer goes on in the next read. */
+		while (strchr(line, '\n') == NULL &&
+		    fgets(line, sizeof(line), fp) != NULL)
+			;
+	}
+	rewind(fp);
+	return rc;
+}
+
 static int load(struct loader *ld, FILE *fp)
 {
 	config_t lc;
 	int rc = -1;
 
+	if (refuse_includes(ld, fp) < 0)
+		return -1;
 	config_init(&lc);
 	if (!config_read(&lc, fp))
 		parse_error(ld, &lc);

@@ -50,6 +50,18 @@ static size_t loader_where(const struct loader *ld, const config_setting_t *s)
 	return (size_t)n;
 }
 
+/*
+ * Values quoted in an error may hold any byte: the message stays one line
+ * of printable text, whatever prints it.
+ */
+static void loader_sanitize(char *text)
+{
+	for (; *text != '\0'; text++) {
+		if ((unsigned char)*text < ' ' || (unsigned char)*text > '~')
+			*text = '?';
+	}
+}
+
 static void loader_vfail(const struct loader *ld, const config_setting_t *s,
     bool with_key, const char *fmt, va_list ap)
 {
@@ -62,6 +74,7 @@ static void loader_vfail(const struct loader *ld, const config_setting_t *s,
 	}
 	if (n < ld->errlen)
 		vsnprintf(ld->err + n, ld->errlen - n, fmt, ap);
+	loader_sanitize(ld->err);
 }
 
 /* Report a problem at s; always returns -1. */

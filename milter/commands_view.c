@@ -159,7 +159,9 @@ int commands_list(struct command_ctx *c)
 		return commands_fail(c, "the store failed: %s",
 		    store_error(c->rt->store));
 	}
-	qsort(walk.items, walk.count, sizeof(*walk.items), view_order);
+	/* qsort() must not be given the NULL of an empty walk. */
+	if (walk.count > 0)
+		qsort(walk.items, walk.count, sizeof(*walk.items), view_order);
 	json_int(c->w, "now", c->now);
 	json_int(c->w, "total", (int64_t)walk.total);
 	json_bool(c->w, "truncated", walk.total > walk.count);

@@ -506,6 +506,12 @@ static const struct {
 	{ "log_level = \"info\";\n\nsocket = ;\n", 3, "syntax error" },
 	{ "log_level = \"info\";\nlog_level = \"debug\";\n", 2,
 	  "duplicate setting name" },
+	/* libconfig would exit on an @include of a directory: none at all */
+	{ "log_level = \"info\";\n  @include \"/tmp\"\n", 2,
+	  "@include is not supported: put every setting in this file" },
+	/* a quoted value stays one printable line */
+	{ "log_level = \"in\\nfo\\x1b[2J\";\n", 1, "log_level: unknown value "
+	  "\"in?fo?[2J\" (expected error, warning, notice, info or debug)" },
 	/* unknown keys */
 	{ "socket = \"unix:/x\";\nsockets = 1;\n", 2, "unknown key \"sockets\"" },
 	{ "dos = {\n  enabled = true;\n  max_conn = 5;\n};\n", 3,
