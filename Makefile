@@ -4,6 +4,7 @@
 #   make run        install missing packages (as root), build, run in the foreground
 #   make check      install missing packages (as root), build, run every test
 #   make install    install under $(DESTDIR)$(PREFIX)
+#   make fuzz       build the fuzz/ harnesses with clang, run each FUZZ_SECONDS
 
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
@@ -23,6 +24,15 @@ LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 MILTER_LIBS = -lmilter
 CHECK_LIBS  = $(shell pkg-config --libs check 2>/dev/null)
 
+# libFuzzer harnesses: the library (and, for the control harness, the
+# request handling of milter/) built apart with sanitizers.
+FUZZ_CC  ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+           -fno-sanitize-recover=all -std=gnu11 $(WARN) -D_GNU_SOURCE \
+           -DBULWARK_VERSION='"$(VERSION)"' -Ilib -Imilter \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+
 LIB_SRC    = $(sort $(wildcard lib/*.c))
 LIB_OBJ    = $(LIB_SRC:.c=.o)
 MILTER_SRC = $(sort $(wildcard milter/*.c))
@@ -32,6 +42,11 @@ CTL_OBJ    = $(CTL_SRC:.c=.o)
 UNIT_SRC   = $(sort $(wildcard t/unit/check_*.c))
 UNIT_BIN   = $(UNIT_SRC:.c=)
 HEADERS    = $(wildcard lib/*.h milter/*.h ctl/*.h t/unit/*.h)
+FUZZ_SRC   = $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_BIN   = $(FUZZ_SRC:.c=)
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=fuzz/obj/%.o)
+FUZZ_CONTROL_OBJ = fuzz/obj/milter/commands.o \
+           fuzz/obj/milter/commands_view.o fuzz/obj/milter/runtime.o
 
 all: milter/bulwark ctl/bulwarkctl
 
@@ -54,6 +69,22 @@ bench/store_bench: bench/store_bench.c lib/libbulwark.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libbulwark.a $(LIBS)
 
 bench: bench/store_bench
+
+fuzz/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+fuzz/obj/libbulwark.a: $(FUZZ_LIB_OBJ)
+	$(AR) rcs $@ $(FUZZ_LIB_OBJ)
+
+fuzz/fuzz_control: $(FUZZ_CONTROL_OBJ)
+
+fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/obj/libbulwark.a $(HEADERS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter %.o,$^) \
+	    fuzz/obj/libbulwark.a $(LIBS)
+
+fuzz: $(FUZZ_BIN)
+	@fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 
 deps:
 	@contrib/install-deps.sh build
@@ -87,6 +118,7 @@ install: milter/bulwark ctl/bulwarkctl
 
 clean:
 	rm -f lib/*.o lib/libbulwark.a milter/*.o milter/bulwark ctl/*.o \
-	    ctl/bulwarkctl $(UNIT_BIN) bench/store_bench
+	    ctl/bulwarkctl $(UNIT_BIN) bench/store_bench $(FUZZ_BIN)
+	rm -rf fuzz/obj
 
-.PHONY: all bench deps deps-check run check install clean
+.PHONY: all bench deps deps-check run check install clean fuzz
