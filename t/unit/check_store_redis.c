@@ -16,7 +16,6 @@
  * refuses to run.
  */
 #include <check.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -37,6 +36,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_conformance.h"
+#include "test_files.h"
 #include "xalloc.h"
 
 #define MARGIN_S	10	/* the TTL margin of store_redis_script.h */
@@ -158,41 +158,10 @@ static int free_port(void)
 	return port;
 }
 
-static void remove_dir(const char *dir)
-{
-	DIR *d;
-	struct dirent *e;
-	char path[384];
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-/* Remove dir and the directories in it, two levels deep. */
+/* Remove dir and everything in it. */
 static void remove_tree(const char *dir)
 {
-	DIR *d;
-	struct dirent *e;
-	char path[384];
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		remove_dir(path);
-	}
-	closedir(d);
-	rmdir(dir);
+	nftw(dir, tmp_remove, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 static int server_mkdir(struct server *srv)
@@ -265,7 +234,7 @@ static void server_kill(struct server *srv, int sig)
 static void server_stop(struct server *srv)
 {
 	server_kill(srv, SIGTERM);
-	remove_dir(srv->dir);
+	remove_tree(srv->dir);
 }
 
 static long long server_integer(const struct server *srv, const char *cmd)
