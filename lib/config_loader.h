@@ -70,6 +70,11 @@ int config_set_attack(struct loader *ld, const config_setting_t *s);
 /* The redis group, in config_redis.c. */
 void config_redis_defaults(struct redis_config *rc);
 void config_redis_free(struct redis_config *rc);
+bool config_redis_equal(const struct redis_config *a,
+    const struct redis_config *b);
+/* Replace to's settings with copies of from's. */
+void config_redis_copy(struct redis_config *to,
+    const struct redis_config *from);
 int config_set_redis(struct loader *ld, const config_setting_t *s);
 
 #endif

@@ -3,7 +3,9 @@
  * keeps its shared state.  See bulwark.conf(5).
  *
  * config_redis_defaults() fills the defaults, config_redis_free() frees
- * the strings, config_set_redis() reads the group (config_loader.h).
+ * the strings, config_set_redis() reads the group (config_loader.h);
+ * config_redis_equal() and config_redis_copy() let a reload keep the
+ * settings the running store was opened with.
  * Addresses are checked with the same parser the connection pool uses, so
  * a configuration that loads is one the pool can connect with.
  */
@@ -49,6 +51,40 @@ void config_redis_free(struct redis_config *rc)
 	free(rc->username);
 	free(rc->password);
 	free(rc->key_prefix);
+}
+
+bool config_redis_equal(const struct redis_config *a,
+    const struct redis_config *b)
+{
+	if (a->sentinel_count != b->sentinel_count)
+		return false;
+	for (size_t i = 0; i < a->sentinel_count; i++) {
+		if (strcmp(a->sentinels[i], b->sentinels[i]) != 0)
+			return false;
+	}
+	return strcmp(a->server, b->server) == 0 &&
+	    strcmp(a->master_name, b->master_name) == 0 &&
+	    strcmp(a->username, b->username) == 0 &&
+	    strcmp(a->password, b->password) == 0 &&
+	    strcmp(a->key_prefix, b->key_prefix) == 0 &&
+	    a->database == b->database && a->timeout_ms == b->timeout_ms &&
+	    a->pool_size == b->pool_size && a->on_error == b->on_error;
+}
+
+void config_redis_copy(struct redis_config *to,
+    const struct redis_config *from)
+{
+	config_redis_free(to);
+	*to = *from;
+	to->server = xstrdup(from->server);
+	to->sentinels = from->sentinel_count > 0 ?
+	    xcalloc(from->sentinel_count, sizeof(*to->sentinels)) : NULL;
+	for (size_t i = 0; i < from->sentinel_count; i++)
+		to->sentinels[i] = xstrdup(from->sentinels[i]);
+	to->master_name = xstrdup(from->master_name);
+	to->username = xstrdup(from->username);
+	to->password = xstrdup(from->password);
+	to->key_prefix = xstrdup(from->key_prefix);
 }
 
 /* Printable ASCII without blanks, at most REDIS_TEXT_MAX long. */
