@@ -237,13 +237,15 @@ static void policy_log_store_error(const struct policy_session *s,
 	    __ATOMIC_RELAXED), store_error(store));
 }
 
-/* Without state, a node refuses only when told to (redis.on_error). */
+/*
+ * Without state, a node refuses only when told to.  Only a shared store
+ * fails (the memory store never does), and redis.on_error says what then.
+ */
 static void policy_store_failed(const struct config *cfg,
     struct verdict *verdict)
 {
 	verdict_continue(verdict);
-	if (strcmp(cfg->store, "redis") != 0 ||
-	    cfg->redis.on_error != REDIS_ON_ERROR_TEMPFAIL || cfg->monitor_only)
+	if (cfg->redis.on_error != REDIS_ON_ERROR_TEMPFAIL || cfg->monitor_only)
 		return;
 	verdict_set(verdict, VERDICT_TEMPFAIL, "421", "4.3.0");
 	snprintf(verdict->text, sizeof(verdict->text), "%s",
