@@ -30,23 +30,24 @@ FUZZ_CC  ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
            -fno-sanitize-recover=all -std=gnu11 $(WARN) -D_GNU_SOURCE \
-           -DBULWARK_VERSION='"$(VERSION)"' -Ilib -Imilter \
+           -DBULWARK_VERSION='"$(VERSION)"' -Ilib $(MILTER_INC) \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 
 LIB_SRC    = $(sort $(wildcard lib/*.c))
 LIB_OBJ    = $(LIB_SRC:.c=.o)
-MILTER_SRC = $(sort $(wildcard milter/*.c))
+MILTER_SRC = $(sort $(wildcard milter/*.c milter/*/*.c))
+MILTER_INC = -Imilter -Imilter/control -Imilter/metrics
 MILTER_OBJ = $(MILTER_SRC:.c=.o)
 CTL_SRC    = $(sort $(wildcard ctl/*.c))
 CTL_OBJ    = $(CTL_SRC:.c=.o)
 UNIT_SRC   = $(sort $(wildcard t/unit/check_*.c))
 UNIT_BIN   = $(UNIT_SRC:.c=)
-HEADERS    = $(wildcard lib/*.h milter/*.h ctl/*.h t/unit/*.h)
+HEADERS    = $(wildcard lib/*.h milter/*.h milter/*/*.h ctl/*.h t/unit/*.h)
 FUZZ_SRC   = $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN   = $(FUZZ_SRC:.c=)
 FUZZ_LIB_OBJ = $(LIB_SRC:%.c=fuzz/obj/%.o)
-FUZZ_CONTROL_OBJ = fuzz/obj/milter/commands.o \
-           fuzz/obj/milter/commands_view.o fuzz/obj/milter/runtime.o
+FUZZ_CONTROL_OBJ = fuzz/obj/milter/control/commands.o \
+           fuzz/obj/milter/control/commands_view.o fuzz/obj/milter/runtime.o
 
 all: milter/bulwark ctl/bulwarkctl
 
@@ -55,6 +56,8 @@ lib/libbulwark.a: $(LIB_OBJ)
 
 %.o: %.c $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(MILTER_OBJ): ALL_CFLAGS += $(MILTER_INC)
 
 milter/bulwark: $(MILTER_OBJ) lib/libbulwark.a
 	$(CC) $(LDFLAGS) -o $@ $(MILTER_OBJ) lib/libbulwark.a $(MILTER_LIBS) $(LIBS)
@@ -117,7 +120,7 @@ install: milter/bulwark ctl/bulwarkctl
 	    install -m 0644 etc/bulwark.conf $(DESTDIR)$(SYSCONFDIR)/bulwark/bulwark.conf
 
 clean:
-	rm -f lib/*.o lib/libbulwark.a milter/*.o milter/bulwark ctl/*.o \
+	rm -f lib/*.o lib/libbulwark.a milter/*.o milter/*/*.o milter/bulwark ctl/*.o \
 	    ctl/bulwarkctl $(UNIT_BIN) bench/store_bench $(FUZZ_BIN)
 	rm -rf fuzz/obj
 
