@@ -114,6 +114,15 @@ static const json_t *ctl_array(const json_t *obj, const char *key)
 	return json_array_size(value) > 0 ? value : NULL;
 }
 
+/* Print the table, after a blank line when gap, and free it. */
+static void ctl_table_show(struct ctl_table *t, bool gap)
+{
+	if (gap)
+		printf("\n");
+	ctl_table_print(t, stdout);
+	ctl_table_free(t);
+}
+
 /* status */
 
 static void ctl_counters(const json_t *answer)
@@ -135,9 +144,7 @@ static void ctl_counters(const json_t *answer)
 
 		ctl_table_add(&t, row);
 	}
-	printf("\n");
-	ctl_table_print(&t, stdout);
-	ctl_table_free(&t);
+	ctl_table_show(&t, true);
 }
 
 static void ctl_status(const json_t *answer)
@@ -186,8 +193,7 @@ static void ctl_blocks_table(const json_t *blocks)
 
 		ctl_table_add(&t, row);
 	}
-	ctl_table_print(&t, stdout);
-	ctl_table_free(&t);
+	ctl_table_show(&t, false);
 }
 
 static void ctl_list(const json_t *answer)
@@ -232,9 +238,7 @@ static void ctl_detectors(const json_t *detectors)
 
 		ctl_table_add(&t, row);
 	}
-	printf("\n");
-	ctl_table_print(&t, stdout);
-	ctl_table_free(&t);
+	ctl_table_show(&t, true);
 }
 
 static void ctl_show(const json_t *answer)

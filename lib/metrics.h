@@ -52,7 +52,8 @@ struct metrics_bound {
 	const char *seconds;
 };
 
-extern const struct metrics_bound metrics_latency_bounds[METRICS_LATENCY_BOUNDS];
+extern const struct metrics_bound
+    metrics_latency_bounds[METRICS_LATENCY_BOUNDS];
 
 struct metrics_counts {
 	uint64_t connections;

@@ -4,8 +4,9 @@
  * unblock, reload, metrics.  list and show are in commands_view.c.
  *
  * Client-given text (addresses, reasons) only reaches the log through
- * escape() and the answer through control_json_text().  Blocks by hand go through the store, so with the Redis store
- * every node of the array enforces them.
+ * escape() and the answer through control_json_text().  Blocks by hand
+ * go through the store, so with the Redis store every node of the array
+ * enforces them.
  */
 #include <pthread.h>
 #include <stdarg.h>
