@@ -14,7 +14,7 @@ SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC      ?= cc
-PKGS     = libconfig hiredis libmicrohttpd
+PKGS     = libconfig hiredis libmicrohttpd jansson
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wformat=2 -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
@@ -46,12 +46,16 @@ HEADERS    = $(wildcard lib/*.h milter/*.h milter/*/*.h ctl/*.h t/unit/*.h)
 FUZZ_SRC   = $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN   = $(FUZZ_SRC:.c=)
 FUZZ_LIB_OBJ = $(LIB_SRC:%.c=fuzz/obj/%.o)
-FUZZ_CONTROL_OBJ = fuzz/obj/milter/control/commands.o \
-           fuzz/obj/milter/control/commands_view.o fuzz/obj/milter/runtime.o
+FUZZ_CONTROL_OBJ = $(patsubst %.c,fuzz/obj/%.o,$(wildcard \
+           milter/control/commands*.c milter/control/control_json.c \
+           milter/metrics/metrics_table.c milter/metrics/metrics_text.c \
+           milter/metrics/metrics_json.c)) fuzz/obj/milter/runtime.o
 
 all: milter/bulwark ctl/bulwarkctl
 
+# Made afresh, so that an object whose source is gone leaves with it.
 lib/libbulwark.a: $(LIB_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
 %.o: %.c $(HEADERS)
@@ -65,8 +69,14 @@ milter/bulwark: $(MILTER_OBJ) lib/libbulwark.a
 ctl/bulwarkctl: $(CTL_OBJ) lib/libbulwark.a
 	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) lib/libbulwark.a $(LIBS)
 
+# The checks of daemon infrastructure link the objects they test too.
+t/unit/check_metrics: milter/metrics/metrics_table.o \
+           milter/metrics/metrics_text.o milter/metrics/metrics_json.o
+t/unit/check_json: milter/control/control_json.o
+
 t/unit/check_%: t/unit/check_%.c lib/libbulwark.a $(HEADERS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libbulwark.a $(CHECK_LIBS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(MILTER_INC) $(LDFLAGS) -o $@ $< \
+	    $(filter %.o,$^) lib/libbulwark.a $(CHECK_LIBS) $(LIBS)
 
 bench/store_bench: bench/store_bench.c lib/libbulwark.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libbulwark.a $(LIBS)
@@ -78,6 +88,7 @@ fuzz/obj/%.o: %.c $(HEADERS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 fuzz/obj/libbulwark.a: $(FUZZ_LIB_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $(FUZZ_LIB_OBJ)
 
 fuzz/fuzz_control: $(FUZZ_CONTROL_OBJ)

@@ -177,23 +177,26 @@ static char *request_line(const char *name, int argc, char **argv)
 static int ctl_answer(const struct ctl_options *opt, const char *name,
     const char *answer)
 {
-	char err[256];
-	struct json_value *doc = json_parse(answer, strlen(answer), err,
-	    sizeof(err));
+	json_error_t error;
+	json_t *doc = json_loads(answer, 0, &error);
+	char *why;
 	int rc;
 
 	if (doc == NULL) {
+		why = ctl_clean(error.text);
 		fprintf(stderr, "bulwarkctl: the daemon's answer is not JSON "
-		    "(%s)\n", err);
+		    "(offset %d: %s)\n", error.position, why);
+		free(why);
 		return CTL_FAILED;
 	}
 	if (opt->json) {
 		fputs(answer, stdout);
-		rc = json_get_bool(doc, "ok", false) ? CTL_OK : CTL_FAILED;
+		rc = json_is_true(json_object_get(doc, "ok")) ? CTL_OK :
+		    CTL_FAILED;
 	} else {
 		rc = ctl_render(name, doc);
 	}
-	json_free(doc);
+	json_decref(doc);
 	return rc;
 }
 

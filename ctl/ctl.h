@@ -17,8 +17,8 @@
  * with the reason in err.
  *
  * ctl_table.c
- * ctl_clean() returns text fit for a terminal, malloc'd: control
- * characters written \xNN, everything else kept.
+ * ctl_clean() returns text fit for a terminal, malloc'd: text escaped
+ * with escape(ESCAPE_TERMINAL), control characters written \xNN.
  * A ctl_table collects rows of cells (copied, cleaned) and prints them
  * with aligned columns, the header first.
  *
@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "json.h"
+#include <jansson.h>
 
 enum {
 	CTL_OK = 0,
@@ -63,6 +63,6 @@ void ctl_table_add(struct ctl_table *t, const char *const *row);
 void ctl_table_print(const struct ctl_table *t, FILE *out);
 void ctl_table_free(struct ctl_table *t);
 
-int ctl_render(const char *command, const struct json_value *answer);
+int ctl_render(const char *command, const json_t *answer);
 
 #endif

@@ -7,12 +7,13 @@
  * goes through ctl_clean() before it reaches the terminal.
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ctl.h"
+#include "isotime.h"
 
 #define CTL_TEXT_MAX 64
 
@@ -34,16 +35,37 @@ static const char *ctl_yes(bool value)
 	return value ? "yes" : "no";
 }
 
-/* A time member as text; "-" when null or missing. */
-static const char *ctl_time(const struct json_value *obj, const char *key,
-    char *buf, size_t len)
+/* Members: their value, or def when missing or of another type. */
+static const char *ctl_str(const json_t *obj, const char *key,
+    const char *def)
 {
-	time_t t = (time_t)json_get_int(obj, key, 0);
-	struct tm tm;
+	const char *value = json_string_value(json_object_get(obj, key));
 
-	if (t <= 0 || gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	return value != NULL ? value : def;
+}
+
+static int64_t ctl_integer(const json_t *obj, const char *key, int64_t def)
+{
+	const json_t *value = json_object_get(obj, key);
+
+	return json_is_integer(value) ? json_integer_value(value) : def;
+}
+
+static bool ctl_bool(const json_t *obj, const char *key)
+{
+	return json_is_true(json_object_get(obj, key));
+}
+
+/* A time member as text; "-" when null or missing. */
+static const char *ctl_time(const json_t *obj, const char *key, char *buf,
+    size_t len)
+{
+	int64_t t = ctl_integer(obj, key, 0);
+
+	if (t <= 0)
 		snprintf(buf, len, "-");
+	else
+		isotime_format(t, buf, len);
 	return buf;
 }
 
@@ -71,118 +93,124 @@ static const char *ctl_duration(int64_t seconds, char *buf, size_t len)
 }
 
 /* An integer member as text; "-" when null or missing. */
-static const char *ctl_int(const struct json_value *obj, const char *key,
-    char *buf, size_t len)
+static const char *ctl_int(const json_t *obj, const char *key, char *buf,
+    size_t len)
 {
-	const struct json_value *v = json_get(obj, key);
+	const json_t *value = json_object_get(obj, key);
 
-	if (v == NULL || v->type != JSON_NUMBER || !v->is_integer)
+	if (!json_is_integer(value))
 		snprintf(buf, len, "-");
 	else
-		snprintf(buf, len, "%" PRId64, v->integer);
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(value));
 	return buf;
 }
 
-static const struct json_value *ctl_array(const struct json_value *obj,
-    const char *key)
+/* An array member, or NULL when missing or empty. */
+static const json_t *ctl_array(const json_t *obj, const char *key)
 {
-	const struct json_value *v = json_get(obj, key);
+	const json_t *value = json_object_get(obj, key);
 
-	return v != NULL && v->type == JSON_ARRAY ? v : NULL;
+	return json_array_size(value) > 0 ? value : NULL;
+}
+
+/* Print the table, after a blank line when gap, and free it. */
+static void ctl_table_show(struct ctl_table *t, bool gap)
+{
+	if (gap)
+		printf("\n");
+	ctl_table_print(t, stdout);
+	ctl_table_free(t);
 }
 
 /* status */
 
-static void ctl_counters(const struct json_value *answer)
+static void ctl_counters(const json_t *answer)
 {
-	const struct json_value *counters = ctl_array(answer, "counters");
+	const json_t *counters = ctl_array(answer, "counters");
 	static const char *const header[] = { "COUNTER", "VALUE" };
 	struct ctl_table t;
 	char value[CTL_TEXT_MAX];
 
-	if (counters == NULL || counters->count == 0)
+	if (counters == NULL)
 		return;
 	ctl_table_init(&t, 2, header);
-	for (size_t i = 0; i < counters->count; i++) {
+	for (size_t i = 0; i < json_array_size(counters); i++) {
+		const json_t *counter = json_array_get(counters, i);
 		const char *row[] = {
-			json_get_string(&counters->items[i], "name", "?"),
-			ctl_int(&counters->items[i], "value", value,
-			    sizeof(value)),
+			ctl_str(counter, "name", "?"),
+			ctl_int(counter, "value", value, sizeof(value)),
 		};
 
 		ctl_table_add(&t, row);
 	}
-	printf("\n");
-	ctl_table_print(&t, stdout);
-	ctl_table_free(&t);
+	ctl_table_show(&t, true);
 }
 
-static void ctl_status(const struct json_value *answer)
+static void ctl_status(const json_t *answer)
 {
-	const struct json_value *store = json_get(answer, "store");
+	const json_t *store = json_object_get(answer, "store");
 	char text[256], since[CTL_TEXT_MAX], uptime[CTL_TEXT_MAX];
 
-	ctl_kv("version", json_get_string(answer, "version", NULL));
+	ctl_kv("version", ctl_str(answer, "version", NULL));
 	ctl_kv("pid", ctl_int(answer, "pid", text, sizeof(text)));
-	ctl_kv("node", json_get_string(answer, "node", NULL));
+	ctl_kv("node", ctl_str(answer, "node", NULL));
 	snprintf(text, sizeof(text), "%s (since %s)",
-	    ctl_duration(json_get_int(answer, "uptime", 0), uptime,
+	    ctl_duration(ctl_integer(answer, "uptime", 0), uptime,
 	    sizeof(uptime)), ctl_time(answer, "started", since, sizeof(since)));
 	ctl_kv("uptime", text);
-	ctl_kv("config", json_get_string(answer, "config", NULL));
-	ctl_kv("monitor only", ctl_yes(json_get_bool(answer, "monitor_only",
-	    false)));
+	ctl_kv("config", ctl_str(answer, "config", NULL));
+	ctl_kv("monitor only", ctl_yes(ctl_bool(answer, "monitor_only")));
 	snprintf(text, sizeof(text), "%s, %s",
-	    json_get_string(store, "backend", "?"),
-	    json_get_string(store, "health", "?"));
+	    ctl_str(store, "backend", "?"),
+	    ctl_str(store, "health", "?"));
 	ctl_kv("store", text);
-	if (json_get_string(store, "error", NULL) != NULL)
-		ctl_kv("store error", json_get_string(store, "error", NULL));
+	if (ctl_str(store, "error", NULL) != NULL)
+		ctl_kv("store error", ctl_str(store, "error", NULL));
 	ctl_counters(answer);
 }
 
 /* list, show */
 
-static void ctl_blocks_table(const struct json_value *blocks)
+static void ctl_blocks_table(const json_t *blocks)
 {
 	struct ctl_table t;
 	char count[CTL_TEXT_MAX], started[CTL_TEXT_MAX], ends[CTL_TEXT_MAX];
 
 	ctl_table_init(&t, 8, ctl_block_header);
-	for (size_t i = 0; i < blocks->count; i++) {
-		const struct json_value *b = &blocks->items[i];
+	for (size_t i = 0; i < json_array_size(blocks); i++) {
+		const json_t *b = json_array_get(blocks, i);
 		const char *row[] = {
-			json_get_string(b, "host", "?"),
-			json_get_string(b, "detector", "?"),
+			ctl_str(b, "host", "?"),
+			ctl_str(b, "detector", "?"),
 			ctl_int(b, "count", count, sizeof(count)),
 			ctl_time(b, "started", started, sizeof(started)),
 			ctl_time(b, "ends", ends, sizeof(ends)),
-			ctl_yes(json_get_bool(b, "sliding", false)),
-			json_get_string(b, "node", "-"),
-			json_get_string(b, "reason", "-"),
+			ctl_yes(ctl_bool(b, "sliding")),
+			ctl_str(b, "node", "-"),
+			ctl_str(b, "reason", "-"),
 		};
 
 		ctl_table_add(&t, row);
 	}
-	ctl_table_print(&t, stdout);
-	ctl_table_free(&t);
+	ctl_table_show(&t, false);
 }
 
-static void ctl_list(const struct json_value *answer)
+static void ctl_list(const json_t *answer)
 {
-	const struct json_value *blocks = ctl_array(answer, "blocks");
+	const json_t *blocks = ctl_array(answer, "blocks");
 
-	if (blocks == NULL || blocks->count == 0) {
+	if (blocks == NULL) {
 		printf("no blocks in force\n");
 		return;
 	}
 	ctl_blocks_table(blocks);
-	if (json_get_bool(answer, "truncated", false))
+	if (ctl_bool(answer, "truncated"))
 		fprintf(stderr, "bulwarkctl: %zu of %" PRId64 " blocks shown\n",
-		    blocks->count, json_get_int(answer, "total", 0));
+		    json_array_size(blocks), ctl_integer(answer, "total", 0));
 }
 
-static void ctl_detectors(const struct json_value *detectors)
+static void ctl_detectors(const json_t *detectors)
 {
 	static const char *const header[] = {
 		"DETECTOR", "ENABLED", "COUNT", "MAX", "PERIOD", "WINDOW ENDS",
@@ -193,44 +221,40 @@ static void ctl_detectors(const struct json_value *detectors)
 	char window[CTL_TEXT_MAX], until[CTL_TEXT_MAX];
 
 	ctl_table_init(&t, 8, header);
-	for (size_t i = 0; i < detectors->count; i++) {
-		const struct json_value *d = &detectors->items[i];
+	for (size_t i = 0; i < json_array_size(detectors); i++) {
+		const json_t *d = json_array_get(detectors, i);
 		const char *row[] = {
-			json_get_string(d, "detector", "?"),
-			ctl_yes(json_get_bool(d, "enabled", false)),
+			ctl_str(d, "detector", "?"),
+			ctl_yes(ctl_bool(d, "enabled")),
 			ctl_int(d, "count", count, sizeof(count)),
 			ctl_int(d, "max", max, sizeof(max)),
-			json_get(d, "period") != NULL &&
-			    json_get(d, "period")->type == JSON_NUMBER ?
-			    ctl_duration(json_get_int(d, "period", 0), period,
+			json_is_integer(json_object_get(d, "period")) ?
+			    ctl_duration(ctl_integer(d, "period", 0), period,
 			    sizeof(period)) : "-",
 			ctl_time(d, "window_ends", window, sizeof(window)),
 			ctl_time(d, "block_until", until, sizeof(until)),
-			ctl_yes(json_get_bool(d, "sliding", false)),
+			ctl_yes(ctl_bool(d, "sliding")),
 		};
 
 		ctl_table_add(&t, row);
 	}
-	printf("\n");
-	ctl_table_print(&t, stdout);
-	ctl_table_free(&t);
+	ctl_table_show(&t, true);
 }
 
-static void ctl_show(const struct json_value *answer)
+static void ctl_show(const json_t *answer)
 {
-	const struct json_value *detectors = ctl_array(answer, "detectors");
-	const struct json_value *blocks = ctl_array(answer, "blocks");
+	const json_t *detectors = ctl_array(answer, "detectors");
+	const json_t *blocks = ctl_array(answer, "blocks");
 
-	ctl_kv("address", json_get_string(answer, "address", NULL));
-	ctl_kv("host", json_get_string(answer, "host", NULL));
-	ctl_kv("status", json_get_string(answer, "status", NULL));
-	ctl_kv("why", json_get_string(answer, "why", NULL));
-	ctl_kv("excluded", ctl_yes(json_get_bool(answer, "excluded", false)));
-	ctl_kv("blocked list", ctl_yes(json_get_bool(answer, "blocked_list",
-	    false)));
+	ctl_kv("address", ctl_str(answer, "address", NULL));
+	ctl_kv("host", ctl_str(answer, "host", NULL));
+	ctl_kv("status", ctl_str(answer, "status", NULL));
+	ctl_kv("why", ctl_str(answer, "why", NULL));
+	ctl_kv("excluded", ctl_yes(ctl_bool(answer, "excluded")));
+	ctl_kv("blocked list", ctl_yes(ctl_bool(answer, "blocked_list")));
 	if (detectors != NULL)
 		ctl_detectors(detectors);
-	if (blocks != NULL && blocks->count > 0) {
+	if (blocks != NULL) {
 		printf("\n");
 		ctl_blocks_table(blocks);
 	}
@@ -238,17 +262,17 @@ static void ctl_show(const struct json_value *answer)
 
 /* block, unblock, reload, metrics */
 
-static void ctl_block(const struct json_value *answer)
+static void ctl_block(const json_t *answer)
 {
-	const char *reason = json_get_string(answer, "reason", "");
-	const char *warning = json_get_string(answer, "warning", NULL);
+	const char *reason = ctl_str(answer, "reason", "");
+	const char *warning = ctl_str(answer, "warning", NULL);
 	char until[CTL_TEXT_MAX], duration[CTL_TEXT_MAX];
-	char *host = ctl_clean(json_get_string(answer, "host", "?"));
+	char *host = ctl_clean(ctl_str(answer, "host", "?"));
 	char *clean;
 
 	printf("blocked %s until %s (%s)\n", host,
 	    ctl_time(answer, "until", until, sizeof(until)),
-	    ctl_duration(json_get_int(answer, "duration", 0), duration,
+	    ctl_duration(ctl_integer(answer, "duration", 0), duration,
 	    sizeof(duration)));
 	if (reason[0] != '\0')
 		ctl_kv("reason", reason);
@@ -260,35 +284,35 @@ static void ctl_block(const struct json_value *answer)
 	free(host);
 }
 
-static void ctl_unblock(const struct json_value *answer)
+static void ctl_unblock(const json_t *answer)
 {
-	char *host = ctl_clean(json_get_string(answer, "host", "?"));
+	char *host = ctl_clean(ctl_str(answer, "host", "?"));
 
-	if (json_get_bool(answer, "was_blocked", false))
+	if (ctl_bool(answer, "was_blocked"))
 		printf("unblocked %s\n", host);
 	else
 		printf("%s was not blocked (its counts are reset)\n", host);
 	free(host);
 }
 
-static void ctl_reload(const struct json_value *answer)
+static void ctl_reload(const json_t *answer)
 {
-	char *config = ctl_clean(json_get_string(answer, "config", "?"));
+	char *config = ctl_clean(ctl_str(answer, "config", "?"));
 
 	printf("reloaded %s\n", config);
 	free(config);
 }
 
-static void ctl_metrics(const struct json_value *answer)
+static void ctl_metrics(const json_t *answer)
 {
-	fputs(json_get_string(answer, "metrics", ""), stdout);
+	fputs(ctl_str(answer, "metrics", ""), stdout);
 }
 
-int ctl_render(const char *command, const struct json_value *answer)
+int ctl_render(const char *command, const json_t *answer)
 {
 	static const struct {
 		const char *name;
-		void (*render)(const struct json_value *answer);
+		void (*render)(const json_t *answer);
 	} renders[] = {
 		{ "status", ctl_status }, { "list", ctl_list },
 		{ "show", ctl_show }, { "block", ctl_block },
@@ -297,8 +321,8 @@ int ctl_render(const char *command, const struct json_value *answer)
 	};
 	char *error;
 
-	if (!json_get_bool(answer, "ok", false)) {
-		error = ctl_clean(json_get_string(answer, "error",
+	if (!ctl_bool(answer, "ok")) {
+		error = ctl_clean(ctl_str(answer, "error",
 		    "the daemon gave no reason"));
 		fprintf(stderr, "bulwarkctl: %s: %s\n", command, error);
 		free(error);

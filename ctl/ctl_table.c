@@ -9,21 +9,14 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "escape.h"
 #include "xalloc.h"
 
 char *ctl_clean(const char *text)
 {
-	char *out = xmalloc(strlen(text) * 4 + 1), *q = out;
+	size_t size = ESCAPE_SIZE(strlen(text));
 
-	for (const unsigned char *p = (const unsigned char *)text; *p != '\0';
-	    p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			q += sprintf(q, "\\x%02x", *p);
-		else
-			*q++ = (char)*p;
-	}
-	*q = '\0';
-	return out;
+	return escape(text, ESCAPE_TERMINAL, xmalloc(size), size);
 }
 
 static size_t ctl_width(const char *s)

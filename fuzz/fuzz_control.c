@@ -15,10 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "commands.h"
 #include "config.h"
 #include "control.h"
-#include "json.h"
 #include "log.h"
 #include "policy.h"
 #include "runtime.h"
@@ -86,19 +87,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void check_answer(const char *answer)
 {
 	size_t len = strlen(answer);
-	struct json_value *doc;
-	const struct json_value *ok;
-	char err[128];
+	json_t *doc, *ok;
+	json_error_t error;
 
 	check(len > 1 && answer[len - 1] == '\n');
 	check(memchr(answer, '\n', len - 1) == NULL);
-	doc = json_parse(answer, len - 1, err, sizeof(err));
-	check(doc != NULL && doc->type == JSON_OBJECT);
-	ok = json_get(doc, "ok");
-	check(ok != NULL && ok->type == JSON_BOOL);
-	if (!ok->boolean)
-		check(json_get_string(doc, "error", NULL) != NULL);
-	json_free(doc);
+	doc = json_loadb(answer, len - 1, 0, &error);
+	check(json_is_object(doc));
+	ok = json_object_get(doc, "ok");
+	check(json_is_boolean(ok));
+	if (json_is_false(ok))
+		check(json_is_string(json_object_get(doc, "error")));
+	json_decref(doc);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,13 +1,16 @@
 /*
- * fuzz_escape.c - escape_text() on arbitrary bytes, into a buffer of
- * arbitrary size (exactly that size, so an overflow is caught).
+ * fuzz_escape.c - escape() on arbitrary bytes, into a buffer of
+ * arbitrary size (exactly that size, so an overflow is caught), in every
+ * mode.
  *
- * The output is NUL-terminated inside the buffer and holds only
- * printable ASCII other than space, '"' and '='; a backslash only starts
- * \xNN.  Into ESCAPE_OUT_MAX bytes it decodes back to the input's first
- * ESCAPE_INPUT_MAX bytes, followed by "..." exactly when the input was
- * longer; into a smaller buffer it is the start of that, cut between two
- * escapes, "..." appended when there was room.
+ * Every mode: the output is NUL-terminated inside the buffer, and holds
+ * no control byte (ESCAPE_LABEL: no line feed).  ESCAPE_CLIENT: the
+ * output holds only printable ASCII other than space, '"' and '='; a
+ * backslash only starts \xNN.  Into ESCAPE_OUT_MAX bytes it decodes
+ * back to the input's first ESCAPE_INPUT_MAX bytes, followed by "..."
+ * exactly when the input was longer; into a smaller buffer it is the
+ * start of that, cut between two escapes, "..." appended when there was
+ * room.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -77,6 +80,18 @@ static void check_cut(const char *whole, const char *out)
 	    strncmp(out, whole, n - 3) == 0);
 }
 
+static void check_mode(const char *in, enum escape_mode mode, char *out,
+    size_t outlen)
+{
+	check(escape(in, mode, out, outlen) == out);
+	if (outlen == 0)
+		return;
+	check(memchr(out, '\0', outlen) != NULL);
+	for (const unsigned char *p = (const unsigned char *)out; *p != '\0';
+	    p++)
+		check(mode == ESCAPE_LABEL ? *p != '\n' : *p >= ' ' && *p != 0x7f);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t outlen, len;
@@ -91,14 +106,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	out = malloc(outlen);
 	memcpy(in, data + 1, len);
 	in[len] = '\0';
-	check(escape_text(in, whole, sizeof(whole)) == whole);
+	check(escape(in, ESCAPE_CLIENT, whole, sizeof(whole)) == whole);
 	check(memchr(whole, '\0', sizeof(whole)) != NULL);
 	check_whole(in, whole);
-	check(escape_text(in, out, outlen) == out);
+	check(escape(in, ESCAPE_CLIENT, out, outlen) == out);
 	if (outlen > 0) {
 		check(memchr(out, '\0', outlen) != NULL);
 		check_cut(whole, out);
 	}
+	for (int m = ESCAPE_QUOTED; m <= ESCAPE_LABEL; m++)
+		check_mode(in, (enum escape_mode)m, out, outlen);
 	free(out);
 	free(in);
 	return 0;

@@ -159,7 +159,7 @@ static int hostlist_parse_address(const char *entry, size_t len,
 			return 0;
 	}
 	snprintf(err, errlen, "invalid address \"%s\"",
-	    escape_text(entry, esc, sizeof(esc)));
+	    escape(entry, ESCAPE_CLIENT, esc, sizeof(esc)));
 	return -1;
 }
 
@@ -175,7 +175,7 @@ static int hostlist_parse_prefix(const char *slash, const struct host_addr *addr
 
 	if (hostlist_parse_length(slash + 1, prefix) < 0) {
 		snprintf(err, errlen, "invalid prefix length \"%s\"",
-		    escape_text(slash, esc, sizeof(esc)));
+		    escape(slash, ESCAPE_CLIENT, esc, sizeof(esc)));
 		return -1;
 	}
 	if (*prefix > max || (mapped && *prefix < 96)) {
@@ -213,8 +213,8 @@ int hostlist_add(struct hostlist *list, const char *entry, char *err,
 	if (memcmp(key.bytes, addr.bytes, sizeof(key.bytes)) != 0) {
 		host_key_format(&key, net, sizeof(net));
 		snprintf(err, errlen, "\"%s\" has host bits set past /%u; "
-		    "did you mean %s?", escape_text(entry, esc, sizeof(esc)),
-		    (unsigned)key.prefix, net);
+		    "did you mean %s?", escape(entry, ESCAPE_CLIENT, esc,
+		    sizeof(esc)), (unsigned)key.prefix, net);
 		return -1;
 	}
 	hostlist_insert(list, &key);

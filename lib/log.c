@@ -3,7 +3,6 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <syslog.h>
 
 #include "log.h"
@@ -11,7 +10,6 @@
 static bool log_to_syslog;
 static bool log_to_stderr = true;
 static enum log_level log_threshold = LOG_LEVEL_INFO;
-static void (*log_exit_hook)(int status);
 
 static const int log_priorities[] = {
 	[LOG_LEVEL_ERROR] = LOG_ERR,
@@ -69,21 +67,4 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vmsg(level, fmt, ap);
 	va_end(ap);
-}
-
-void log_set_exit_hook(void (*hook)(int status))
-{
-	log_exit_hook = hook;
-}
-
-void fatal(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vmsg(LOG_LEVEL_ERROR, fmt, ap);
-	va_end(ap);
-	if (log_exit_hook != NULL)
-		log_exit_hook(status);
-	exit(status);
 }

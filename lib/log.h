@@ -4,9 +4,9 @@
  * log_open() sends messages to syslog with the given facility, and also
  * to stderr when to_stderr is set.  Messages below the level set with
  * log_set_level() are dropped.  Before log_open() messages go to stderr.
- * Lines are key=value; client text must go through escape_text() first.
- * fatal() logs at error level and exits with the given status; tests may
- * replace the exit with log_set_exit_hook().
+ * Lines are key=value; client text must go through escape() first.
+ * Every function returns: ending the process is for the program to
+ * decide (it logs why at error level, event=fatal, then exits).
  */
 #ifndef BULWARK_LOG_H
 #define BULWARK_LOG_H
@@ -20,9 +20,6 @@ void log_set_level(enum log_level level);
 bool log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void fatal(int status, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3), noreturn));
-void log_set_exit_hook(void (*hook)(int status));
 
 #define log_error(...)   log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warning(...) log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)

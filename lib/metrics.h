@@ -1,6 +1,5 @@
 /*
- * metrics.h - process-wide counters of what bulwark saw and did, and
- * their text for Prometheus.
+ * metrics.h - process-wide counters of what bulwark saw and did.
  *
  * The counting functions may be called from any thread at any time: each
  * is one relaxed atomic add, no lock.  Counters only grow (until
@@ -18,23 +17,19 @@
  *   metrics_block_started(d) a host blocked by detector d;
  *   metrics_flagged()        a connection flagged as a possible attack;
  *   metrics_store_error()    a store operation that failed;
- *   metrics_store_latency_ns(ns)  how long one store operation took;
+ *   metrics_store_latency_ns(ns)  how long one store operation took, kept
+ *                            in the bucket of the first bound of
+ *                            metrics_latency_bounds[] at or above ns, or
+ *                            in the last, unbounded one;
  *   metrics_reload(ok)       a configuration reload, done or refused.
- * Label values are always fixed names chosen by an enum, never client data.
  *
  * metrics_monotonic_ns() is the clock store latencies are measured with.
  * metrics_set_start_time() records when the daemon started (Unix
- * seconds); without it the start time is not shown.
+ * seconds); 0 (the default) means not recorded.
  *
- * metrics_render() returns the Prometheus text format (version 0.0.4) of
- * every metric, malloc'd, for the caller to free.  With a store it also
- * shows the blocks in force at now by detector (walking the store's
- * blocks: the metric is left out when the walk fails) and whether the
- * store is degraded.  It never fails.
- *
- * metrics_label_escape() writes value as the inside of a quoted label
- * value (backslash, double quote and line feed escaped), truncated to fit
- * outlen; render uses it for every label.
+ * metrics_read() copies every counter into counts, each read on its own
+ * (a read racing with traffic may see one counter a step ahead of
+ * another).  How they are shown is the daemon's business.
  */
 #ifndef BULWARK_METRICS_H
 #define BULWARK_METRICS_H
@@ -44,7 +39,36 @@
 #include <stdint.h>
 
 #include "detector.h"
-#include "store.h"
+
+#define METRICS_ACTIONS		3	/* enum action: log, tempfail, reject */
+/* Refusals are kept per detector, then one row for the blocked list. */
+#define METRICS_BLOCKED_LIST	DETECTOR_COUNT
+#define METRICS_REFUSERS	(DETECTOR_COUNT + 1)
+#define METRICS_LATENCY_BOUNDS	14
+
+/* An upper bound of a latency bucket, and the same in seconds as text. */
+struct metrics_bound {
+	uint64_t ns;
+	const char *seconds;
+};
+
+extern const struct metrics_bound
+    metrics_latency_bounds[METRICS_LATENCY_BOUNDS];
+
+struct metrics_counts {
+	uint64_t connections;
+	uint64_t events[DETECTOR_COUNT];
+	uint64_t refusals[METRICS_REFUSERS][METRICS_ACTIONS];
+	uint64_t blocks_started[DETECTOR_COUNT];
+	uint64_t flagged;
+	uint64_t store_errors;
+	/* Per bucket, not cumulative; the last one is above every bound. */
+	uint64_t latency[METRICS_LATENCY_BOUNDS + 1];
+	uint64_t latency_sum_ns;
+	uint64_t reloads_ok;
+	uint64_t reloads_failed;
+	int64_t start_time;
+};
 
 void metrics_connection(void);
 void metrics_event(enum detector detector);
@@ -59,8 +83,7 @@ void metrics_reload(bool ok);
 uint64_t metrics_monotonic_ns(void);
 void metrics_set_start_time(int64_t when);
 
-char *metrics_render(struct store *store, int64_t now);
-void metrics_label_escape(const char *value, char *out, size_t outlen);
+void metrics_read(struct metrics_counts *counts);
 
 /* Zero every counter and forget the start time. */
 void metrics_reset(void);

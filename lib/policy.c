@@ -13,10 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "escape.h"
 #include "hostlist.h"
+#include "isotime.h"
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"
@@ -104,15 +104,6 @@ uint64_t policy_session_id(const struct policy_session *session)
 	return session->id;
 }
 
-static void policy_format_time(int64_t when, char *buf, size_t len)
-{
-	time_t t = (time_t)when;
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)when);
-}
-
 static void verdict_continue(struct verdict *verdict)
 {
 	memset(verdict, 0, sizeof(*verdict));
@@ -167,9 +158,9 @@ static void policy_log_block(const struct policy_session *s,
     const struct store_result *result)
 {
 	const struct rule *rule = &s->cfg->rules[result->detector];
-	char until[32];
+	char until[ISOTIME_MAX];
 
-	policy_format_time(result->block_until, until, sizeof(until));
+	isotime_format(result->block_until, until, sizeof(until));
 	log_notice("event=block session=%llx detector=%s host=%s addr=%s count=%u "
 	    "period=%u until=%s sliding=%s action=%s",
 	    (unsigned long long)s->id, detector_name(result->detector),
@@ -182,10 +173,10 @@ static void policy_log_refuse(const struct policy_session *s,
     const char *stage, const char *detector, enum action action,
     int64_t until)
 {
-	char until_text[32] = "-";
+	char until_text[ISOTIME_MAX] = "-";
 
 	if (until > 0)
-		policy_format_time(until, until_text, sizeof(until_text));
+		isotime_format(until, until_text, sizeof(until_text));
 	log_info("event=refuse session=%llx stage=%s detector=%s host=%s addr=%s "
 	    "action=%s%s until=%s", (unsigned long long)s->id, stage, detector,
 	    s->key_text, s->addr_text, action_name(action),
@@ -352,8 +343,8 @@ static void policy_log_flag(const struct policy_session *s, const char *what,
 	    "rset=%u max_commands=%u last=%s text=\"%s\" action=%s",
 	    (unsigned long long)s->id, s->key_text, s->addr_text,
 	    s->unexpected_helo, s->unexpected_unknown, s->unexpected_rset,
-	    s->cfg->attack_max_commands, what, escape_text(text, escaped,
-	    sizeof(escaped)), action_name(policy_effective(s->cfg,
+	    s->cfg->attack_max_commands, what, escape(text, ESCAPE_CLIENT,
+	    escaped, sizeof(escaped)), action_name(policy_effective(s->cfg,
 	    s->cfg->attack_action)));
 }
 

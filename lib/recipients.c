@@ -175,7 +175,7 @@ static int recipients_add_entry(struct recipients *set, char *entry,
 
 	if ((why = recipients_syntax(entry, strlen(entry), true)) != NULL) {
 		snprintf(err, errlen, "\"%s\": %s",
-		    escape_text(entry, esc, sizeof(esc)), why);
+		    escape(entry, ESCAPE_CLIENT, esc, sizeof(esc)), why);
 		return -1;
 	}
 	for (char *p = entry; *p != '\0'; p++)

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "escape.h"
 #include "log.h"
 #include "redis_pool.h"
 #include "store.h"
@@ -94,21 +95,11 @@ static inline struct redis_store *redis_of(struct store *store)
 	return (struct redis_store *)store;
 }
 
-/* Copy text, made safe to quote in a log line. */
-static void redis_error_copy(char *buf, size_t len, const char *text)
-{
-	snprintf(buf, len, "%s", text);
-	for (char *p = buf; *p != '\0'; p++) {
-		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
-			*p = '?';
-	}
-}
-
 /* Keep a reason for error(). */
 static void redis_set_error(struct redis_store *s, const char *text)
 {
 	pthread_mutex_lock(&s->lock);
-	redis_error_copy(s->error, sizeof(s->error), text);
+	escape(text, ESCAPE_QUOTED, s->error, sizeof(s->error));
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -407,11 +398,11 @@ static void redis_health_failed(struct redis_store *s, bool probe,
 	}
 	if (probe)
 		s->probing = false;
-	redis_error_copy(s->error, sizeof(s->error), why);
+	escape(why, ESCAPE_QUOTED, s->error, sizeof(s->error));
 	pthread_mutex_unlock(&s->lock);
 	if (!entered)
 		return;
-	redis_error_copy(reason, sizeof(reason), why);
+	escape(why, ESCAPE_QUOTED, reason, sizeof(reason));
 	log_warning("event=store-degraded store=redis reason=\"%s\" on_error=%s",
 	    reason, redis_on_error_name(s->on_error));
 }

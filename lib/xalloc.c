@@ -9,8 +9,10 @@
 
 static void *xalloc_check(void *ptr, size_t size)
 {
-	if (ptr == NULL && size != 0)
-		fatal(71, "event=fatal reason=out-of-memory size=%zu", size);
+	if (ptr == NULL && size != 0) {
+		log_error("event=fatal reason=out-of-memory size=%zu", size);
+		abort();
+	}
 	return ptr;
 }
 
@@ -26,8 +28,10 @@ void *xcalloc(size_t n, size_t size)
 
 void *xrealloc(void *ptr, size_t n, size_t size)
 {
-	if (size != 0 && n > (size_t)-1 / size)
-		fatal(71, "event=fatal reason=allocation-overflow");
+	if (size != 0 && n > (size_t)-1 / size) {
+		log_error("event=fatal reason=allocation-overflow");
+		abort();
+	}
 	return xalloc_check(realloc(ptr, n * size), n * size);
 }
 

@@ -41,6 +41,7 @@
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
+#include "escape.h"
 #include "log.h"
 #include "metrics.h"
 #include "metrics_http.h"
@@ -140,13 +141,14 @@ static void start_failed(const struct daemon *d, const char *what,
 {
 	char quoted[1024];
 
-	runtime_quote(err, quoted, sizeof(quoted));
+	escape(err, ESCAPE_QUOTED, quoted, sizeof(quoted));
 	control_stop();
 	metrics_http_stop();
 	socket_remove(d->socket);
 	if (d->pidfile_made)
 		unlink(d->cfg->pidfile);
-	fatal(EXIT_FAILURE, "event=fatal reason=\"%s%s\"", what, quoted);
+	log_error("event=fatal reason=\"%s%s\"", what, quoted);
+	exit(EXIT_FAILURE);
 }
 
 static const char *unix_path(const char *spec)
@@ -160,13 +162,16 @@ static void open_policy(struct daemon *d)
 	char err[512];
 
 	if ((d->store = store_open(d->cfg, err, sizeof(err))) == NULL) {
-		fatal(EXIT_FAILURE, "event=fatal reason=\"store %s: %s\"",
-		    d->cfg->store, err);
+		log_error("event=fatal reason=\"store %s: %s\"", d->cfg->store,
+		    err);
+		exit(EXIT_FAILURE);
 	}
 	d->policy = policy_new(config_ref(d->cfg), d->store);
-	if (callbacks_register(d->policy) < 0)
-		fatal(EXIT_FAILURE, "event=fatal reason=\"libmilter refused "
-		    "the filter registration\"");
+	if (callbacks_register(d->policy) < 0) {
+		log_error("event=fatal reason=\"libmilter refused the filter "
+		    "registration\"");
+		exit(EXIT_FAILURE);
+	}
 }
 
 /* Everything privileged: sockets, listener, pid file. */
@@ -257,9 +262,11 @@ static void log_start(const struct daemon *d)
 {
 	char socket_text[1024], config_text[1024], control_text[1024];
 
-	runtime_quote(d->socket, socket_text, sizeof(socket_text));
-	runtime_quote(d->config_path, config_text, sizeof(config_text));
-	runtime_quote(d->cfg->control, control_text, sizeof(control_text));
+	escape(d->socket, ESCAPE_QUOTED, socket_text, sizeof(socket_text));
+	escape(d->config_path, ESCAPE_QUOTED, config_text,
+	    sizeof(config_text));
+	escape(d->cfg->control, ESCAPE_QUOTED, control_text,
+	    sizeof(control_text));
 	log_notice("event=start version=%s pid=%ld socket=\"%s\" store=%s "
 	    "config=\"%s\" control=\"%s\" user=%s monitor_only=%s",
 	    BULWARK_VERSION, (long)getpid(), socket_text, d->cfg->store,

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "escape.h"
 #include "log.h"
 #include "metrics.h"
 #include "runtime.h"
@@ -40,28 +41,6 @@ void runtime_destroy(struct runtime *rt)
 	pthread_mutex_destroy(&rt->reload_lock);
 }
 
-void runtime_quote(const char *in, char *out, size_t outlen)
-{
-	size_t used = 0;
-
-	if (outlen == 0)
-		return;
-	for (const unsigned char *p = (const unsigned char *)in; *p != '\0';
-	    p++) {
-		bool plain = *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\';
-		size_t need = plain ? 1 : 4;
-
-		if (used + need >= outlen)
-			break;
-		if (plain)
-			out[used] = (char)*p;
-		else
-			snprintf(out + used, 5, "\\x%02x", *p);
-		used += need;
-	}
-	out[used] = '\0';
-}
-
 /* Logging follows the new configuration at once. */
 static void runtime_apply_log(struct runtime *rt, const struct config *cfg)
 {
@@ -85,7 +64,7 @@ static void runtime_install(struct runtime *rt, struct config *next,
 	config_unref(running);
 	runtime_apply_log(rt, next);
 	policy_set_config(rt->policy, next);
-	runtime_quote(rt->config_path, path, sizeof(path));
+	escape(rt->config_path, ESCAPE_QUOTED, path, sizeof(path));
 	log_notice("event=reload status=ok via=%s config=\"%s\"", via, path);
 	metrics_reload(true);
 }
@@ -103,7 +82,7 @@ int runtime_reload(struct runtime *rt, const char *via, char *err,
 	pthread_mutex_unlock(&rt->reload_lock);
 	if (next != NULL)
 		return 0;
-	runtime_quote(why, quoted, sizeof(quoted));
+	escape(why, ESCAPE_QUOTED, quoted, sizeof(quoted));
 	log_error("event=reload status=failed via=%s error=\"%s\"", via,
 	    quoted);
 	metrics_reload(false);

@@ -13,10 +13,6 @@
  * returned.  Both outcomes are logged (event=reload) and counted.  Safe
  * from any thread; reloads run one at a time.  via names who asked
  * ("signal", "control") for the log.
- *
- * runtime_quote() copies text for a quoted log field: printable ASCII is
- * kept, except '"' and '\\', which, like every other byte, are written
- * \xNN; out is always NUL-terminated, cut to fit.
  */
 #ifndef BULWARK_RUNTIME_H
 #define BULWARK_RUNTIME_H
@@ -45,6 +41,5 @@ void runtime_init(struct runtime *rt, const char *config_path,
 void runtime_destroy(struct runtime *rt);
 int runtime_reload(struct runtime *rt, const char *via, char *err,
     size_t errlen);
-void runtime_quote(const char *in, char *out, size_t outlen);
 
 #endif

@@ -4,10 +4,11 @@
  * unblock, reload, metrics.  list and show are in commands_view.c.
  *
  * Client-given text (addresses, reasons) only reaches the log through
- * runtime_quote() and the answer through the JSON writer, which escapes
- * it.  Blocks by hand go through the store, so with the Redis store
- * every node of the array enforces them.
+ * escape() and the answer through control_json_text().  Blocks by hand
+ * go through the store, so with the Redis store every node of the array
+ * enforces them.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +20,13 @@
 #include "commands_impl.h"
 #include "control.h"
 #include "duration.h"
+#include "escape.h"
 #include "hostlist.h"
+#include "isotime.h"
 #include "log.h"
 #include "metrics.h"
+#include "metrics_json.h"
+#include "metrics_text.h"
 #include "xalloc.h"
 
 struct command {
@@ -52,93 +57,53 @@ int commands_host(struct command_ctx *c, const char *text,
 	return 0;
 }
 
-void commands_format_time(int64_t when, char *buf, size_t len)
+void commands_members(struct command_ctx *c, json_t *members)
 {
-	time_t t = (time_t)when;
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)when);
-}
-
-void commands_time(struct json_writer *w, const char *key, int64_t when)
-{
-	if (when > 0)
-		json_int(w, key, when);
-	else
-		json_null(w, key);
+	json_object_update_new(c->answer, members);
 }
 
 /* status */
 
 /* A lookup is the cheapest call that needs the backend to answer. */
-static void commands_store_health(struct command_ctx *c)
+static json_t *commands_store_health(struct command_ctx *c)
 {
 	struct store *store = c->rt->store;
 	struct host_key probe = { .family = 4 };
 	struct store_host host;
 	bool answers = store_lookup(store, &probe, &host) == 0;
 
-	json_object_begin(c->w, "store");
-	json_string(c->w, "backend", store->ops->name);
-	json_string(c->w, "health", store_degraded(store) ? "degraded" :
-	    answers ? "ok" : "failing");
-	json_string(c->w, "error", answers ? NULL : store_error(store));
-	json_object_end(c->w);
+	return json_pack("{s:o, s:s, s:o}",
+	    "backend", control_json_text(store->ops->name),
+	    "health", store_degraded(store) ? "degraded" : answers ? "ok" :
+	    "failing",
+	    "error", control_json_text(answers ? NULL : store_error(store)));
 }
 
-/* One sample line of the metrics text: "name{labels} value". */
-static void commands_counter(struct json_writer *w, const char *line)
+/* The counters and gauges of the metrics; histograms are left out. */
+static json_t *commands_counters(struct command_ctx *c)
 {
-	const char *space = strrchr(line, ' ');
-	char name[512], *end;
-	double value;
+	struct metrics_table table;
+	json_t *counters;
 
-	if (space == NULL || (size_t)(space - line) >= sizeof(name))
-		return;
-	value = strtod(space + 1, &end);
-	if (end == space + 1 || *end != '\0' || value != (double)(int64_t)value)
-		return;
-	snprintf(name, sizeof(name), "%.*s", (int)(space - line), line);
-	json_object_begin(w, NULL);
-	json_string(w, "name", name);
-	json_int(w, "value", (int64_t)value);
-	json_object_end(w);
-}
-
-/* The counters and gauges of the metrics text; histograms are left out. */
-static void commands_counters(struct command_ctx *c)
-{
-	char *text = metrics_render(c->rt->store, c->now);
-	char *line, *next, type[32] = "";
-
-	json_array_begin(c->w, "counters");
-	for (line = text; *line != '\0'; line = next) {
-		next = line + strcspn(line, "\n");
-		if (*next == '\n')
-			*next++ = '\0';
-		if (strncmp(line, "# TYPE ", 7) == 0)
-			sscanf(line, "# TYPE %*s %31s", type);
-		else if (line[0] != '#' && line[0] != '\0' &&
-		    (strcmp(type, "counter") == 0 || strcmp(type, "gauge") == 0))
-			commands_counter(c->w, line);
-	}
-	json_array_end(c->w);
-	free(text);
+	metrics_table_build(&table, c->rt->store, c->now);
+	counters = metrics_json(&table);
+	metrics_table_free(&table);
+	return counters;
 }
 
 static int commands_status(struct command_ctx *c)
 {
-	json_string(c->w, "version", BULWARK_VERSION);
-	json_int(c->w, "pid", (int64_t)getpid());
-	json_string(c->w, "node", c->rt->node);
-	json_int(c->w, "started", c->rt->started);
-	json_int(c->w, "uptime", c->now - c->rt->started);
-	json_string(c->w, "config", c->rt->config_path);
-	json_bool(c->w, "monitor_only", c->cfg->monitor_only);
-	commands_store_health(c);
-	commands_counters(c);
+	commands_members(c, json_pack("{s:s, s:I, s:o, s:I, s:I, s:o, s:b, "
+	    "s:o, s:o}",
+	    "version", BULWARK_VERSION,
+	    "pid", (json_int_t)getpid(),
+	    "node", control_json_text(c->rt->node),
+	    "started", (json_int_t)c->rt->started,
+	    "uptime", (json_int_t)(c->now - c->rt->started),
+	    "config", control_json_text(c->rt->config_path),
+	    "monitor_only", c->cfg->monitor_only,
+	    "store", commands_store_health(c),
+	    "counters", commands_counters(c)));
 	return 0;
 }
 
@@ -161,10 +126,11 @@ static void commands_log_block(const struct command_ctx *c,
     const char *key_text, int64_t until, unsigned seconds,
     const char *reason)
 {
-	char quoted[STORE_NOTE_REASON_MAX * 4], until_text[32];
+	char quoted[ESCAPE_SIZE(STORE_NOTE_REASON_MAX)];
+	char until_text[ISOTIME_MAX];
 
-	runtime_quote(reason, quoted, sizeof(quoted));
-	commands_format_time(until, until_text, sizeof(until_text));
+	escape(reason, ESCAPE_QUOTED, quoted, sizeof(quoted));
+	isotime_format(until, until_text, sizeof(until_text));
 	log_notice("event=manual-block host=%s until=%s duration=%u "
 	    "reason=\"%s\" uid=%ld", key_text, until_text, seconds, quoted,
 	    (long)c->peer);
@@ -204,13 +170,14 @@ static int commands_block_host(struct command_ctx *c)
 	commands_log_block(c, key_text, until, seconds, reason);
 	excluded = hostlist_match(c->cfg->exclude, &addr) &&
 	    !hostlist_match(c->cfg->blocked, &addr);
-	json_string(c->w, "host", key_text);
-	json_int(c->w, "until", until);
-	json_int(c->w, "duration", seconds);
-	json_string(c->w, "reason", reason);
-	json_bool(c->w, "excluded", excluded);
-	json_string(c->w, "warning", excluded ? "the address is on the "
-	    "exclude list: the block is not enforced while it is" : NULL);
+	commands_members(c, json_pack("{s:o, s:I, s:I, s:o, s:b, s:o}",
+	    "host", control_json_text(key_text),
+	    "until", (json_int_t)until,
+	    "duration", (json_int_t)seconds,
+	    "reason", control_json_text(reason),
+	    "excluded", excluded,
+	    "warning", control_json_text(excluded ? "the address is on the "
+	    "exclude list: the block is not enforced while it is" : NULL)));
 	return 0;
 }
 
@@ -240,8 +207,9 @@ static int commands_unblock(struct command_ctx *c)
 	was_blocked = commands_blocked(&host, c->now);
 	log_notice("event=manual-unblock host=%s was_blocked=%s uid=%ld",
 	    key_text, was_blocked ? "yes" : "no", (long)c->peer);
-	json_string(c->w, "host", key_text);
-	json_bool(c->w, "was_blocked", was_blocked);
+	commands_members(c, json_pack("{s:o, s:b}",
+	    "host", control_json_text(key_text),
+	    "was_blocked", was_blocked));
 	return 0;
 }
 
@@ -253,7 +221,8 @@ static int commands_reload(struct command_ctx *c)
 
 	if (runtime_reload(c->rt, "control", err, sizeof(err)) < 0)
 		return commands_fail(c, "%s", err);
-	json_string(c->w, "config", c->rt->config_path);
+	commands_members(c, json_pack("{s:o}",
+	    "config", control_json_text(c->rt->config_path)));
 	return 0;
 }
 
@@ -261,7 +230,8 @@ static int commands_metrics(struct command_ctx *c)
 {
 	char *text = metrics_render(c->rt->store, c->now);
 
-	json_string(c->w, "metrics", text);
+	commands_members(c, json_pack("{s:o}",
+	    "metrics", control_json_text(text)));
 	free(text);
 	return 0;
 }
@@ -319,29 +289,35 @@ static int commands_args(struct command_ctx *c, const struct command *cmd,
 	return 0;
 }
 
-static char *commands_answer(struct json_writer *w)
+/*
+ * The answer as one line.  jansson allocates through xmalloc, so that it
+ * cannot return NULL.
+ */
+static char *commands_answer(json_t *answer)
 {
-	char *doc = json_finish(w), *line;
+	char *doc = json_dumps(answer, JSON_COMPACT), *line;
 	size_t len = strlen(doc);
 
+	json_decref(answer);
 	line = xrealloc(doc, len + 2, 1);
 	line[len] = '\n';
 	line[len + 1] = '\0';
 	return line;
 }
 
+static void commands_use_xalloc(void)
+{
+	json_set_alloc_funcs(xmalloc, free);
+}
+
 static char *commands_error(const char *command, const char *why)
 {
-	struct json_writer w;
+	json_t *answer = json_pack("{s:b}", "ok", false);
 
-	json_init(&w);
-	json_object_begin(&w, NULL);
-	json_bool(&w, "ok", false);
 	if (command != NULL)
-		json_string(&w, "command", command);
-	json_string(&w, "error", why);
-	json_object_end(&w);
-	return commands_answer(&w);
+		json_object_set_new(answer, "command", json_string(command));
+	json_object_set_new(answer, "error", control_json_text(why));
+	return commands_answer(answer);
 }
 
 char *commands_refuse(const char *why)
@@ -354,32 +330,29 @@ static char *commands_execute(struct command_ctx *c, const struct command *cmd,
 {
 	if (commands_args(c, cmd, args) < 0)
 		return commands_error(cmd->name, c->err);
-	json_object_begin(c->w, NULL);
-	json_bool(c->w, "ok", true);
-	json_string(c->w, "command", cmd->name);
+	c->answer = json_pack("{s:b, s:s}", "ok", true, "command", cmd->name);
 	if (cmd->run(c) < 0) {
-		free(json_finish(c->w));
+		json_decref(c->answer);
 		return commands_error(cmd->name, c->err);
 	}
-	json_object_end(c->w);
-	return commands_answer(c->w);
+	return commands_answer(c->answer);
 }
 
 char *commands_run(struct runtime *rt, const char *line, uid_t peer)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	char request[CONTROL_LINE_MAX + 1], *args;
-	struct json_writer w;
-	struct command_ctx c = { .rt = rt, .w = &w, .peer = peer };
+	struct command_ctx c = { .rt = rt, .peer = peer };
 	const struct command *cmd;
 	char *answer;
 
+	pthread_once(&once, commands_use_xalloc);
 	snprintf(request, sizeof(request), "%s", line);
 	if ((args = strchr(request, ' ')) != NULL)
 		*args++ = '\0';
 	if ((cmd = commands_find(request)) == NULL)
 		return commands_refuse("unknown command (expected status, list, "
 		    "show, block, unblock, reload or metrics)");
-	json_init(&w);
 	c.now = (int64_t)time(NULL);
 	c.cfg = policy_config(rt->policy);
 	answer = commands_execute(&c, cmd, args);

@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "commands_impl.h"
 #include "hostlist.h"
+#include "isotime.h"
 #include "xalloc.h"
 
 /* A host's block found while walking the store. */
@@ -109,28 +110,24 @@ static const char *view_node(const struct command_ctx *c, enum detector d,
 	return NULL;
 }
 
-void commands_block(struct command_ctx *c, const struct host_key *key,
+json_t *commands_block(struct command_ctx *c, const struct host_key *key,
     const char *key_text, enum detector d, const struct rule_state *st)
 {
 	struct store_note note;
 	const struct store_note *known = view_note(c, key, d, &note) ?
 	    &note : NULL;
 
-	json_object_begin(c->w, NULL);
-	json_string(c->w, "host", key_text);
-	json_string(c->w, "detector", detector_name(d));
-	if (d == DETECTOR_MANUAL)
-		json_null(c->w, "count");
-	else
-		json_int(c->w, "count", st->count);
-	commands_time(c->w, "started", view_started(c, d, st, known));
-	json_int(c->w, "ends", st->block_until);
-	json_bool(c->w, "sliding", d != DETECTOR_MANUAL &&
-	    c->cfg->rules[d].sliding);
-	json_string(c->w, "node", view_node(c, d, known));
-	json_string(c->w, "reason", known != NULL && known->reason[0] != '\0' ?
-	    known->reason : NULL);
-	json_object_end(c->w);
+	return json_pack("{s:o, s:s, s:o, s:o, s:I, s:b, s:o, s:o}",
+	    "host", control_json_text(key_text),
+	    "detector", detector_name(d),
+	    "count", d == DETECTOR_MANUAL ? json_null() :
+	    json_integer(st->count),
+	    "started", control_json_time(view_started(c, d, st, known)),
+	    "ends", (json_int_t)st->block_until,
+	    "sliding", d != DETECTOR_MANUAL && c->cfg->rules[d].sliding,
+	    "node", control_json_text(view_node(c, d, known)),
+	    "reason", control_json_text(known != NULL &&
+	    known->reason[0] != '\0' ? known->reason : NULL));
 }
 
 static int view_only(struct command_ctx *c, int *only)
@@ -151,6 +148,7 @@ int commands_list(struct command_ctx *c)
 {
 	struct view_walk walk = { .now = c->now };
 	char key_text[ADDR_TEXT_MAX];
+	json_t *blocks;
 
 	if (view_only(c, &walk.only) < 0)
 		return -1;
@@ -162,17 +160,19 @@ int commands_list(struct command_ctx *c)
 	/* qsort() must not be given the NULL of an empty walk. */
 	if (walk.count > 0)
 		qsort(walk.items, walk.count, sizeof(*walk.items), view_order);
-	json_int(c->w, "now", c->now);
-	json_int(c->w, "total", (int64_t)walk.total);
-	json_bool(c->w, "truncated", walk.total > walk.count);
-	json_array_begin(c->w, "blocks");
+	blocks = json_array();
 	for (size_t i = 0; i < walk.count; i++) {
 		host_key_format(&walk.items[i].key, key_text, sizeof(key_text));
-		commands_block(c, &walk.items[i].key, key_text,
-		    walk.items[i].detector, &walk.items[i].state);
+		json_array_append_new(blocks, commands_block(c,
+		    &walk.items[i].key, key_text, walk.items[i].detector,
+		    &walk.items[i].state));
 	}
-	json_array_end(c->w);
 	free(walk.items);
+	commands_members(c, json_pack("{s:I, s:I, s:b, s:o}",
+	    "now", (json_int_t)c->now,
+	    "total", (json_int_t)walk.total,
+	    "truncated", walk.total > walk.count,
+	    "blocks", blocks));
 	return 0;
 }
 
@@ -196,7 +196,7 @@ static bool view_window_open(const struct rule *rule,
 	    !(st->block_until > st->window_start && st->block_until <= now);
 }
 
-static void view_detector(struct command_ctx *c, enum detector d,
+static json_t *view_detector(struct command_ctx *c, enum detector d,
     const struct rule_state *st)
 {
 	const struct rule *rule = &c->cfg->rules[d];
@@ -204,24 +204,18 @@ static void view_detector(struct command_ctx *c, enum detector d,
 	bool open = counted && view_window_open(rule, st, c->now);
 	bool blocked = rule_blocked(st, c->now);
 
-	json_object_begin(c->w, NULL);
-	json_string(c->w, "detector", detector_name(d));
-	json_bool(c->w, "enabled", rule->enabled);
-	json_int(c->w, "count", open ? st->count : 0);
-	if (counted) {
-		json_int(c->w, "max", rule->max);
-		json_int(c->w, "period", rule->period);
-	} else {
-		json_null(c->w, "max");
-		json_null(c->w, "period");
-	}
-	commands_time(c->w, "window_start", open ? st->window_start : 0);
-	commands_time(c->w, "window_ends", open ?
-	    st->window_start + rule->period : 0);
-	json_bool(c->w, "blocked", blocked);
-	commands_time(c->w, "block_until", blocked ? st->block_until : 0);
-	json_bool(c->w, "sliding", counted && rule->sliding);
-	json_object_end(c->w);
+	return json_pack("{s:s, s:b, s:I, s:o, s:o, s:o, s:o, s:b, s:o, s:b}",
+	    "detector", detector_name(d),
+	    "enabled", rule->enabled,
+	    "count", (json_int_t)(open ? st->count : 0),
+	    "max", counted ? json_integer(rule->max) : json_null(),
+	    "period", counted ? json_integer(rule->period) : json_null(),
+	    "window_start", control_json_time(open ? st->window_start : 0),
+	    "window_ends", control_json_time(open ?
+	    st->window_start + rule->period : 0),
+	    "blocked", blocked,
+	    "block_until", control_json_time(blocked ? st->block_until : 0),
+	    "sliding", counted && rule->sliding);
 }
 
 static const char *view_status(const struct view_host *h)
@@ -238,10 +232,10 @@ static void view_why_blocked(struct command_ctx *c, const struct view_host *h,
 {
 	enum detector d = (enum detector)h->latest;
 	const struct rule_state *st = &h->host.state[d];
-	char until[32];
+	char until[ISOTIME_MAX];
 	struct store_note note;
 
-	commands_format_time(st->block_until, until, sizeof(until));
+	isotime_format(st->block_until, until, sizeof(until));
 	if (d != DETECTOR_MANUAL)
 		snprintf(why, len, "blocked by %s until %s after %u %s "
 		    "(max %u in %u s)", detector_name(d), until, st->count,
@@ -284,21 +278,23 @@ static int view_latest(const struct store_host *host, int64_t now)
 	return latest;
 }
 
-static void view_blocks(struct command_ctx *c, const struct view_host *h)
+static json_t *view_blocks(struct command_ctx *c, const struct view_host *h)
 {
-	json_array_begin(c->w, "blocks");
+	json_t *blocks = json_array();
+
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
 		if (rule_blocked(&h->host.state[d], c->now))
-			commands_block(c, &h->key, h->key_text, (enum detector)d,
-			    &h->host.state[d]);
+			json_array_append_new(blocks, commands_block(c, &h->key,
+			    h->key_text, (enum detector)d, &h->host.state[d]));
 	}
-	json_array_end(c->w);
+	return blocks;
 }
 
 int commands_show(struct command_ctx *c)
 {
 	struct view_host h;
 	char addr_text[ADDR_TEXT_MAX], why[STORE_NOTE_REASON_MAX + 128];
+	json_t *detectors;
 
 	if (commands_host(c, c->argv[0], &h.addr, &h.key, h.key_text) < 0)
 		return -1;
@@ -310,16 +306,19 @@ int commands_show(struct command_ctx *c)
 	h.latest = view_latest(&h.host, c->now);
 	addr_format(&h.addr, addr_text, sizeof(addr_text));
 	view_why(c, &h, why, sizeof(why));
-	json_string(c->w, "address", addr_text);
-	json_string(c->w, "host", h.key_text);
-	json_bool(c->w, "excluded", h.excluded);
-	json_bool(c->w, "blocked_list", h.listed);
-	json_string(c->w, "status", view_status(&h));
-	json_string(c->w, "why", why);
-	json_array_begin(c->w, "detectors");
+	detectors = json_array();
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++)
-		view_detector(c, (enum detector)d, &h.host.state[d]);
-	json_array_end(c->w);
-	view_blocks(c, &h);
+		json_array_append_new(detectors, view_detector(c,
+		    (enum detector)d, &h.host.state[d]));
+	commands_members(c, json_pack("{s:o, s:o, s:b, s:b, s:s, s:o, s:o, "
+	    "s:o}",
+	    "address", control_json_text(addr_text),
+	    "host", control_json_text(h.key_text),
+	    "excluded", h.excluded,
+	    "blocked_list", h.listed,
+	    "status", view_status(&h),
+	    "why", control_json_text(why),
+	    "detectors", detectors,
+	    "blocks", view_blocks(c, &h)));
 	return 0;
 }

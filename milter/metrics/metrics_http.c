@@ -23,8 +23,8 @@
 #include "escape.h"
 #include "listen_addr.h"
 #include "log.h"
-#include "metrics.h"
 #include "metrics_http.h"
+#include "metrics_text.h"
 
 #define METRICS_HTTP_PATH	"/metrics"
 #define METRICS_HTTP_TYPE	"text/plain; version=0.0.4; charset=utf-8"
@@ -53,7 +53,7 @@ static void metrics_http_log(void *cls, const char *fmt, va_list ap)
 	if (len > 0 && text[len - 1] == '\n')
 		text[len - 1] = '\0';
 	log_warning("event=metrics-http-error reason=\"%s\"",
-	    escape_text(text, escaped, sizeof(escaped)));
+	    escape(text, ESCAPE_CLIENT, escaped, sizeof(escaped)));
 }
 
 /* Queue body (freed by libmicrohttpd when mode says so) with status. */

@@ -4,7 +4,8 @@
  * metrics_render(): connections, events, refusals counted once per
  * decision, blocks, flags, store errors and the degraded gauge through a
  * failing store, the latency histogram's invariants, reloads, the text
- * format (HELP and TYPE before every sample) and label escaping.
+ * format (HELP and TYPE before every sample), and the JSON counters of
+ * the status answer read from the same table as the text.
  */
 #include <check.h>
 #include <pthread.h>
@@ -17,6 +18,8 @@
 #include "hostlist.h"
 #include "log.h"
 #include "metrics.h"
+#include "metrics_json.h"
+#include "metrics_text.h"
 #include "policy.h"
 #include "policy_fixture.h"
 #include "store.h"
@@ -449,21 +452,44 @@ START_TEST(every_sample_follows_its_help_and_type)
 }
 END_TEST
 
-START_TEST(label_values_escaped)
+/* The JSON entry of a counter or gauge, as its text line would read. */
+static void json_line(const json_t *counter, char *buf, size_t len)
 {
-	char out[64];
+	snprintf(buf, len, "%s %lld",
+	    json_string_value(json_object_get(counter, "name")),
+	    (long long)json_integer_value(json_object_get(counter, "value")));
+}
 
-	metrics_label_escape("plain-1.0", out, sizeof(out));
-	ck_assert_str_eq(out, "plain-1.0");
-	metrics_label_escape("a\"b\\c\nd", out, sizeof(out));
-	ck_assert_str_eq(out, "a\\\"b\\\\c\\nd");
-	/* Truncation never splits an escape. */
-	metrics_label_escape("ab\"", out, 4);
-	ck_assert_str_eq(out, "ab");
-	metrics_label_escape("ab\"", out, 5);
-	ck_assert_str_eq(out, "ab\\\"");
-	metrics_label_escape("", out, sizeof(out));
-	ck_assert_str_eq(out, "");
+START_TEST(json_counters_are_the_text_samples)
+{
+	struct metrics_table table;
+	char *text, *line, *save, type[32] = "", entry[512];
+	json_t *counters;
+	size_t n = 0;
+
+	fixture_start();
+	connect_once("192.0.2.1", T0);
+	metrics_store_latency_ns(1000);
+	metrics_table_build(&table, store, T0);
+	text = metrics_text(&table);
+	counters = metrics_json(&table);
+	metrics_table_free(&table);
+	/* Every counter and gauge sample, in order; no histogram sample. */
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "# TYPE %*s %31s", type) == 1 ||
+		    line[0] == '#' || strcmp(type, "histogram") == 0)
+			continue;
+		ck_assert_uint_lt(n, json_array_size(counters));
+		json_line(json_array_get(counters, n++), entry, sizeof(entry));
+		ck_assert_str_eq(entry, line);
+	}
+	ck_assert_uint_eq(n, json_array_size(counters));
+	ck_assert_uint_gt(n, 30);
+	json_line(json_array_get(counters, 1), entry, sizeof(entry));
+	ck_assert_str_eq(entry, "bulwark_connections_total 1");
+	json_decref(counters);
+	free(text);
 }
 END_TEST
 
@@ -510,7 +536,7 @@ static Suite *metrics_suite(void)
 	tcase_add_test(tc, latency_buckets_cumulative_and_end_at_count);
 	tcase_add_test(tc, reloads_by_result);
 	tcase_add_test(tc, every_sample_follows_its_help_and_type);
-	tcase_add_test(tc, label_values_escaped);
+	tcase_add_test(tc, json_counters_are_the_text_samples);
 	tcase_add_test(tc, counting_from_many_threads_loses_nothing);
 	suite_add_tcase(suite, tc);
 	return suite;

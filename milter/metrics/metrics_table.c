@@ -1,0 +1,250 @@
+/*
+ * metrics_table.c - see metrics_table.h.  The one place that names the
+ * metrics, says what they mean and which samples each has.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+#include "metrics.h"
+#include "metrics_table.h"
+#include "rule.h"
+#include "xalloc.h"
+
+/* The order refusals are shown in. */
+static const enum action table_actions[METRICS_ACTIONS] = {
+	ACTION_TEMPFAIL, ACTION_REJECT, ACTION_LOG
+};
+
+static void table_family(struct metrics_table *t, const char *name,
+    enum metrics_type type, const char *help)
+{
+	if (t->nfamilies == t->families_size) {
+		t->families_size = t->families_size ? t->families_size * 2 : 16;
+		t->families = xrealloc(t->families, t->families_size,
+		    sizeof(*t->families));
+	}
+	t->families[t->nfamilies++] = (struct metrics_family){
+		.name = name, .type = type, .help = help, .first = t->nsamples,
+	};
+}
+
+/* A sample of the family last opened, without labels. */
+static struct metrics_sample *table_sample(struct metrics_table *t,
+    uint64_t value)
+{
+	struct metrics_sample *s;
+
+	if (t->nsamples == t->samples_size) {
+		t->samples_size = t->samples_size ? t->samples_size * 2 : 64;
+		t->samples = xrealloc(t->samples, t->samples_size,
+		    sizeof(*t->samples));
+	}
+	s = &t->samples[t->nsamples++];
+	*s = (struct metrics_sample){ .suffix = "", .value = value };
+	t->families[t->nfamilies - 1].count++;
+	return s;
+}
+
+static void table_labeled(struct metrics_table *t, const char *label,
+    const char *value, uint64_t n)
+{
+	struct metrics_sample *s = table_sample(t, n);
+
+	s->labels[0] = (struct metrics_label){ label, value };
+}
+
+/* One sample per detector, of the first count detectors. */
+static void table_per_detector(struct metrics_table *t, const uint64_t *n,
+    unsigned count)
+{
+	for (unsigned d = 0; d < count; d++)
+		table_labeled(t, "detector", detector_name(d), n[d]);
+}
+
+static void table_info(struct metrics_table *t, const struct metrics_counts *c)
+{
+	table_family(t, "bulwark_build_info", METRICS_GAUGE,
+	    "Always 1; the version label is the running version.");
+	table_labeled(t, "version", BULWARK_VERSION, 1);
+	if (c->start_time <= 0)
+		return;
+	table_family(t, "bulwark_start_time_seconds", METRICS_GAUGE,
+	    "When the daemon started, in seconds since the Unix epoch.");
+	table_sample(t, (uint64_t)c->start_time);
+}
+
+static void table_refusals(struct metrics_table *t,
+    const struct metrics_counts *c)
+{
+	table_family(t, "bulwark_refusals_total", METRICS_COUNTER,
+	    "Refusals decided, by the detector whose block or rule refused "
+	    "(or the static blocked list) and the action taken; action log "
+	    "counts what was only logged. Counted once when decided, not "
+	    "again for later commands of the same session.");
+	for (unsigned r = 0; r < METRICS_REFUSERS; r++) {
+		for (unsigned a = 0; a < METRICS_ACTIONS; a++) {
+			enum action action = table_actions[a];
+			struct metrics_sample *s = table_sample(t,
+			    c->refusals[r][action]);
+
+			s->labels[0] = (struct metrics_label){ "detector",
+			    r == METRICS_BLOCKED_LIST ? "blocked-list" :
+			    detector_name(r) };
+			s->labels[1] = (struct metrics_label){ "action",
+			    action_name(action) };
+		}
+	}
+}
+
+static void table_traffic(struct metrics_table *t,
+    const struct metrics_counts *c)
+{
+	table_family(t, "bulwark_connections_total", METRICS_COUNTER,
+	    "Client connections with an IP address.");
+	table_sample(t, c->connections);
+	/* Blocks by hand count no events: no such sample. */
+	table_family(t, "bulwark_events_total", METRICS_COUNTER,
+	    "Events recorded in the store, by the detector they count for: "
+	    "dos connections, dha invalid recipients, attack flagged "
+	    "connections.");
+	table_per_detector(t, c->events, DETECTOR_MANUAL);
+	table_refusals(t, c);
+	table_family(t, "bulwark_blocks_started_total", METRICS_COUNTER,
+	    "Hosts blocked, by the detector that blocked them.");
+	table_per_detector(t, c->blocks_started, DETECTOR_COUNT);
+	table_family(t, "bulwark_flagged_connections_total", METRICS_COUNTER,
+	    "Connections flagged for too many unexpected commands.");
+	table_sample(t, c->flagged);
+}
+
+struct table_active {
+	int64_t now;
+	uint64_t count[DETECTOR_COUNT];
+};
+
+static int table_count_blocks(const struct host_key *key,
+    const struct store_host *host, void *arg)
+{
+	struct table_active *active = arg;
+
+	(void)key;
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
+		if (rule_blocked(&host->state[d], active->now))
+			active->count[d]++;
+	}
+	return 0;
+}
+
+static void table_store_state(struct metrics_table *t, struct store *store,
+    int64_t now)
+{
+	struct table_active active = { .now = now };
+
+	if (store_list_blocks(store, now, table_count_blocks, &active) == 0) {
+		table_family(t, "bulwark_active_blocks", METRICS_GAUGE,
+		    "Hosts blocked now, by detector (a host blocked by two "
+		    "detectors counts under both).");
+		table_per_detector(t, active.count, DETECTOR_COUNT);
+	}
+	table_family(t, "bulwark_store_degraded", METRICS_GAUGE,
+	    "1 while the store is degraded (Redis away: the node decides "
+	    "alone), else 0.");
+	table_labeled(t, "store", store->ops->name,
+	    store_degraded(store) ? 1 : 0);
+}
+
+static void table_latency(struct metrics_table *t,
+    const struct metrics_counts *c)
+{
+	uint64_t seen = 0;
+	struct metrics_sample *s;
+
+	table_family(t, "bulwark_store_latency_seconds", METRICS_HISTOGRAM,
+	    "Time taken by the store operation of each SMTP event.");
+	for (size_t b = 0; b <= METRICS_LATENCY_BOUNDS; b++) {
+		seen += c->latency[b];
+		s = table_sample(t, seen);
+		s->suffix = "_bucket";
+		s->labels[0] = (struct metrics_label){ "le",
+		    b < METRICS_LATENCY_BOUNDS ?
+		    metrics_latency_bounds[b].seconds : "+Inf" };
+	}
+	s = table_sample(t, c->latency_sum_ns);
+	s->suffix = "_sum";
+	s->nanoseconds = true;
+	s = table_sample(t, seen);
+	s->suffix = "_count";
+}
+
+static void table_store(struct metrics_table *t,
+    const struct metrics_counts *c)
+{
+	table_family(t, "bulwark_store_errors_total", METRICS_COUNTER,
+	    "Store operations that failed; their events were decided "
+	    "without the store.");
+	table_sample(t, c->store_errors);
+	table_latency(t, c);
+}
+
+static void table_reloads(struct metrics_table *t,
+    const struct metrics_counts *c)
+{
+	table_family(t, "bulwark_config_reloads_total", METRICS_COUNTER,
+	    "Configuration reloads, by result: ok, or failed (the running "
+	    "configuration stayed).");
+	table_labeled(t, "result", "ok", c->reloads_ok);
+	table_labeled(t, "result", "failed", c->reloads_failed);
+}
+
+void metrics_table_build(struct metrics_table *t, struct store *store,
+    int64_t now)
+{
+	struct metrics_counts c;
+
+	memset(t, 0, sizeof(*t));
+	metrics_read(&c);
+	table_info(t, &c);
+	table_traffic(t, &c);
+	if (store != NULL)
+		table_store_state(t, store, now);
+	table_store(t, &c);
+	table_reloads(t, &c);
+}
+
+void metrics_table_free(struct metrics_table *t)
+{
+	free(t->families);
+	free(t->samples);
+	memset(t, 0, sizeof(*t));
+}
+
+char *metrics_sample_name(const struct metrics_family *f,
+    const struct metrics_sample *s, char *buf, size_t len)
+{
+	char value[METRICS_NAME_MAX];
+	size_t used = (size_t)snprintf(buf, len, "%s%s", f->name, s->suffix);
+
+	for (unsigned i = 0; i < METRICS_SAMPLE_LABELS; i++) {
+		if (s->labels[i].name == NULL || used >= len)
+			break;
+		escape(s->labels[i].value, ESCAPE_LABEL, value, sizeof(value));
+		used += (size_t)snprintf(buf + used, len - used, "%s%s=\"%s\"",
+		    i == 0 ? "{" : ",", s->labels[i].name, value);
+	}
+	if (s->labels[0].name != NULL && used < len)
+		snprintf(buf + used, len - used, "}");
+	return buf;
+}
+
+const char *metrics_type_name(enum metrics_type type)
+{
+	static const char *const names[] = {
+		[METRICS_COUNTER] = "counter",
+		[METRICS_GAUGE] = "gauge",
+		[METRICS_HISTOGRAM] = "histogram",
+	};
+
+	return names[type];
+}
