@@ -155,8 +155,27 @@ copy_tree() {
 	fi
 }
 
+# Every library "make" needs (contrib/install-deps.sh build) is a
+# Build-Depends of the package.
+check_build_depends() {
+	local pkg n=0 missing=
+	for pkg in $(sed -n 's/^build_pkgs="\(.*\)"$/\1/p' "$TOP/contrib/install-deps.sh"); do
+		case "$pkg" in *-dev) n=$((n + 1)) ;; *) continue ;; esac
+		grep -q "^ *\(Build-Depends: *\)\?$pkg,\?\$" "$TOP/debian/control" ||
+		    missing="$missing $pkg"
+	done
+	if [ "$n" -eq 0 ]; then
+		not_ok "no build_pkgs=\"...\" line with libraries in contrib/install-deps.sh"
+	elif [ -z "$missing" ]; then
+		ok "debian/control's Build-Depends has the $n libraries of install-deps.sh build"
+	else
+		not_ok "debian/control's Build-Depends lacks:$missing"
+	fi
+}
+
 build() {
 	local src="$WORK/src/bulwark" version
+	check_build_depends
 	copy_tree
 	if (cd "$src" && dpkg-buildpackage -us -uc -b) >"$WORK/build.log" 2>&1; then
 		ok "dpkg-buildpackage -us -uc -b builds the package"
@@ -220,9 +239,10 @@ uninstall() {
 
 # --- Install --------------------------------------------------------------
 
-# Refuse to touch an installed bulwark, packaged or not.
-refuse_existing() {
-	local status path found=
+# Refuse to touch an installed bulwark package, also one removed but not
+# purged (its configuration stays).
+refuse_installed() {
+	local status
 	status=$(pkg_status)
 	case "$status" in
 	"" | *not-installed) ;;
@@ -231,6 +251,11 @@ refuse_existing() {
 		finish
 		;;
 	esac
+}
+
+# Refuse to overwrite, then purge, a bulwark installed by other means.
+refuse_existing() {
+	local path found=
 	for path in $(dpkg-deb -c "$DEB" | awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $6 }') \
 	    "$SOCKDIR"; do
 		[ -e "$path" ] || [ -L "$path" ] || continue
@@ -464,7 +489,11 @@ if ! flock -w 600 9; then
 	not_ok "another run of the package tests held $LOCK for 10 minutes"
 	finish
 fi
-postfix_work_create
+refuse_installed
+# In /tmp, searchable by smtpd (user postfix) and bulwark, like
+# postfix_work_create's.
+WORK=$(mktemp -d /tmp/bulwark-deb.XXXXXX) || exit 1
+chmod 755 "$WORK"
 trap on_exit EXIT
 trap 'exit 130' HUP INT PIPE TERM
 started=$(date +%s)
@@ -475,6 +504,7 @@ lint
 uninstall
 
 echo "# install"
+refuse_installed
 refuse_existing
 find_ours >"$WORK/before"
 install_pkg
