@@ -16,17 +16,19 @@
 # /var/spool/postfix/bulwark, its pid file and control socket in the
 # temporary directory and no metrics listener, so that no other bulwark
 # on this machine is disturbed; checks that a chrooted smtpd configured
-# as README says reaches it, and that ExecReload works.  Last it purges
-# the package and checks that nothing it made is left but the user.
+# as README says reaches it, and that ExecReload works.  Then it installs
+# the package again over an edited configuration, runs dpkg-reconfigure,
+# purges the package and checks that nothing it made is left but the
+# user.
 #
 # The package is installed system-wide, so the run
 #   - waits for any other run of this stage (a lock in /run);
 #   - refuses to run when a bulwark package is installed (or removed but
 #     not purged), or when any file it would install exists (a "make
 #     install"): it will not replace nor purge them;
-#   - on a machine running systemd, masks the unit for the run (--runtime)
-#     so that the postinst does not start the installed daemon with its
-#     default paths;
+#   - on a machine running systemd, masks the unit (--runtime) until the
+#     purge, so that no maintainer script starts the installed daemon
+#     with its default paths;
 #   - purges what it installed on exit, also after a failure or an
 #     interrupt.
 # Needs root.  Prints one "ok" or "not ok" line per assertion and, last,
@@ -99,9 +101,14 @@ on_exit() {
 		dpkg_retry dpkg --purge bulwark ||
 		    echo "# could not purge bulwark: $OUT"
 	fi
+	unmask
+	cleanup
+}
+
+unmask() {
 	[ -z "$MASKED" ] || systemctl unmask --runtime bulwark.service \
 	    >/dev/null 2>&1
-	cleanup
+	MASKED=
 }
 
 # expect_mode WHAT PATH OWNER:GROUP MODE: stat of PATH.
@@ -341,7 +348,7 @@ check_files() {
 }
 
 check_config() {
-	local pre
+	local pre out
 	expect_run "bulwark -t accepts the installed configuration" \
 	    /usr/sbin/bulwark -t -c "$CONF"
 	pre=$(sed -n 's/^ExecStartPre=//p' "$UNIT")
@@ -389,7 +396,7 @@ derive_config() {
 }
 
 start_daemon() {
-	local cmd pid
+	local cmd pid out
 	cmd=$(unit_cmd ExecStart)
 	[ -n "$cmd" ] || { not_ok "the unit's ExecStart does not use -c $CONF"; return 1; }
 	if ! out=$(as_bulwark "$cmd" 2>&1); then
@@ -437,6 +444,27 @@ stop_daemon() {
 	else
 		not_ok "the daemon did not stop cleanly"
 	fi
+}
+
+# --- Upgrade --------------------------------------------------------------
+
+# Installing the package again keeps an edited bulwark.conf and its mode;
+# dpkg-reconfigure makes the socket directory again (README's advice when
+# Postfix comes after bulwark).
+reinstall() {
+	echo "# edited by t/deb/run.sh" >>"$CONF"
+	dpkg_retry dpkg -i "$DEB"
+	if [ "$(pkg_status)" = "install ok installed" ] &&
+	    tail -n 1 "$CONF" | grep -qx "# edited by t/deb/run.sh"; then
+		ok "installing the package again keeps the edited bulwark.conf"
+	else
+		not_ok "installing again: package $(pkg_status), edit lost?"
+		printf '%s\n' "$OUT" | show
+	fi
+	expect_mode "configuration after reinstalling" "$CONF" root:bulwark 640
+	rm -rf "$SOCKDIR"
+	dpkg_retry env DEBIAN_FRONTEND=noninteractive dpkg-reconfigure bulwark
+	expect_mode "dpkg-reconfigure bulwark" "$SOCKDIR" bulwark:postfix 2750
 }
 
 # --- Purge ----------------------------------------------------------------
@@ -528,7 +556,11 @@ fi
 bw_alive bw && stop_daemon
 pf_stop mx1 || not_ok "postfix mx1: processes left after stop (killed)"
 
+echo "# upgrade"
+reinstall
+
 echo "# purge"
+unmask
 purge
 echo "# took $(($(date +%s) - started)) s"
 finish
