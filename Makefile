@@ -4,6 +4,8 @@
 #   make run        install missing packages (as root), build, run in the foreground
 #   make check      install missing packages (as root), build, run every test
 #   make install    install under $(DESTDIR)$(PREFIX)
+#   make uninstall  remove what "make install" installed (an edited
+#                   bulwark.conf stays)
 #   make fuzz       build the fuzz/ harnesses with clang, run each FUZZ_SECONDS
 
 VERSION  = 0.1.0
@@ -130,9 +132,25 @@ install: milter/bulwark ctl/bulwarkctl
 	test -e $(DESTDIR)$(SYSCONFDIR)/bulwark/bulwark.conf || \
 	    install -m 0644 etc/bulwark.conf $(DESTDIR)$(SYSCONFDIR)/bulwark/bulwark.conf
 
+# The configuration goes only when it is still the sample: an edited one
+# is kept, and said so.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/bulwark $(DESTDIR)$(SBINDIR)/bulwarkctl
+	rm -f $(DESTDIR)$(MANDIR)/man8/bulwark.8 $(DESTDIR)$(MANDIR)/man8/bulwarkctl.8
+	rm -f $(DESTDIR)$(MANDIR)/man5/bulwark.conf.5
+	rm -f $(DESTDIR)$(UNITDIR)/bulwark.service
+	@conf=$(DESTDIR)$(SYSCONFDIR)/bulwark/bulwark.conf; \
+	if [ ! -e "$$conf" ]; then :; \
+	elif cmp -s etc/bulwark.conf "$$conf"; then \
+	    echo "rm -f $$conf"; rm -f "$$conf"; \
+	    rmdir "$(DESTDIR)$(SYSCONFDIR)/bulwark" 2>/dev/null || true; \
+	else \
+	    echo "kept $$conf: it differs from etc/bulwark.conf"; \
+	fi
+
 clean:
 	rm -f lib/*.o lib/libbulwark.a milter/*.o milter/*/*.o milter/bulwark ctl/*.o \
 	    ctl/bulwarkctl $(UNIT_BIN) bench/store_bench $(FUZZ_BIN)
 	rm -rf fuzz/obj
 
-.PHONY: all bench deps deps-check run check install clean fuzz
+.PHONY: all bench deps deps-check run check install uninstall clean fuzz

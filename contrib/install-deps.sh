@@ -4,14 +4,24 @@
 # Usage: contrib/install-deps.sh build|check
 #   build   libraries and tools needed by "make" and "make run"
 #   check   also what "make check" needs (check, miltertest, curl,
-#           redis-server, redis-sentinel, postfix and swaks for t/postfix)
+#           redis-server, redis-sentinel, postfix and swaks for t/postfix;
+#           the package build tools, lintian and systemd-analyze for t/deb)
 #
 # As root, missing packages are installed with apt-get.  Otherwise the
 # apt-get line to run is printed and the script exits 1.
 set -eu
 
-build_pkgs="gcc make pkg-config libmilter-dev libconfig-dev libhiredis-dev libmicrohttpd-dev libjansson-dev"
-check_pkgs="$build_pkgs check miltertest curl redis-server redis-sentinel mandoc man-db m4 libwrap0 liblockfile1 libdb5.3 libldap-2.5-0 libnsl2 libsasl2-2 libssl3 procps postfix swaks"
+# One group of packages a line, so that each test stage names its own.
+build_pkgs="gcc make pkg-config libmilter-dev libconfig-dev libhiredis-dev"
+build_pkgs="$build_pkgs libmicrohttpd-dev libjansson-dev"
+check_pkgs="$build_pkgs check miltertest curl redis-server redis-sentinel"
+check_pkgs="$check_pkgs mandoc man-db procps"
+# t/postfix and t/sendmail (Sendmail is unpacked from its .deb: its libraries).
+check_pkgs="$check_pkgs postfix swaks m4 libwrap0 liblockfile1 libdb5.3"
+check_pkgs="$check_pkgs libldap-2.5-0 libnsl2 libsasl2-2 libssl3"
+# t/deb: dpkg-buildpackage with the package's Build-Depends (build-essential
+# is implied), lintian, adduser (the package's postinst), systemd-analyze.
+check_pkgs="$check_pkgs build-essential dpkg-dev debhelper lintian adduser systemd"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;
