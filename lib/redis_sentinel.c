@@ -7,7 +7,9 @@
  * busy: the fork handler takes every watcher's busy before fork(), which
  * lets the child discard the (absent) thread's connections and start a
  * new thread.  The store is opened before the daemon detaches, so this is
- * the ordinary path, not a corner case.
+ * the ordinary path, not a corner case.  Locks, in the order they are
+ * taken: the fork registry's, start_lock, busy, then error_lock or the
+ * pool's own (in found()).
  *
  * Sentinels publish +switch-master right after adopting the new master,
  * so the sentinel that published it answers SENTINEL MASTER with the new
@@ -49,7 +51,7 @@ struct redis_sentinel {
 	void *arg;
 	int wake_fd;
 
-	pthread_mutex_t busy;		/* guards what follows, up to lock */
+	pthread_mutex_t busy;		/* guards what follows, up to start_lock */
 	struct redis_sentinel_sub *subs;
 	struct pollfd *pfds;		/* wake_fd, then subscriptions */
 	size_t *pfd_sub;		/* pfds[i + 1] is subs[pfd_sub[i]] */
@@ -59,7 +61,8 @@ struct redis_sentinel {
 	int64_t epoch;			/* config-epoch of master, -1: none */
 	int64_t last_check_ns;
 
-	pthread_mutex_t lock;		/* guards error and the thread's start */
+	pthread_mutex_t start_lock;	/* taken before busy */
+	pthread_mutex_t error_lock;	/* taken with busy held */
 	char error[REDIS_SENTINEL_ERROR_MAX];
 	pthread_t thread;
 	atomic_bool running;		/* a thread runs in this process */
@@ -105,16 +108,16 @@ static void redis_sentinel_atfork(void)
 static void redis_sentinel_set_error(struct redis_sentinel *w,
     const char *err)
 {
-	pthread_mutex_lock(&w->lock);
+	pthread_mutex_lock(&w->error_lock);
 	snprintf(w->error, sizeof(w->error), "%s", err);
-	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&w->error_lock);
 }
 
 void redis_sentinel_error(struct redis_sentinel *w, char *err, size_t errlen)
 {
-	pthread_mutex_lock(&w->lock);
+	pthread_mutex_lock(&w->error_lock);
 	snprintf(err, errlen, "%s", w->error);
-	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&w->error_lock);
 }
 
 struct redis_sentinel *redis_sentinel_new(const struct redis_endpoint *sentinels,
@@ -140,7 +143,8 @@ struct redis_sentinel *redis_sentinel_new(const struct redis_endpoint *sentinels
 		abort();
 	}
 	pthread_mutex_init(&w->busy, NULL);
-	pthread_mutex_init(&w->lock, NULL);
+	pthread_mutex_init(&w->start_lock, NULL);
+	pthread_mutex_init(&w->error_lock, NULL);
 	pthread_mutex_lock(&redis_sentinel_registry_lock);
 	w->next = redis_sentinel_registry;
 	redis_sentinel_registry = w;
@@ -469,7 +473,7 @@ int redis_sentinel_run(struct redis_sentinel *w, char *err, size_t errlen)
 
 	if (atomic_load(&w->running))
 		return 0;
-	pthread_mutex_lock(&w->lock);
+	pthread_mutex_lock(&w->start_lock);
 	if (!atomic_load(&w->running)) {
 		redis_sentinel_reset(w);
 		atomic_store(&w->stopping, false);
@@ -482,7 +486,7 @@ int redis_sentinel_run(struct redis_sentinel *w, char *err, size_t errlen)
 		else
 			snprintf(err, errlen, "sentinel thread: %s", strerror(rc));
 	}
-	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&w->start_lock);
 	return rc == 0 ? 0 : -1;
 }
 
@@ -492,7 +496,6 @@ void redis_sentinel_free(struct redis_sentinel *w)
 
 	if (w == NULL)
 		return;
-	/* Not under lock: the thread takes it to record an error. */
 	if (atomic_load(&w->running)) {
 		atomic_store(&w->stopping, true);
 		redis_sentinel_wake(w);
@@ -507,7 +510,8 @@ void redis_sentinel_free(struct redis_sentinel *w)
 	redis_sentinel_reset(w);
 	close(w->wake_fd);
 	pthread_mutex_destroy(&w->busy);
-	pthread_mutex_destroy(&w->lock);
+	pthread_mutex_destroy(&w->start_lock);
+	pthread_mutex_destroy(&w->error_lock);
 	free(w->sentinels);
 	free(w->master_name);
 	free(w->subs);
