@@ -2,11 +2,17 @@
  * redis_pool.c - connections to Redis shared by many threads.  See
  * redis_pool.h for the contract.
  *
- * The pool is a free list under one mutex, with a condition variable on
- * the monotonic clock for threads waiting for a connection.  Connections
- * are opened lazily, outside the lock.  When one fails, the idle ones are
- * closed too: they most likely share its fate (Redis restarted, failed
- * over), and probing them one by one would delay the recovery.
+ * The pool is a free list under one mutex, with condition variables on
+ * the monotonic clock for threads waiting for a connection or for the
+ * first master.  Connections are opened lazily, outside the lock.  When
+ * one fails, the idle ones are closed too: they most likely share its
+ * fate (Redis restarted, failed over), and probing them one by one would
+ * delay the recovery.
+ *
+ * With sentinels, the master is what the watcher (redis_sentinel.c) last
+ * reported; each report bumps a generation, and a connection made for an
+ * older generation is closed instead of being pooled again.  Event
+ * threads never talk to the sentinels: discovery is the watcher's.
  *
  * hiredis 0.14 keeps the connect timeout for connecting only, so every
  * command re-arms the socket timeout to the time left until its deadline
@@ -14,125 +20,71 @@
  * which is the common case: a syscall saved per command).
  */
 #include <errno.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/un.h>
 #include <time.h>
 
 #include "config.h"
+#include "redis_endpoint.h"
 #include "redis_pool.h"
+#include "redis_sentinel.h"
 #include "xalloc.h"
 
-#define REDIS_HOST_MAX		256
-#define REDIS_MIN_WAIT_NS	1000000		/* less time left: timed out */
 #define REDIS_REARM_SLACK_NS	1000000
-
-struct redis_endpoint {
-	char host[REDIS_HOST_MAX];	/* name, address, or socket path */
-	int port;			/* 0: host is a unix socket path */
-};
+#define REDIS_ERROR_TEXT_MAX	1024
 
 struct redis_conn {
 	redisContext *ctx;
 	int64_t armed_ns;		/* socket timeout in force, -1: none */
+	uint64_t generation;		/* the master it was made for */
+	bool failed;			/* a connection-level failure seen */
 	struct redis_conn *next;	/* in the idle list */
 };
 
 struct redis_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
+	pthread_cond_t master_found;
 	struct redis_conn *idle;
 	unsigned open;			/* connections idle or in use */
 	unsigned size;
 
 	struct redis_endpoint server;
-	struct redis_endpoint *sentinels;
-	size_t sentinel_count;
-	size_t sentinel_first;		/* the one that answered last */
-	char *master_name;
-	bool master_known;		/* master: the sentinels' answer */
+	struct redis_sentinel *watch;	/* NULL without sentinels */
+	bool master_known;
 	struct redis_endpoint master;
+	uint64_t generation;		/* bumped by each new master */
 
 	char *username;
 	char *password;
 	unsigned database;
 };
 
-int64_t redis_monotonic_ns(void)
+/* Error replies that say the node cannot serve any key now. */
+static const char *const redis_node_errors[] = {
+	"READONLY", "LOADING", "MASTERDOWN", "BUSY", "NOAUTH", "WRONGPASS",
+	"OOM", "MISCONF", "NOREPLICAS", "CLUSTERDOWN", "MASTER_DOWN", NULL
+};
+
+bool redis_reply_node_error(const redisReply *reply)
 {
-	struct timespec ts;
+	if (reply == NULL || reply->type != REDIS_REPLY_ERROR)
+		return false;
+	for (const char *const *e = redis_node_errors; *e != NULL; e++) {
+		size_t len = strlen(*e);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-int64_t redis_deadline(unsigned ms)
-{
-	return redis_monotonic_ns() + (int64_t)ms * 1000000;
-}
-
-/* Time left until deadline, or -1 when too little is left to wait. */
-static int redis_time_left(int64_t deadline, int64_t *left, struct timeval *tv)
-{
-	*left = deadline - redis_monotonic_ns();
-	if (*left < REDIS_MIN_WAIT_NS)
-		return -1;
-	tv->tv_sec = *left / 1000000000;
-	tv->tv_usec = *left % 1000000000 / 1000;
-	return 0;
-}
-
-static int redis_port_parse(const char *text, int *port)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0' || n < 1 || n > 65535)
-		return -1;
-	*port = (int)n;
-	return 0;
-}
-
-static int redis_host_copy(struct redis_endpoint *ep, const char *host,
-    size_t len)
-{
-	if (len == 0 || len >= sizeof(ep->host))
-		return -1;
-	memcpy(ep->host, host, len);
-	ep->host[len] = '\0';
-	return 0;
-}
-
-/* "unix:/path", "host:port" or "[v6 address]:port". */
-static int redis_endpoint_parse(const char *text, bool unix_ok,
-    struct redis_endpoint *ep)
-{
-	const char *colon;
-
-	if (unix_ok && strncmp(text, "unix:", 5) == 0) {
-		ep->port = 0;
-		if (strlen(text + 5) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-			return -1;
-		return redis_host_copy(ep, text + 5, strlen(text + 5));
+		if (reply->len >= len && strncmp(reply->str, *e, len) == 0 &&
+		    (reply->str[len] == ' ' || reply->str[len] == '\0'))
+			return true;
 	}
-	if (text[0] == '[') {
-		const char *close = strchr(text, ']');
+	return false;
+}
 
-		if (close == NULL || close[1] != ':' ||
-		    redis_host_copy(ep, text + 1, (size_t)(close - text - 1)) < 0)
-			return -1;
-		return redis_port_parse(close + 2, &ep->port);
-	}
-	colon = strrchr(text, ':');
-	if (colon == NULL || memchr(text, ':', (size_t)(colon - text)) != NULL ||
-	    redis_host_copy(ep, text, (size_t)(colon - text)) < 0)
-		return -1;
-	return redis_port_parse(colon + 1, &ep->port);
+bool redis_conn_failed(const struct redis_conn *conn)
+{
+	return conn->failed;
 }
 
 bool redis_endpoint_valid(const char *text, bool unix_ok)
@@ -142,37 +94,68 @@ bool redis_endpoint_valid(const char *text, bool unix_ok)
 	return redis_endpoint_parse(text, unix_ok, &ep) == 0;
 }
 
+/* Parse and resolve the sentinels into a new array. */
+static struct redis_endpoint *redis_pool_sentinels(const struct redis_config *rc,
+    char *err, size_t errlen)
+{
+	struct redis_endpoint *eps = xcalloc(rc->sentinel_count, sizeof(*eps));
+	char why[REDIS_ERROR_TEXT_MAX];
+
+	for (size_t i = 0; i < rc->sentinel_count; i++) {
+		if (redis_endpoint_parse(rc->sentinels[i], false, &eps[i]) < 0) {
+			snprintf(err, errlen, "redis sentinel \"%s\" is not host:port",
+			    rc->sentinels[i]);
+			break;
+		}
+		if (redis_endpoint_resolve(&eps[i], why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "redis sentinel \"%s\": %s",
+			    rc->sentinels[i], why);
+			break;
+		}
+		if (i + 1 == rc->sentinel_count)
+			return eps;
+	}
+	free(eps);
+	return NULL;
+}
+
+static void redis_pool_found(void *arg, const struct redis_endpoint *master);
+
 static int redis_pool_check(const struct redis_config *rc,
     struct redis_pool *pool, char *err, size_t errlen)
 {
+	struct redis_endpoint *eps;
+	char why[REDIS_ERROR_TEXT_MAX];
+
 	if (rc->pool_size == 0 || rc->timeout_ms == 0) {
 		snprintf(err, errlen,
 		    "redis pool_size and timeout_ms must be at least 1");
 		return -1;
 	}
 	if (rc->sentinel_count == 0) {
-		if (rc->server != NULL &&
-		    redis_endpoint_parse(rc->server, true, &pool->server) == 0)
-			return 0;
-		snprintf(err, errlen,
-		    "redis server \"%s\" is not host:port or unix:/path",
-		    rc->server != NULL ? rc->server : "");
-		return -1;
+		if (rc->server == NULL ||
+		    redis_endpoint_parse(rc->server, true, &pool->server) < 0) {
+			snprintf(err, errlen,
+			    "redis server \"%s\" is not host:port or unix:/path",
+			    rc->server != NULL ? rc->server : "");
+			return -1;
+		}
+		if (redis_endpoint_resolve(&pool->server, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "redis server \"%s\": %s",
+			    rc->server, why);
+			return -1;
+		}
+		return 0;
 	}
 	if (rc->master_name == NULL || rc->master_name[0] == '\0') {
 		snprintf(err, errlen, "redis sentinels need a master_name");
 		return -1;
 	}
-	pool->sentinels = xcalloc(rc->sentinel_count, sizeof(*pool->sentinels));
-	pool->sentinel_count = rc->sentinel_count;
-	for (size_t i = 0; i < rc->sentinel_count; i++) {
-		if (redis_endpoint_parse(rc->sentinels[i], false,
-		    &pool->sentinels[i]) < 0) {
-			snprintf(err, errlen, "redis sentinel \"%s\" is not host:port",
-			    rc->sentinels[i]);
-			return -1;
-		}
-	}
+	if ((eps = redis_pool_sentinels(rc, err, errlen)) == NULL)
+		return -1;
+	pool->watch = redis_sentinel_new(eps, rc->sentinel_count,
+	    rc->master_name, rc->timeout_ms, redis_pool_found, pool);
+	free(eps);
 	return 0;
 }
 
@@ -188,7 +171,6 @@ struct redis_pool *redis_pool_open(const struct redis_config *rc, char *err,
 	pthread_condattr_t attr;
 
 	if (redis_pool_check(rc, pool, err, errlen) < 0) {
-		free(pool->sentinels);
 		free(pool);
 		return NULL;
 	}
@@ -196,9 +178,9 @@ struct redis_pool *redis_pool_open(const struct redis_config *rc, char *err,
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&pool->freed, &attr);
+	pthread_cond_init(&pool->master_found, &attr);
 	pthread_condattr_destroy(&attr);
 	pool->size = rc->pool_size;
-	pool->master_name = redis_strdup_or_empty(rc->master_name);
 	pool->username = redis_strdup_or_empty(rc->username);
 	pool->password = redis_strdup_or_empty(rc->password);
 	pool->database = rc->database;
@@ -211,23 +193,57 @@ static void redis_conn_free(struct redis_conn *conn)
 	free(conn);
 }
 
+static void redis_conn_free_list(struct redis_conn *list)
+{
+	while (list != NULL) {
+		struct redis_conn *conn = list;
+
+		list = conn->next;
+		redis_conn_free(conn);
+	}
+}
+
 void redis_pool_close(struct redis_pool *pool)
 {
 	if (pool == NULL)
 		return;
-	while (pool->idle != NULL) {
-		struct redis_conn *conn = pool->idle;
-
-		pool->idle = conn->next;
-		redis_conn_free(conn);
-	}
+	/* First: the watcher calls back into the pool. */
+	redis_sentinel_free(pool->watch);
+	redis_conn_free_list(pool->idle);
 	pthread_cond_destroy(&pool->freed);
+	pthread_cond_destroy(&pool->master_found);
 	pthread_mutex_destroy(&pool->lock);
-	free(pool->sentinels);
-	free(pool->master_name);
 	free(pool->username);
 	free(pool->password);
 	free(pool);
+}
+
+/* Take the idle list; the caller frees it outside the lock. */
+static struct redis_conn *redis_pool_take_idle(struct redis_pool *pool)
+{
+	struct redis_conn *list = pool->idle;
+
+	pool->idle = NULL;
+	for (struct redis_conn *c = list; c != NULL; c = c->next)
+		pool->open--;
+	pthread_cond_broadcast(&pool->freed);
+	return list;
+}
+
+/* From the watcher's thread: a new master; the old one's connections go. */
+static void redis_pool_found(void *arg, const struct redis_endpoint *master)
+{
+	struct redis_pool *pool = arg;
+	struct redis_conn *stale;
+
+	pthread_mutex_lock(&pool->lock);
+	pool->master = *master;
+	pool->master_known = true;
+	pool->generation++;
+	stale = redis_pool_take_idle(pool);
+	pthread_cond_broadcast(&pool->master_found);
+	pthread_mutex_unlock(&pool->lock);
+	redis_conn_free_list(stale);
 }
 
 /* Limit the socket waits of the next command to the time left. */
@@ -237,8 +253,9 @@ static int redis_conn_arm(struct redis_conn *conn, int64_t deadline,
 	struct timeval tv;
 	int64_t left;
 
-	if (redis_time_left(deadline, &left, &tv) < 0) {
+	if (redis_endpoint_time_left(deadline, &left, &tv) < 0) {
 		snprintf(err, errlen, "timed out");
+		conn->failed = true;
 		return -1;
 	}
 	if (llabs(left - conn->armed_ns) <= REDIS_REARM_SLACK_NS)
@@ -246,21 +263,32 @@ static int redis_conn_arm(struct redis_conn *conn, int64_t deadline,
 	if (redisSetTimeout(conn->ctx, tv) != REDIS_OK) {
 		snprintf(err, errlen, "cannot set socket timeout: %s",
 		    conn->ctx->errstr);
+		conn->failed = true;
 		return -1;
 	}
 	conn->armed_ns = left;
 	return 0;
 }
 
-static void redis_conn_error(const struct redis_conn *conn, char *err,
+static void redis_conn_error(struct redis_conn *conn, char *err,
     size_t errlen)
 {
 	const redisContext *c = conn->ctx;
 
+	conn->failed = true;
 	if (c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK))
 		snprintf(err, errlen, "timed out");
 	else
 		snprintf(err, errlen, "%s", c->err ? c->errstr : "no reply");
+}
+
+/* Note a reply that condemns the connection; pass it on. */
+static redisReply *redis_conn_judge(struct redis_conn *conn,
+    redisReply *reply)
+{
+	if (redis_reply_node_error(reply))
+		conn->failed = true;
+	return reply;
 }
 
 redisReply *redis_conn_command(struct redis_conn *conn, int64_t deadline,
@@ -274,7 +302,7 @@ redisReply *redis_conn_command(struct redis_conn *conn, int64_t deadline,
 	reply = redisCommandArgv(conn->ctx, argc, argv, argvlen);
 	if (reply == NULL)
 		redis_conn_error(conn, err, errlen);
-	return reply;
+	return redis_conn_judge(conn, reply);
 }
 
 int redis_conn_append(struct redis_conn *conn, int argc, const char **argv,
@@ -297,7 +325,7 @@ redisReply *redis_conn_reply(struct redis_conn *conn, int64_t deadline,
 		redis_conn_error(conn, err, errlen);
 		return NULL;
 	}
-	return reply;
+	return redis_conn_judge(conn, reply);
 }
 
 /* A command whose only good answer is +OK. */
@@ -363,153 +391,98 @@ static int redis_conn_setup(const struct redis_pool *pool,
 		    errlen) < 0)
 			return -1;
 	}
-	if (pool->sentinel_count > 0)
+	if (pool->watch != NULL)
 		return redis_conn_check_master(conn, deadline, err, errlen);
 	return 0;
-}
-
-static struct redis_conn *redis_connect(const struct redis_endpoint *ep,
-    int64_t deadline, char *err, size_t errlen)
-{
-	struct redis_conn *conn;
-	redisContext *c;
-	struct timeval tv;
-	int64_t left;
-
-	if (redis_time_left(deadline, &left, &tv) < 0) {
-		snprintf(err, errlen, "timed out");
-		return NULL;
-	}
-	c = ep->port == 0 ? redisConnectUnixWithTimeout(ep->host, tv) :
-	    redisConnectWithTimeout(ep->host, ep->port, tv);
-	if (c == NULL) {
-		snprintf(err, errlen, "connect %s: out of memory", ep->host);
-		return NULL;
-	}
-	if (c->err) {
-		snprintf(err, errlen, "connect %s:%d: %s", ep->host, ep->port,
-		    c->errstr);
-		redisFree(c);
-		return NULL;
-	}
-	conn = xcalloc(1, sizeof(*conn));
-	conn->ctx = c;
-	conn->armed_ns = -1;
-	return conn;
 }
 
 static struct redis_conn *redis_connect_setup(const struct redis_pool *pool,
     const struct redis_endpoint *ep, int64_t deadline, char *err,
     size_t errlen)
 {
-	struct redis_conn *conn = redis_connect(ep, deadline, err, errlen);
+	redisContext *c = redis_endpoint_connect(ep, deadline, err, errlen);
+	struct redis_conn *conn;
 
-	if (conn != NULL && redis_conn_setup(pool, conn, deadline, err,
-	    errlen) < 0) {
+	if (c == NULL)
+		return NULL;
+	conn = xcalloc(1, sizeof(*conn));
+	conn->ctx = c;
+	conn->armed_ns = -1;
+	if (redis_conn_setup(pool, conn, deadline, err, errlen) < 0) {
 		redis_conn_free(conn);
 		return NULL;
 	}
 	return conn;
 }
 
-/* SENTINEL get-master-addr-by-name, asked of one sentinel. */
-static int redis_sentinel_ask(const struct redis_pool *pool,
-    const struct redis_endpoint *sentinel, int64_t deadline,
-    struct redis_endpoint *master, char *err, size_t errlen)
-{
-	const char *argv[] = { "SENTINEL", "get-master-addr-by-name",
-	    pool->master_name };
-	struct redis_conn *conn = redis_connect(sentinel, deadline, err, errlen);
-	redisReply *reply;
-	int rc = -1;
-
-	if (conn == NULL)
-		return -1;
-	reply = redis_conn_command(conn, deadline, 3, argv, NULL, err, errlen);
-	if (reply != NULL && reply->type == REDIS_REPLY_ARRAY &&
-	    reply->elements == 2 &&
-	    reply->element[0]->type == REDIS_REPLY_STRING &&
-	    reply->element[1]->type == REDIS_REPLY_STRING &&
-	    redis_host_copy(master, reply->element[0]->str,
-	    reply->element[0]->len) == 0 &&
-	    redis_port_parse(reply->element[1]->str, &master->port) == 0)
-		rc = 0;
-	else if (reply != NULL)
-		snprintf(err, errlen, "sentinel %s:%d does not know master %s",
-		    sentinel->host, sentinel->port, pool->master_name);
-	freeReplyObject(reply);
-	redis_conn_free(conn);
-	return rc;
-}
-
-/* Ask the sentinels in turn, the last one that answered first. */
-static struct redis_conn *redis_discover(struct redis_pool *pool,
-    int64_t deadline, char *err, size_t errlen)
-{
-	struct redis_endpoint master;
-	size_t first;
-
-	pthread_mutex_lock(&pool->lock);
-	first = pool->sentinel_first;
-	pthread_mutex_unlock(&pool->lock);
-	for (size_t i = 0; i < pool->sentinel_count; i++) {
-		size_t s = (first + i) % pool->sentinel_count;
-		struct redis_conn *conn;
-
-		if (redis_sentinel_ask(pool, &pool->sentinels[s], deadline,
-		    &master, err, errlen) < 0)
-			continue;
-		conn = redis_connect_setup(pool, &master, deadline, err, errlen);
-		if (conn == NULL)
-			continue;
-		pthread_mutex_lock(&pool->lock);
-		pool->sentinel_first = s;
-		pool->master = master;
-		pool->master_known = true;
-		pthread_mutex_unlock(&pool->lock);
-		return conn;
-	}
-	return NULL;
-}
-
-static struct redis_conn *redis_pool_connect(struct redis_pool *pool,
-    int64_t deadline, char *err, size_t errlen)
-{
-	struct redis_endpoint master;
-	struct redis_conn *conn;
-	bool known;
-
-	if (pool->sentinel_count == 0)
-		return redis_connect_setup(pool, &pool->server, deadline, err,
-		    errlen);
-	pthread_mutex_lock(&pool->lock);
-	known = pool->master_known;
-	master = pool->master;
-	pthread_mutex_unlock(&pool->lock);
-	if (known) {
-		conn = redis_connect_setup(pool, &master, deadline, err, errlen);
-		if (conn != NULL)
-			return conn;
-	}
-	return redis_discover(pool, deadline, err, errlen);
-}
-
-static int redis_pool_wait(struct redis_pool *pool, int64_t deadline)
+static int redis_pool_wait(pthread_cond_t *cond, pthread_mutex_t *lock,
+    int64_t deadline)
 {
 	struct timespec ts = {
 		.tv_sec = deadline / 1000000000,
 		.tv_nsec = deadline % 1000000000,
 	};
 
-	return pthread_cond_timedwait(&pool->freed, &pool->lock, &ts);
+	return pthread_cond_timedwait(cond, lock, &ts);
+}
+
+/* With the lock held: wait until the watcher names a master. */
+static int redis_pool_await_master(struct redis_pool *pool, int64_t deadline,
+    char *err, size_t errlen)
+{
+	char why[REDIS_ERROR_TEXT_MAX];
+
+	while (!pool->master_known) {
+		redis_sentinel_check_soon(pool->watch);
+		if (redis_pool_wait(&pool->master_found, &pool->lock,
+		    deadline) == ETIMEDOUT && !pool->master_known) {
+			redis_sentinel_error(pool->watch, why, sizeof(why));
+			snprintf(err, errlen, "no master known yet%s%s",
+			    why[0] != '\0' ? ": " : "", why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A new connection, to the server or to the master known now. */
+static struct redis_conn *redis_pool_connect(struct redis_pool *pool,
+    int64_t deadline, char *err, size_t errlen)
+{
+	struct redis_endpoint master;
+	struct redis_conn *conn;
+	uint64_t generation;
+
+	if (pool->watch == NULL)
+		return redis_connect_setup(pool, &pool->server, deadline, err,
+		    errlen);
+	pthread_mutex_lock(&pool->lock);
+	if (redis_pool_await_master(pool, deadline, err, errlen) < 0) {
+		pthread_mutex_unlock(&pool->lock);
+		return NULL;
+	}
+	master = pool->master;
+	generation = pool->generation;
+	pthread_mutex_unlock(&pool->lock);
+	if ((conn = redis_connect_setup(pool, &master, deadline, err,
+	    errlen)) == NULL) {
+		redis_sentinel_check_soon(pool->watch);
+		return NULL;
+	}
+	conn->generation = generation;
+	return conn;
 }
 
 int redis_pool_get(struct redis_pool *pool, int64_t deadline,
     struct redis_conn **out, char *err, size_t errlen)
 {
+	if (pool->watch != NULL && redis_sentinel_run(pool->watch, err,
+	    errlen) < 0)
+		return -1;
 	pthread_mutex_lock(&pool->lock);
 	while (pool->idle == NULL && pool->open >= pool->size) {
-		if (redis_pool_wait(pool, deadline) == ETIMEDOUT) {
+		if (redis_pool_wait(&pool->freed, &pool->lock,
+		    deadline) == ETIMEDOUT) {
 			pthread_mutex_unlock(&pool->lock);
 			snprintf(err, errlen, "no free connection in time");
 			return -1;
@@ -534,27 +507,24 @@ int redis_pool_get(struct redis_pool *pool, int64_t deadline,
 void redis_pool_put(struct redis_pool *pool, struct redis_conn *conn, bool ok)
 {
 	struct redis_conn *stale = NULL;
+	bool failed = !ok || conn->failed;
 
 	pthread_mutex_lock(&pool->lock);
-	if (ok) {
+	if (!failed && conn->generation == pool->generation) {
 		conn->next = pool->idle;
 		pool->idle = conn;
 		pthread_cond_signal(&pool->freed);
 		pthread_mutex_unlock(&pool->lock);
 		return;
 	}
-	stale = pool->idle;
-	pool->idle = NULL;
 	pool->open--;
-	for (struct redis_conn *c = stale; c != NULL; c = c->next)
-		pool->open--;
-	pool->master_known = false;
-	pthread_cond_broadcast(&pool->freed);
+	if (failed)
+		stale = redis_pool_take_idle(pool);
+	else
+		pthread_cond_signal(&pool->freed);
 	pthread_mutex_unlock(&pool->lock);
 	redis_conn_free(conn);
-	while (stale != NULL) {
-		conn = stale;
-		stale = conn->next;
-		redis_conn_free(conn);
-	}
+	redis_conn_free_list(stale);
+	if (failed && pool->watch != NULL)
+		redis_sentinel_check_soon(pool->watch);
 }

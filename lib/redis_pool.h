@@ -3,18 +3,30 @@
  * bounded by a deadline.
  *
  * redis_pool_open() checks the redis settings (server address, or the
- * sentinels and master_name, pool_size, timeout_ms) and connects nothing;
- * NULL with a reason in err when they are unusable.
+ * sentinels and master_name, pool_size, timeout_ms) and resolves the
+ * host names among them, once: connections use the addresses found then,
+ * and nothing on the event path ever looks a name up.  It connects
+ * nothing; NULL with a reason in err when the settings are unusable or a
+ * name does not resolve.
  *
  * redis_pool_get() hands out an idle connection, or opens one when fewer
  * than pool_size exist: TCP or unix socket, then AUTH and SELECT as
- * configured; with sentinels the master's address is asked of each
- * sentinel in turn and the server must say ROLE master.  A thread waits
- * for a free connection at most until the deadline.  redis_pool_put()
- * gives it back; with ok false the connection is closed (an I/O error, a
- * protocol error, or a reply error the caller did not expect) and, with
- * sentinels, the next connection asks the sentinels again, so a failover
- * is followed.
+ * configured.  A thread waits for a free connection at most until the
+ * deadline.  redis_pool_put() gives it back; with ok false the connection
+ * is closed (an I/O error, a protocol error, or a reply the caller did not
+ * expect), and so are the idle ones, which most likely share its fate.
+ *
+ * With sentinels, a thread of the pool follows the master they name
+ * (redis_sentinel.h): it is subscribed to their +switch-master and asks
+ * them every second.  When the master changes, every connection to the
+ * old one is stale: idle ones are closed at once, those in use when they
+ * are put back, so no write goes to a demoted master once the sentinels
+ * have named the new one.  A new connection goes to the master known
+ * then and must say ROLE master; until the first master is known,
+ * redis_pool_get() waits for it, up to the deadline.  A failed connection
+ * makes the thread ask the sentinels again soon.  The thread is started
+ * by the first redis_pool_get() in each process (so a pool opened before
+ * fork() works in the child).
  *
  * redis_conn_command() sends one command (binary-safe argv) and returns
  * its reply, or NULL when the connection failed or the deadline passed;
@@ -22,6 +34,18 @@
  * Every socket wait is limited to the time left until the deadline.
  * Deadlines are CLOCK_MONOTONIC nanoseconds (redis_deadline()).
  * Errors are written to err (errlen bytes) as plain text.
+ *
+ * Telling a failure of the node from an error about one key: a command
+ * fails at the connection level when it gets no reply (I/O error, EOF,
+ * timeout, protocol error) or an error reply for which
+ * redis_reply_node_error() is true: the node cannot serve any key now
+ * (READONLY: no longer the master; LOADING, MASTERDOWN, BUSY, NOAUTH,
+ * OOM, MISCONF, ...).  redis_conn_failed() is then true for that
+ * connection, and redis_pool_put() closes it whatever ok says.  Any
+ * other error reply (WRONGTYPE, an error raised by a script, NOSCRIPT)
+ * is about that command or its key: the connection stays good and
+ * redis_conn_failed() false.  So after a command returned NULL or an
+ * error reply, redis_conn_failed(conn) says whether to blame the node.
  */
 #ifndef BULWARK_REDIS_POOL_H
 #define BULWARK_REDIS_POOL_H
@@ -58,5 +82,8 @@ int redis_conn_append(struct redis_conn *conn, int argc, const char **argv,
     const size_t *argvlen, char *err, size_t errlen);
 redisReply *redis_conn_reply(struct redis_conn *conn, int64_t deadline,
     char *err, size_t errlen);
+
+bool redis_reply_node_error(const redisReply *reply);
+bool redis_conn_failed(const struct redis_conn *conn);
 
 #endif

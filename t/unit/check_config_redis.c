@@ -81,6 +81,23 @@ START_TEST(every_key_read)
 }
 END_TEST
 
+/* Names are looked up when the store opens, not when the file loads. */
+START_TEST(host_names_accepted)
+{
+	char err[CONFIG_ERROR_MAX];
+	struct config *cfg = load_text(
+	    "redis = {\n"
+	    "  server = \"redis.example.net:6379\";\n"
+	    "  sentinels = [ \"sentinel-a.example.net:26379\" ];\n"
+	    "};\n", err, sizeof(err));
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_str_eq(cfg->redis.server, "redis.example.net:6379");
+	ck_assert_str_eq(cfg->redis.sentinels[0], "sentinel-a.example.net:26379");
+	config_unref(cfg);
+}
+END_TEST
+
 START_TEST(on_error_values)
 {
 	static const struct {
@@ -170,6 +187,7 @@ static Suite *config_redis_suite(void)
 	tcase_add_unchecked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, every_key_read);
+	tcase_add_test(tc, host_names_accepted);
 	tcase_add_test(tc, on_error_values);
 	tcase_add_loop_test(tc, bad_config_reported_at_its_line, 0,
 	    (int)(sizeof(bad_configs) / sizeof(bad_configs[0])));
