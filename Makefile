@@ -1,10 +1,11 @@
 # bulwark - SMTP flood and directory harvest defence milter
 #
-#   make            build milter/bulwark and ctl/bulwarkctl
+#   make            build milter/bulwark, ctl/bulwarkctl and ctl/bulwark-replay
 #   make run        install missing packages (as root), build, run in the foreground
 #   make check      install missing packages (as root), build, run every test
 #   make install    install under $(DESTDIR)$(PREFIX)
 #   make fuzz       build the fuzz/ harnesses with clang, run each FUZZ_SECONDS
+#   make bench-replay  lines per second of bulwark-replay on a generated log
 
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
@@ -40,16 +41,20 @@ MILTER_INC = -Imilter -Imilter/control -Imilter/metrics
 MILTER_OBJ = $(MILTER_SRC:.c=.o)
 CTL_SRC    = $(sort $(wildcard ctl/*.c))
 CTL_OBJ    = $(CTL_SRC:.c=.o)
+REPLAY_SRC = $(sort $(wildcard ctl/replay/*.c))
+REPLAY_OBJ = $(REPLAY_SRC:.c=.o)
+REPLAY_LIBS = $(shell pkg-config --libs jansson zlib 2>/dev/null)
 UNIT_SRC   = $(sort $(wildcard t/unit/check_*.c))
 UNIT_BIN   = $(UNIT_SRC:.c=)
-HEADERS    = $(wildcard lib/*.h milter/*.h milter/*/*.h ctl/*.h t/unit/*.h)
+HEADERS    = $(wildcard lib/*.h milter/*.h milter/*/*.h ctl/*.h ctl/replay/*.h \
+           t/unit/*.h)
 FUZZ_SRC   = $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN   = $(FUZZ_SRC:.c=)
 FUZZ_LIB_OBJ = $(LIB_SRC:%.c=fuzz/obj/%.o)
 FUZZ_CONTROL_OBJ = fuzz/obj/milter/control/commands.o \
            fuzz/obj/milter/control/commands_view.o fuzz/obj/milter/runtime.o
 
-all: milter/bulwark ctl/bulwarkctl
+all: milter/bulwark ctl/bulwarkctl ctl/bulwark-replay
 
 lib/libbulwark.a: $(LIB_OBJ)
 	$(AR) rcs $@ $(LIB_OBJ)
@@ -65,6 +70,12 @@ milter/bulwark: $(MILTER_OBJ) lib/libbulwark.a
 ctl/bulwarkctl: $(CTL_OBJ) lib/libbulwark.a
 	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) lib/libbulwark.a $(LIBS)
 
+$(REPLAY_OBJ): ALL_CFLAGS += -Ictl/replay \
+    $(shell pkg-config --cflags jansson zlib 2>/dev/null)
+
+ctl/bulwark-replay: $(REPLAY_OBJ) lib/libbulwark.a
+	$(CC) $(LDFLAGS) -o $@ $(REPLAY_OBJ) lib/libbulwark.a $(REPLAY_LIBS) $(LIBS)
+
 t/unit/check_%: t/unit/check_%.c lib/libbulwark.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libbulwark.a $(CHECK_LIBS) $(LIBS)
 
@@ -72,6 +83,9 @@ bench/store_bench: bench/store_bench.c lib/libbulwark.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libbulwark.a $(LIBS)
 
 bench: bench/store_bench
+
+bench-replay: ctl/bulwark-replay
+	@bench/replay_bench.sh
 
 fuzz/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -103,7 +117,7 @@ check: deps-check
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@t/run-all.sh $(UNIT_BIN)
 
-install: milter/bulwark ctl/bulwarkctl
+install: milter/bulwark ctl/bulwarkctl ctl/bulwark-replay
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 milter/bulwark $(DESTDIR)$(SBINDIR)/bulwark
 	install -m 0755 ctl/bulwarkctl $(DESTDIR)$(SBINDIR)/bulwarkctl
@@ -121,7 +135,8 @@ install: milter/bulwark ctl/bulwarkctl
 
 clean:
 	rm -f lib/*.o lib/libbulwark.a milter/*.o milter/*/*.o milter/bulwark ctl/*.o \
-	    ctl/bulwarkctl $(UNIT_BIN) bench/store_bench $(FUZZ_BIN)
+	    ctl/bulwarkctl ctl/replay/*.o ctl/bulwark-replay $(UNIT_BIN) \
+	    bench/store_bench $(FUZZ_BIN)
 	rm -rf fuzz/obj
 
-.PHONY: all bench deps deps-check run check install clean fuzz
+.PHONY: all bench bench-replay deps deps-check run check install clean fuzz

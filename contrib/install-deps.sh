@@ -10,7 +10,7 @@
 # apt-get line to run is printed and the script exits 1.
 set -eu
 
-build_pkgs="gcc make pkg-config libmilter-dev libconfig-dev libhiredis-dev libmicrohttpd-dev"
+build_pkgs="gcc make pkg-config libmilter-dev libconfig-dev libhiredis-dev libmicrohttpd-dev libjansson-dev zlib1g-dev"
 check_pkgs="$build_pkgs check miltertest curl redis-server redis-sentinel mandoc man-db m4 libwrap0 liblockfile1 libdb5.3 libldap-2.5-0 libnsl2 libsasl2-2 libssl3 procps postfix swaks"
 
 case "${1:-build}" in
