@@ -3,9 +3,10 @@
  * order.  See replay.h.
  *
  * Each file is read in its own order; of the files' next lines the
- * earliest is returned (the first file named wins a tie), so rotated
- * files may be named in any order, and the logs of several MTAs of a
- * mail array interleave.  A line without a time (continued, unparsed)
+ * earliest is returned, so rotated files may be named in any order, and
+ * the logs of several MTAs of a mail array interleave.  Of lines of the
+ * same second, the one of the file that began first wins (the older of
+ * two rotated files), then the file named first.  A line without a time (continued, unparsed)
  * is returned as soon as it is its file's next.
  */
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 struct input {
 	struct reader **readers;
 	const struct log_line **next;	/* each reader's next line, NULL at its end */
+	int64_t *began;			/* time of each file's first line, 0 before */
 	size_t count;
 	size_t taken;			/* reader of the line returned last */
 	bool started;
@@ -28,6 +30,7 @@ struct input *input_open(char *const *paths, size_t count, char *err,
 
 	in->readers = xcalloc(count, sizeof(*in->readers));
 	in->next = xcalloc(count, sizeof(*in->next));
+	in->began = xcalloc(count, sizeof(*in->began));
 	for (size_t i = 0; i < count; i++) {
 		in->readers[i] = reader_open(paths[i], err, errlen);
 		if (in->readers[i] == NULL) {
@@ -49,6 +52,7 @@ void input_close(struct input *in)
 		reader_close(in->readers[i]);
 	free(in->readers);
 	free(in->next);
+	free(in->began);
 	free(in);
 }
 
@@ -69,6 +73,9 @@ static bool input_advance(struct input *in, size_t i, char *err,
     size_t errlen)
 {
 	in->next[i] = reader_next(in->readers[i], err, errlen);
+	if (in->began[i] == 0 && in->next[i] != NULL &&
+	    in->next[i]->kind == LINE_SYSLOG)
+		in->began[i] = in->next[i]->time;
 	return in->next[i] != NULL || err[0] == '\0';
 }
 
@@ -96,7 +103,9 @@ const struct log_line *input_next(struct input *in, char *err, size_t errlen)
 			best = i;
 			break;
 		}
-		if (best == in->count || l->time < in->next[best]->time)
+		if (best == in->count || l->time < in->next[best]->time ||
+		    (l->time == in->next[best]->time &&
+		    in->began[i] < in->began[best]))
 			best = i;
 	}
 	in->taken = best;

@@ -320,7 +320,10 @@ static void main_spool_stdin(const struct main_options *o)
 			exit(1);
 		}
 	}
-	dup2(fd, STDIN_FILENO);
+	if (n < 0 || lseek(fd, 0, SEEK_SET) < 0 || dup2(fd, STDIN_FILENO) < 0) {
+		fprintf(stderr, "bulwark-replay: %s: %s\n", tpl, strerror(errno));
+		exit(1);
+	}
 	close(fd);
 	free(tpl);
 }
