@@ -134,6 +134,20 @@ fixture_edges() {
 	expect_no_out "edges: continuation lines are not unparsed" "edges.log:30:"
 }
 
+# After XCLIENT the session counts for the client Postfix names; its
+# first HELO was the proxy's.  The proxy is excluded (a --set list);
+# 5 HELO/EHLO with XCLIENT are 1 expected and 3 unexpected (max_commands
+# 3: not flagged), 6 are flagged; the 2nd flagged connection blocks.
+fixture_xclient() {
+	local start
+	cp "$FIX/xclient.log" "$WORK/xclient.log"
+	touch -d "2025-05-06 00:00:00" "$WORK/xclient.log"
+	replay -c "$CONF" --json --set 'exclude=["192.0.2.200"]' "$WORK/xclient.log"
+	start=$(utc "2025-05-05 08:00:03")
+	expect_blocks "xclient: counted for the client named after XCLIENT, the proxy's HELO apart" \
+	    "198.51.100.201 attack $start $((start + 3600)) 2"
+}
+
 fixture_gzip() {
 	local whole
 	cp "$FIX/hurt.log" "$WORK/hurt.log"
@@ -348,6 +362,7 @@ for part in ${*:-fixtures live}; do
 	fixtures)
 		fixture_stamps
 		fixture_edges
+		fixture_xclient
 		fixture_gzip
 		fixture_hurt
 		fixture_errors
