@@ -54,7 +54,8 @@ static void main_usage(FILE *out)
 	fprintf(out, "usage: bulwark-replay [-c CONFIG] [--set KEY=VALUE]... "
 	    "[--sweep KEY=V1,V2,...]\n"
 	    "                      [--json] [--html FILE] [--top N] [-q] "
-	    "LOGFILE...\n");
+	    "LOGFILE...\n"
+	    "       bulwark-replay --help | --version\n");
 }
 
 static void main_fail_usage(const char *what)
@@ -93,6 +94,7 @@ static void main_options(int argc, char **argv, struct main_options *o)
 		{ "top", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct stat st;
@@ -100,7 +102,7 @@ static void main_options(int argc, char **argv, struct main_options *o)
 	int c;
 
 	o->top = MAIN_TOP_DEFAULT;
-	while ((c = getopt_long(argc, argv, "c:jqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:jqhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->config = optarg; break;
 		case 's':
@@ -124,6 +126,7 @@ static void main_options(int argc, char **argv, struct main_options *o)
 			break;
 		case 'q': o->quiet = true; break;
 		case 'h': main_usage(stdout); exit(0);
+		case 'V': printf("bulwark-replay %s\n", BULWARK_VERSION); exit(0);
 		default: main_usage(stderr); exit(2);
 		}
 	}
