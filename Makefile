@@ -121,8 +121,10 @@ install: milter/bulwark ctl/bulwarkctl ctl/bulwark-replay
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 milter/bulwark $(DESTDIR)$(SBINDIR)/bulwark
 	install -m 0755 ctl/bulwarkctl $(DESTDIR)$(SBINDIR)/bulwarkctl
+	install -m 0755 ctl/bulwark-replay $(DESTDIR)$(SBINDIR)/bulwark-replay
 	install -m 0644 man/bulwark.8 $(DESTDIR)$(MANDIR)/man8/bulwark.8
 	install -m 0644 man/bulwarkctl.8 $(DESTDIR)$(MANDIR)/man8/bulwarkctl.8
+	install -m 0644 man/bulwark-replay.8 $(DESTDIR)$(MANDIR)/man8/bulwark-replay.8
 	install -m 0644 man/bulwark.conf.5 $(DESTDIR)$(MANDIR)/man5/bulwark.conf.5
 	install -d $(DESTDIR)$(UNITDIR)
 	sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
