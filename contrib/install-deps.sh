@@ -3,7 +3,7 @@
 #
 # Usage: contrib/install-deps.sh build|check
 #   build   libraries and tools needed by "make" and "make run"
-#   check   also what "make check" needs (check, miltertest, curl,
+#   check   also what "make check" needs (check, miltertest, curl, perl,
 #           redis-server, redis-sentinel, postfix and swaks for t/postfix)
 #
 # As root, missing packages are installed with apt-get.  Otherwise the
@@ -11,7 +11,7 @@
 set -eu
 
 build_pkgs="gcc make pkg-config libmilter-dev libconfig-dev libhiredis-dev libmicrohttpd-dev libjansson-dev zlib1g-dev"
-check_pkgs="$build_pkgs check miltertest curl redis-server redis-sentinel mandoc man-db m4 libwrap0 liblockfile1 libdb5.3 libldap-2.5-0 libnsl2 libsasl2-2 libssl3 procps postfix swaks"
+check_pkgs="$build_pkgs check miltertest curl redis-server redis-sentinel mandoc man-db m4 libwrap0 liblockfile1 libdb5.3 libldap-2.5-0 libnsl2 libsasl2-2 libssl3 procps postfix swaks perl"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;
