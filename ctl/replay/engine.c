@@ -11,6 +11,8 @@
  *                   session starts again for the new address (then its
  *                   first HELO was the proxy's and is not counted again);
  *   RCPT_REJECTED   policy_rcpt() with the status the MTA gave;
+ *   RCPT            policy_rcpt() of a recipient the MTA accepted (checked
+ *                   against dha.recipients_file);
  *   MAIL            policy_mail() with the SASL user;
  *   DISCONNECT      the HELO/EHLO and unknown commands of the summary,
  *                   then policy_close().  The log does not say when
@@ -249,6 +251,8 @@ static void engine_switch(struct engine *e, struct rsession *s,
 static bool engine_other_client(const struct rsession *s,
     const struct replay_event *ev)
 {
+	if (!ev->names_client)
+		return false;
 	if (!ev->has_addr)
 		return s->has_addr;
 	return !s->has_addr || memcmp(&s->addr, &ev->addr, sizeof(ev->addr)) != 0;
@@ -341,6 +345,11 @@ void engine_event(struct engine *e, const struct replay_event *ev)
 	switch (ev->kind) {
 	case REPLAY_RCPT_REJECTED:
 		engine_rcpt_rejected(e, s, ev);
+		break;
+	case REPLAY_RCPT:
+		policy_rcpt(s->ps, &(struct policy_rcpt){ ev->rcpt, false, NULL },
+		    ev->now, &v);
+		engine_verdict(s, &v);
 		break;
 	case REPLAY_MAIL:
 		policy_mail(s->ps, ev->auth_user[0] != '\0' ? ev->auth_user :

@@ -199,10 +199,24 @@ static void main_progress(struct main_progress *p, const struct input *in,
 	fprintf(stderr, done ? ", done\n" : p->tty ? "\r" : "\n");
 }
 
+struct main_engines {
+	struct engine *const *engines;
+	size_t n;
+};
+
+static void main_emit(const struct replay_event *ev, void *arg)
+{
+	const struct main_engines *me = arg;
+
+	for (size_t i = 0; i < me->n; i++)
+		engine_event(me->engines[i], ev);
+}
+
 static void main_line(const struct log_line *l, struct main_hostnames *hn,
-    struct engine *const *engines, size_t n, struct replay_stats *st)
+    struct sendmail *sm, struct main_engines *me, struct replay_stats *st)
 {
 	struct replay_event ev;
+	enum parse_result rc;
 
 	st->lines++;
 	switch (l->kind) {
@@ -216,24 +230,22 @@ static void main_line(const struct log_line *l, struct main_hostnames *hn,
 		break;
 	}
 	st->syslog++;
-	if (!postfix_is_smtpd(l->prog))
-		return;
-	st->smtpd++;
-	if (l->pid < 0) {
-		main_unparsed(st, l);
+	if (postfix_is_smtpd(l->prog)) {
+		st->smtpd++;
+		if (l->pid < 0)
+			rc = PARSE_BAD;
+		else if ((rc = postfix_parse(l, main_session(hn, l->host, l->pid),
+		    &ev)) == PARSE_EVENT)
+			main_emit(&ev, me);
+	} else if (sendmail_is_mta(l->prog)) {
+		st->smtpd++;
+		rc = l->pid < 0 ? PARSE_BAD : sendmail_line(sm, l,
+		    main_session(hn, l->host, l->pid), main_emit, me);
+	} else {
 		return;
 	}
-	switch (postfix_parse(l, main_session(hn, l->host, l->pid), &ev)) {
-	case PARSE_EVENT:
-		for (size_t i = 0; i < n; i++)
-			engine_event(engines[i], &ev);
-		break;
-	case PARSE_BAD:
+	if (rc == PARSE_BAD)
 		main_unparsed(st, l);
-		break;
-	case PARSE_IGNORED:
-		break;
-	}
 }
 
 /* One pass over the logs; 0, or -1 with the reason printed. */
@@ -246,6 +258,8 @@ static int main_pass(const struct main_options *o,
 	char err[512];
 	struct input *in = input_open(o->files, o->nfiles, err, sizeof(err));
 	const struct log_line *l;
+	struct main_engines me = { engines, n };
+	struct sendmail *sm;
 	int rc = 0;
 
 	if (in == NULL) {
@@ -253,11 +267,17 @@ static int main_pass(const struct main_options *o,
 		return -1;
 	}
 	memset(st, 0, sizeof(*st));
+	sm = sendmail_new();
 	while ((l = input_next(in, err, sizeof(err))) != NULL) {
-		main_line(l, &hn, engines, n, st);
-		if ((st->lines & 0xffff) == 0)
+		main_line(l, &hn, sm, &me, st);
+		if ((st->lines & 0xffff) == 0) {
 			main_progress(&progress, in, st->lines, false);
+			if (l->kind == LINE_SYSLOG)
+				sendmail_expire(sm, l->time, main_emit, &me);
+		}
 	}
+	sendmail_expire(sm, INT64_MAX, main_emit, &me);
+	sendmail_free(sm);
 	if (err[0] != '\0') {
 		fprintf(stderr, "bulwark-replay: %s\n", err);
 		rc = -1;

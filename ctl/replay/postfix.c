@@ -225,6 +225,7 @@ enum parse_result postfix_parse(const struct log_line *line,
 
 	ev->now = line->time;
 	ev->session = session;
+	ev->names_client = true;
 	ev->has_addr = false;
 	ev->status[0] = '\0';
 	ev->auth_user[0] = '\0';

@@ -6,6 +6,7 @@
  *   reader.c   one log file, plain or gzip, cut into lines with headers
  *   input.c    every file merged into one stream in time order
  *   postfix.c  a Postfix smtpd line to a replay_event
+ *   sendmail.c Sendmail's lines to replay_events, once the client is known
  *   engine.c   replay_events through policy.h on a private memory store,
  *              with the log's clock; the blocks and per-host figures
  *   hosts.c    the per-host figures, keyed like the store (host_key)
@@ -99,6 +100,7 @@ enum replay_kind {
 	REPLAY_CLIENT,		/* another line naming the session's client */
 	REPLAY_XCLIENT,		/* the MTA sent the milter a new CONNECT */
 	REPLAY_RCPT_REJECTED,	/* the MTA rejected a recipient */
+	REPLAY_RCPT,		/* a recipient the MTA accepted, by address */
 	REPLAY_MAIL,		/* a transaction with a queue file */
 	REPLAY_DISCONNECT	/* with the session's command summary */
 };
@@ -117,9 +119,11 @@ struct replay_event {
 	enum replay_kind kind;
 	int64_t now;
 	uint64_t session;		/* log host and process of the session */
-	bool has_addr;			/* the line names an IP address */
+	bool names_client;		/* the line names the session's client */
+	bool has_addr;			/* ... with an IP address */
 	struct host_addr addr;
 	char status[16];		/* RCPT_REJECTED: "5.1.1", or "" */
+	char rcpt[256];			/* RCPT: "<user@domain>" */
 	char auth_user[256];		/* MAIL: the SASL user, or "" */
 	struct replay_summary summary;	/* DISCONNECT */
 };
@@ -134,6 +138,25 @@ enum parse_result {
 bool postfix_is_smtpd(const char *prog);
 enum parse_result postfix_parse(const struct log_line *line,
     uint64_t session, struct replay_event *ev);
+
+/*
+ * Sendmail's lines (sendmail.c): a session's events come out when a line
+ * names its client, through emit.
+ */
+#define SENDMAIL_IDLE 3600	/* seconds: a session this idle has ended */
+
+typedef void (*replay_emit_fn)(const struct replay_event *ev, void *arg);
+struct sendmail;
+
+bool sendmail_is_mta(const char *prog);
+struct sendmail *sendmail_new(void);
+void sendmail_free(struct sendmail *sm);
+enum parse_result sendmail_line(struct sendmail *sm,
+    const struct log_line *line, uint64_t session, replay_emit_fn emit,
+    void *arg);
+/* End the sessions idle at now; now INT64_MAX ends them all. */
+void sendmail_expire(struct sendmail *sm, int64_t now, replay_emit_fn emit,
+    void *arg);
 
 /* --- Hosts and blocks (hosts.c) ------------------------------------------ */
 

@@ -7,13 +7,15 @@
 # fixtures  the parser's edges (fixtures/*.log, and hostile bytes made
 #           here): year rollover, RFC 3339, multi-line messages, cut
 #           lines, IPv6, unknown[...] clients, other daemons' lines,
+#           XCLIENT, Sendmail,
 #           gzip and rotated files in any order, standard input; the
 #           report: hurt hosts, --sweep, --json, --html, --set errors.
 # live      the Postfix scenarios dos, dha and attack (t/postfix/run.sh)
-#           are run keeping their logs; each bulwark's clients are
-#           replayed with its configuration: the replay must find every
-#           block the live daemon logged (host, detector, start within a
-#           second) and no other.  Needs root, like t/postfix.
+#           and the Sendmail tests (t/sendmail/run.sh) are run keeping
+#           their logs; each bulwark's clients are replayed with its
+#           configuration: the replay must find every block the live
+#           daemon logged (host, detector, start within a second) and no
+#           other.  Needs root, like t/postfix and t/sendmail.
 #
 # Everything is written under a temporary directory removed on exit.
 # Prints "ok"/"not ok" per check, then "replay tests: N passed, M failed".
@@ -146,6 +148,21 @@ fixture_xclient() {
 	start=$(utc "2025-05-05 08:00:03")
 	expect_blocks "xclient: counted for the client named after XCLIENT, the proxy's HELO apart" \
 	    "198.51.100.201 attack $start $((start + 3600)) 2"
+}
+
+# Sendmail (sm-mta) names the client late: the recipients it rejected
+# before its from= line still count, at their own time.
+fixture_sendmail() {
+	local dha dos
+	cp "$FIX/sendmail.log" "$WORK/sendmail.log"
+	touch -d "2025-06-03 00:00:00" "$WORK/sendmail.log"
+	replay -c "$CONF" --json "$WORK/sendmail.log"
+	dha=$(utc "2025-06-02 11:00:03")
+	dos=$(utc "2025-06-02 11:01:03")
+	expect_blocks "sendmail: unknown users before the client is named, IPv6 clients" \
+	    "$(printf '192.0.2.60 dha %s %s 4\n2001:db8:7::/64 dos %s %s 4' \
+	    "$dha" $((dha + 3600)) "$dos" $((dos + 600)) | sort)"
+	expect_out "sendmail: the partner that delivered is hurt" '"delivered": 1'
 }
 
 fixture_gzip() {
@@ -355,6 +372,33 @@ live() {
 	fi
 }
 
+# The Sendmail test (t/sendmail/run.sh) keeping its log: its blocks, made
+# by two bulwark configurations with the same DoS and DHA thresholds
+# (bulwark.conf.in, bulwark-refuse.conf.in), replayed with the first.
+live_sendmail() {
+	local logs="$WORK/sendmail" got want
+	mkdir -p "$logs"
+	if BULWARK_KEEP_LOGS=$logs "$TOP/t/sendmail/run.sh" \
+	    >"$WORK/sendmail.out" 2>&1; then
+		ok "live sendmail: the Sendmail tests ran"
+	else
+		not_ok "live sendmail: the Sendmail tests failed"
+		grep -v '^ok' "$WORK/sendmail.out" | tail -n 20 | show
+		return
+	fi
+	replay -c "$logs/bulwark.conf" --json "$logs/maillog"
+	got=$(blocks "$WORK/out" | awk '{ print $1, $2, $3 }')
+	want=$(live_blocks "$logs/bulwark.conf" "$logs/bulwark.log")
+	if [ "$(lines "$want")" -ge 4 ] &&
+	    [ "$(lines "$want")" = "$(lines "$got")" ] &&
+	    live_match "$want" "$got"; then
+		ok "live sendmail: the replay finds the $(lines "$want") blocks bulwark made (dos, dha by Sendmail and by bulwark's recipients file), and no other"
+	else
+		not_ok "live sendmail: blocks differ"
+		printf 'live:\n%s\nreplay:\n%s\n' "$want" "$got" | show
+	fi
+}
+
 [ -x "$REPLAY" ] || { not_ok "$REPLAY is not built (make)"; summary replay; exit 1; }
 for part in ${*:-fixtures live}; do
 	echo "# $part"
@@ -363,13 +407,17 @@ for part in ${*:-fixtures live}; do
 		fixture_stamps
 		fixture_edges
 		fixture_xclient
+		fixture_sendmail
 		fixture_gzip
 		fixture_hurt
 		fixture_errors
 		fixture_html
 		fixture_hostile
 		;;
-	live) live ;;
+	live)
+		live
+		live_sendmail
+		;;
 	*) not_ok "no part $part" ;;
 	esac
 done
