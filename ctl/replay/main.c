@@ -231,14 +231,14 @@ static void main_line(const struct log_line *l, struct main_hostnames *hn,
 	}
 	st->syslog++;
 	if (postfix_is_smtpd(l->prog)) {
-		st->smtpd++;
+		st->mta++;
 		if (l->pid < 0)
 			rc = PARSE_BAD;
 		else if ((rc = postfix_parse(l, main_session(hn, l->host, l->pid),
 		    &ev)) == PARSE_EVENT)
 			main_emit(&ev, me);
 	} else if (sendmail_is_mta(l->prog)) {
-		st->smtpd++;
+		st->mta++;
 		rc = l->pid < 0 ? PARSE_BAD : sendmail_line(sm, l,
 		    main_session(hn, l->host, l->pid), main_emit, me);
 	} else {

@@ -259,7 +259,7 @@ int settings_split(char *text, struct setting *out);
 struct replay_stats {
 	uint64_t lines;
 	uint64_t syslog;		/* lines with a syslog header */
-	uint64_t smtpd;			/* of those, lines of the MTA */
+	uint64_t mta;			/* of those, lines of the MTA (smtpd, Sendmail) */
 	uint64_t continued;
 	uint64_t unparsed;
 	struct {

@@ -143,9 +143,9 @@ void report_text(FILE *out, struct engine *e, const struct replay_stats *st,
 		report_format_time(t->first, first, sizeof(first));
 		report_format_time(t->last, last, sizeof(last));
 	}
-	fprintf(out, "replay of %llu lines (%llu of the MTA's smtpd), %s to %s, "
+	fprintf(out, "replay of %llu lines (%llu of the MTA), %s to %s, "
 	    "configuration %s\n", (unsigned long long)st->lines,
-	    (unsigned long long)st->smtpd, first, last, config_path);
+	    (unsigned long long)st->mta, first, last, config_path);
 	fprintf(out, "sessions %llu, connections %llu, invalid recipients %llu, "
 	    "messages delivered %llu\n", (unsigned long long)t->sessions,
 	    (unsigned long long)t->connections,
