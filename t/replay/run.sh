@@ -298,6 +298,17 @@ fixture_hostile() {
 	fi
 }
 
+# make bench-replay works (a small log; its speed is not judged here).
+fixture_bench() {
+	if "$TOP/bench/replay_bench.sh" 2000 >"$WORK/bench.out" 2>&1 &&
+	    grep -q '^bulwark-replay: [0-9]* lines/s' "$WORK/bench.out"; then
+		ok "bench: bench/replay_bench.sh runs"
+	else
+		not_ok "bench: bench/replay_bench.sh failed"
+		show "$WORK/bench.out"
+	fi
+}
+
 # --- Live ----------------------------------------------------------------
 
 # live_blocks NAME: the blocks bulwark NAME logged, as "host detector
@@ -413,6 +424,7 @@ for part in ${*:-fixtures live}; do
 		fixture_errors
 		fixture_html
 		fixture_hostile
+		fixture_bench
 		;;
 	live)
 		live
