@@ -1,12 +1,13 @@
 # bulwark - SMTP flood and directory harvest defence milter
 #
-#   make            build milter/bulwark and ctl/bulwarkctl
+#   make            build milter/bulwark, ctl/bulwarkctl and ctl/bulwark-replay
 #   make run        install missing packages (as root), build, run in the foreground
 #   make check      install missing packages (as root), build, run every test
 #   make install    install under $(DESTDIR)$(PREFIX)
 #   make uninstall  remove what "make install" installed (an edited
 #                   bulwark.conf stays)
 #   make fuzz       build the fuzz/ harnesses with clang, run each FUZZ_SECONDS
+#   make bench-replay  lines per second of bulwark-replay on a generated log
 
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
@@ -42,9 +43,13 @@ MILTER_INC = -Imilter -Imilter/control -Imilter/metrics
 MILTER_OBJ = $(MILTER_SRC:.c=.o)
 CTL_SRC    = $(sort $(wildcard ctl/*.c))
 CTL_OBJ    = $(CTL_SRC:.c=.o)
+REPLAY_SRC = $(sort $(wildcard ctl/replay/*.c))
+REPLAY_OBJ = $(REPLAY_SRC:.c=.o)
+REPLAY_LIBS = $(shell pkg-config --libs jansson zlib 2>/dev/null)
 UNIT_SRC   = $(sort $(wildcard t/unit/check_*.c))
 UNIT_BIN   = $(UNIT_SRC:.c=)
-HEADERS    = $(wildcard lib/*.h milter/*.h milter/*/*.h ctl/*.h t/unit/*.h)
+HEADERS    = $(wildcard lib/*.h milter/*.h milter/*/*.h ctl/*.h ctl/replay/*.h \
+           t/unit/*.h)
 FUZZ_SRC   = $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN   = $(FUZZ_SRC:.c=)
 FUZZ_LIB_OBJ = $(LIB_SRC:%.c=fuzz/obj/%.o)
@@ -53,7 +58,7 @@ FUZZ_CONTROL_OBJ = $(patsubst %.c,fuzz/obj/%.o,$(wildcard \
            milter/metrics/metrics_table.c milter/metrics/metrics_text.c \
            milter/metrics/metrics_json.c)) fuzz/obj/milter/runtime.o
 
-all: milter/bulwark ctl/bulwarkctl
+all: milter/bulwark ctl/bulwarkctl ctl/bulwark-replay
 
 # Made afresh, so that an object whose source is gone leaves with it.
 lib/libbulwark.a: $(LIB_OBJ)
@@ -76,6 +81,12 @@ t/unit/check_metrics: milter/metrics/metrics_table.o \
            milter/metrics/metrics_text.o milter/metrics/metrics_json.o
 t/unit/check_json: milter/control/control_json.o
 
+$(REPLAY_OBJ): ALL_CFLAGS += -Ictl/replay \
+    $(shell pkg-config --cflags jansson zlib 2>/dev/null)
+
+ctl/bulwark-replay: $(REPLAY_OBJ) lib/libbulwark.a
+	$(CC) $(LDFLAGS) -o $@ $(REPLAY_OBJ) lib/libbulwark.a $(REPLAY_LIBS) $(LIBS)
+
 t/unit/check_%: t/unit/check_%.c lib/libbulwark.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(MILTER_INC) $(LDFLAGS) -o $@ $< \
 	    $(filter %.o,$^) lib/libbulwark.a $(CHECK_LIBS) $(LIBS)
@@ -84,6 +95,9 @@ bench/store_bench: bench/store_bench.c lib/libbulwark.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libbulwark.a $(LIBS)
 
 bench: bench/store_bench
+
+bench-replay: ctl/bulwark-replay
+	@bench/replay_bench.sh
 
 fuzz/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -116,12 +130,14 @@ check: deps-check
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@t/run-all.sh $(UNIT_BIN)
 
-install: milter/bulwark ctl/bulwarkctl
+install: milter/bulwark ctl/bulwarkctl ctl/bulwark-replay
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 milter/bulwark $(DESTDIR)$(SBINDIR)/bulwark
 	install -m 0755 ctl/bulwarkctl $(DESTDIR)$(SBINDIR)/bulwarkctl
+	install -m 0755 ctl/bulwark-replay $(DESTDIR)$(SBINDIR)/bulwark-replay
 	install -m 0644 man/bulwark.8 $(DESTDIR)$(MANDIR)/man8/bulwark.8
 	install -m 0644 man/bulwarkctl.8 $(DESTDIR)$(MANDIR)/man8/bulwarkctl.8
+	install -m 0644 man/bulwark-replay.8 $(DESTDIR)$(MANDIR)/man8/bulwark-replay.8
 	install -m 0644 man/bulwark.conf.5 $(DESTDIR)$(MANDIR)/man5/bulwark.conf.5
 	install -d $(DESTDIR)$(UNITDIR)
 	sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
@@ -135,8 +151,10 @@ install: milter/bulwark ctl/bulwarkctl
 # The configuration goes only when it is still the sample: an edited one
 # is kept, and said so.
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/bulwark $(DESTDIR)$(SBINDIR)/bulwarkctl
-	rm -f $(DESTDIR)$(MANDIR)/man8/bulwark.8 $(DESTDIR)$(MANDIR)/man8/bulwarkctl.8
+	rm -f $(DESTDIR)$(SBINDIR)/bulwark $(DESTDIR)$(SBINDIR)/bulwarkctl \
+	    $(DESTDIR)$(SBINDIR)/bulwark-replay
+	rm -f $(DESTDIR)$(MANDIR)/man8/bulwark.8 $(DESTDIR)$(MANDIR)/man8/bulwarkctl.8 \
+	    $(DESTDIR)$(MANDIR)/man8/bulwark-replay.8
 	rm -f $(DESTDIR)$(MANDIR)/man5/bulwark.conf.5
 	rm -f $(DESTDIR)$(UNITDIR)/bulwark.service
 	@conf=$(DESTDIR)$(SYSCONFDIR)/bulwark/bulwark.conf; \
@@ -150,7 +168,8 @@ uninstall:
 
 clean:
 	rm -f lib/*.o lib/libbulwark.a milter/*.o milter/*/*.o milter/bulwark ctl/*.o \
-	    ctl/bulwarkctl $(UNIT_BIN) bench/store_bench $(FUZZ_BIN)
+	    ctl/bulwarkctl ctl/replay/*.o ctl/bulwark-replay $(UNIT_BIN) \
+	    bench/store_bench $(FUZZ_BIN)
 	rm -rf fuzz/obj
 
-.PHONY: all bench deps deps-check run check install uninstall clean fuzz
+.PHONY: all bench bench-replay deps deps-check run check install uninstall clean fuzz

@@ -3,7 +3,7 @@
 #
 # Usage: contrib/install-deps.sh build|check
 #   build   libraries and tools needed by "make" and "make run"
-#   check   also what "make check" needs (check, miltertest, curl,
+#   check   also what "make check" needs (check, miltertest, curl, perl,
 #           redis-server, redis-sentinel, postfix and swaks for t/postfix;
 #           the package build tools, lintian and systemd-analyze for t/deb)
 #

@@ -621,16 +621,18 @@ static int refuse_includes(struct loader *ld, FILE *fp)
 	return rc;
 }
 
-static int load(struct loader *ld, FILE *fp)
+static int load(struct loader *ld, FILE *fp, config_edit_fn edit, void *arg)
 {
 	config_t lc;
 	int rc = -1;
 
-	if (refuse_includes(ld, fp) < 0)
+	if (fp != NULL && refuse_includes(ld, fp) < 0)
 		return -1;
 	config_init(&lc);
-	if (!config_read(&lc, fp))
+	if (fp != NULL ? !config_read(&lc, fp) : !config_read_string(&lc, ""))
 		parse_error(ld, &lc);
+	else if (edit != NULL && edit(&lc, arg, ld->err, ld->errlen) < 0)
+		rc = -1;
 	else if (loader_walk_group(ld, config_root_setting(&lc),
 	    config_root_keys) == 0 && check_group(ld, &lc) == 0)
 		rc = load_files(ld);
@@ -638,21 +640,30 @@ static int load(struct loader *ld, FILE *fp)
 	return rc;
 }
 
-struct config *config_load(const char *path, char *err, size_t errlen)
+struct config *config_load_edited(const char *path, config_edit_fn edit,
+    void *arg, char *err, size_t errlen)
 {
-	struct loader ld = { path, NULL, err, errlen, DETECTOR_DOS };
-	FILE *fp = open_regular(path, err, errlen);
+	struct loader ld = { path != NULL ? path : "(defaults)", NULL, err,
+	    errlen, DETECTOR_DOS };
+	FILE *fp = NULL;
 	int rc;
 
-	if (fp == NULL)
+	if (path != NULL && (fp = open_regular(path, err, errlen)) == NULL)
 		return NULL;
 	ld.cfg = config_defaults();
-	loader_replace_string(&ld.cfg->path, path);
-	rc = load(&ld, fp);
-	fclose(fp);
+	if (path != NULL)
+		loader_replace_string(&ld.cfg->path, path);
+	rc = load(&ld, fp, edit, arg);
+	if (fp != NULL)
+		fclose(fp);
 	if (rc < 0) {
 		config_unref(ld.cfg);
 		return NULL;
 	}
 	return ld.cfg;
+}
+
+struct config *config_load(const char *path, char *err, size_t errlen)
+{
+	return config_load_edited(path, NULL, NULL, err, errlen);
 }

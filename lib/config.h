@@ -119,6 +119,18 @@ struct config {
 };
 
 struct config *config_load(const char *path, char *err, size_t errlen);
+
+/*
+ * config_load_edited(): config_load() with edit() run on the parsed
+ * libconfig tree before it is checked (bulwark-replay overrides keys this
+ * way).  path NULL starts from an empty file named "(defaults)".  edit
+ * returns 0, or -1 with err filled; the settings it adds have line 0.
+ */
+struct config_t;
+typedef int (*config_edit_fn)(struct config_t *tree, void *arg, char *err,
+    size_t errlen);
+struct config *config_load_edited(const char *path, config_edit_fn edit,
+    void *arg, char *err, size_t errlen);
 struct config *config_defaults(void);
 struct config *config_ref(struct config *cfg);
 void config_unref(struct config *cfg);

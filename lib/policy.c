@@ -29,6 +29,8 @@ struct policy {
 	struct config *cfg;
 	struct store *store;
 	uint64_t next_session_id;
+	policy_observer_fn observer;
+	void *observer_arg;
 };
 
 struct policy_session {
@@ -97,6 +99,13 @@ struct config *policy_config(struct policy *policy)
 	cfg = config_ref(policy->cfg);
 	pthread_mutex_unlock(&policy->lock);
 	return cfg;
+}
+
+void policy_set_observer(struct policy *policy, policy_observer_fn fn,
+    void *arg)
+{
+	policy->observer = fn;
+	policy->observer_arg = arg;
 }
 
 uint64_t policy_session_id(const struct policy_session *session)
@@ -265,8 +274,11 @@ static bool policy_record(struct policy_session *s, enum detector detector,
 	metrics_event(detector);
 	rc = store_record(store, &event, result);
 	metrics_store_latency_ns(metrics_monotonic_ns() - started);
-	if (rc == 0)
+	if (rc == 0) {
+		if (s->policy->observer != NULL)
+			s->policy->observer(&event, result, s->policy->observer_arg);
 		return true;
+	}
 	metrics_store_error();
 	policy_log_store_error(s, detector, now);
 	policy_store_failed(s->cfg, verdict);

@@ -96,4 +96,15 @@ void policy_close(struct policy_session *session);
 /* For logs and tests. */
 uint64_t policy_session_id(const struct policy_session *session);
 
+/*
+ * An observer sees every store operation the engine makes, with its
+ * outcome (bulwark-replay reports the blocks it made from it); fn NULL
+ * removes it.  Set it before any session starts.  It runs in the thread
+ * of the event.
+ */
+typedef void (*policy_observer_fn)(const struct store_event *event,
+    const struct store_result *result, void *arg);
+void policy_set_observer(struct policy *policy, policy_observer_fn fn,
+    void *arg);
+
 #endif

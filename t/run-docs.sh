@@ -35,5 +35,11 @@ for key in $man_keys; do
 	if echo "$sample_keys" | grep -qx "$key"; then ok; else fail "key $key of bulwark.conf(5) not in etc/bulwark.conf"; fi
 done
 
+# Every option bulwark-replay's usage names is in bulwark-replay(8).
+for opt in $(ctl/bulwark-replay --help | grep -o -- '--[a-z]*' | sort -u); do
+	if grep -q "^\.It .*Fl Fl ${opt#--}\b" man/bulwark-replay.8; then ok; else
+		fail "option $opt of bulwark-replay not in bulwark-replay(8)"; fi
+done
+
 echo "docs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

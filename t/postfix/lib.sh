@@ -312,11 +312,14 @@ EOF
 
 # pf_service NAME PORT MILTER [-o name=value ...]: an smtpd on
 # 127.0.0.1:PORT (not chrooted) whose milter is the bulwark named MILTER.
+# It logs as postfix/MILTER/smtpd, so the lines of each bulwark's
+# clients can be told apart (t/replay replays them).
 pf_service() {
 	local name="$1" port="$2" milter="$3"
 	shift 3
 	echo "127.0.0.1:$port inet n - n - - smtpd" \
-	    "-o smtpd_milters=unix:$WORK/$milter.sock $*" \
+	    "-o smtpd_milters=unix:$WORK/$milter.sock" \
+	    "-o syslog_name=postfix/$milter $*" \
 	    >>"$WORK/$name/etc/master.cf"
 }
 
@@ -505,11 +508,26 @@ postfix_work_create() {
 	chmod 755 "$WORK"
 }
 
+# keep_logs: with BULWARK_KEEP_LOGS=DIR, copy every Postfix log (as
+# NAME.maillog) and every bulwark configuration and log to DIR.
+keep_logs() {
+	local name
+	[ -n "${BULWARK_KEEP_LOGS:-}" ] || return 0
+	for name in $PF_NAMES; do
+		cp "$WORK/$name/maillog" "$BULWARK_KEEP_LOGS/$name.maillog" 2>/dev/null
+	done
+	for name in $BW_NAMES; do
+		cp "$WORK/$name.conf" "$WORK/$name.log" "$BULWARK_KEEP_LOGS/" 2>/dev/null
+	done
+	return 0
+}
+
 # cleanup: stop everything still running and remove $WORK (quietly; the
 # checked stop is teardown() in run.sh).
 cleanup() {
 	local name pid
 	[ -n "$WORK" ] && [ -d "$WORK" ] || return 0
+	keep_logs
 	for name in $BW_NAMES; do
 		bw_alive "$name" && kill -KILL "$(bw_pid "$name")" 2>/dev/null
 	done

@@ -35,6 +35,7 @@ SMTP_WAIT=5		# seconds smtp.pl waits for a reply or the hang-up
 WORK=
 SM_PID=
 BW_PID=
+SYSLOG_PID=
 OUT=
 
 # --- Results ---------------------------------------------------------------
@@ -85,6 +86,13 @@ stop_bulwark() {
 cleanup() {
 	stop_sendmail
 	stop_bulwark
+	[ -n "$SYSLOG_PID" ] && stop "$SYSLOG_PID"
+	SYSLOG_PID=
+	# t/replay reads what Sendmail and bulwark logged.
+	if [ -n "${BULWARK_KEEP_LOGS:-}" ] && [ -n "$WORK" ]; then
+		cp "$WORK/maillog" "$WORK/bulwark.log" "$BULWARK_KEEP_LOGS/" 2>/dev/null
+		subst "$HERE/bulwark.conf.in" >"$BULWARK_KEEP_LOGS/bulwark.conf"
+	fi
 	[ -n "$WORK" ] && rm -rf "$WORK"
 	WORK=
 }
@@ -153,11 +161,25 @@ start_bulwark() {
 }
 
 # Sendmail sleeps a minute on an unqualified host name: give it one of
-# its own in a new UTS namespace.
+# its own in a new UTS namespace.  It logs to /dev/log: in its own mount
+# namespace, /dev holds only null, zero, random and urandom and a log
+# socket of t/lib/syslog.pl, which writes $WORK/maillog.
 start_sendmail() {
+	mkdir -m 755 "$WORK/dev"
+	"$TOP/t/lib/syslog.pl" "$WORK/syslog.sock" "$WORK/maillog" "$MX" &
+	SYSLOG_PID=$!
+	wait_for_socket "$WORK/syslog.sock" "$SYSLOG_PID" ||
+	    abort "t/lib/syslog.pl did not start"
 	# shellcheck disable=SC2016 # the inner shell expands them
-	unshare --uts sh -c 'hostname "$1" && exec "$2" -C "$3" -bD -X "$4"' sh \
+	unshare --uts --mount sh -c 'hostname "$1" &&
+	    mount --make-rprivate / && mount -t tmpfs -o mode=755 tmpfs "$5" &&
+	    for n in null zero random urandom; do
+		: >"$5/$n" && mount --bind "/dev/$n" "$5/$n" || exit 1
+	    done &&
+	    : >"$5/log" && mount --bind "$6" "$5/log" && mount --rbind "$5" /dev &&
+	    exec "$2" -C "$3" -bD -X "$4"' sh \
 	    "$MX" "$SENDMAIL" "$WORK/sendmail.cf" "$WORK/smtp.trace" \
+	    "$WORK/dev" "$WORK/syslog.sock" \
 	    >"$WORK/sendmail.out" 2>&1 &
 	SM_PID=$!
 	n=0

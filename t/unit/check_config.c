@@ -10,6 +10,7 @@
  * test fails); tests overwrite the files they need.
  */
 #include <check.h>
+#include <libconfig.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -904,6 +905,63 @@ START_TEST(keep_start_keys)
 }
 END_TEST
 
+/* An edit of the parsed tree: dos.max_connections = *arg. */
+static int edit_dos_max(struct config_t *tree, void *arg, char *errbuf,
+    size_t errlen)
+{
+	config_setting_t *root = config_root_setting(tree);
+	config_setting_t *dos = config_setting_get_member(root, "dos");
+
+	(void)errbuf;
+	(void)errlen;
+	if (dos == NULL)
+		dos = config_setting_add(root, "dos", CONFIG_TYPE_GROUP);
+	config_setting_set_int(config_setting_add(dos, "max_connections",
+	    CONFIG_TYPE_INT), *(int *)arg);
+	return 0;
+}
+
+static int edit_refused(struct config_t *tree, void *arg, char *errbuf,
+    size_t errlen)
+{
+	(void)tree;
+	(void)arg;
+	snprintf(errbuf, errlen, "edit refused");
+	return -1;
+}
+
+START_TEST(load_edited)
+{
+	int max = 7;
+	struct config *c;
+
+	tmp_text(conf_path, "bulwark.conf", "dha = { max_invalid = 4; };\n");
+	c = config_load_edited(conf_path, edit_dos_max, &max, err, sizeof(err));
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->rules[DETECTOR_DOS].max, 7);
+	ck_assert_uint_eq(c->rules[DETECTOR_DHA].max, 4);
+	ck_assert_str_eq(c->path, conf_path);
+	config_unref(c);
+
+	/* No file: the defaults, edited. */
+	c = config_load_edited(NULL, edit_dos_max, &max, err, sizeof(err));
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->rules[DETECTOR_DOS].max, 7);
+	ck_assert_uint_eq(c->rules[DETECTOR_DHA].max, 20);
+	config_unref(c);
+
+	/* An edited value is checked like a line of the file (line 0). */
+	max = 0;
+	ck_assert_ptr_null(config_load_edited(NULL, edit_dos_max, &max, err,
+	    sizeof(err)));
+	ck_assert_msg(strncmp(err, "(defaults):0: dos.max_connections: ",
+	    35) == 0, "%s", err);
+	ck_assert_ptr_null(config_load_edited(conf_path, edit_refused, NULL,
+	    err, sizeof(err)));
+	ck_assert_str_eq(err, "edit refused");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -922,6 +980,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, metrics_listen_forms);
 	tcase_add_test(tc, daemon_keys);
 	tcase_add_test(tc, keep_start_keys);
+	tcase_add_test(tc, load_edited);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_unchecked_fixture(tc, tmp_setup, tmp_teardown);

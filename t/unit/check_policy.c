@@ -525,6 +525,50 @@ START_TEST(session_keeps_its_config_across_reload)
 }
 END_TEST
 
+struct observed {
+	unsigned events;
+	unsigned trips;
+	enum detector detector;
+	int64_t now;
+	int64_t until;
+};
+
+static void observe(const struct store_event *event,
+    const struct store_result *result, void *arg)
+{
+	struct observed *o = arg;
+
+	o->events++;
+	if (result->outcome == RULE_TRIPPED) {
+		o->trips++;
+		o->detector = result->detector;
+		o->now = event->now;
+		o->until = result->block_until;
+	}
+}
+
+START_TEST(observer_sees_every_store_operation)
+{
+	struct observed o = { 0 };
+	struct verdict v;
+
+	struct host_addr a = addr_of("192.0.2.1");
+
+	fixture_start();
+	policy_set_observer(policy, observe, &o);
+	for (int i = 0; i < 5; i++)
+		policy_close(policy_connect(policy, &a, T0 + i, &v));
+	ck_assert_uint_eq(o.events, 5);
+	ck_assert_uint_eq(o.trips, 1);
+	ck_assert_int_eq(o.detector, DETECTOR_DOS);
+	ck_assert_int_eq(o.now, T0 + 3);
+	ck_assert_int_eq(o.until, T0 + 3 + 600);
+	policy_set_observer(policy, NULL, NULL);
+	policy_close(open_session("192.0.2.2", T0));
+	ck_assert_uint_eq(o.events, 5);
+}
+END_TEST
+
 static Suite *policy_suite(void)
 {
 	Suite *suite = suite_create("policy");
@@ -557,6 +601,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, connection_without_address_never_counted);
 	tcase_add_test(tc, detectors_independent);
 	tcase_add_test(tc, session_keeps_its_config_across_reload);
+	tcase_add_test(tc, observer_sees_every_store_operation);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
