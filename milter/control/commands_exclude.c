@@ -21,6 +21,7 @@
 
 #include "commands.h"
 #include "commands_impl.h"
+#include "escape.h"
 #include "hostlist.h"
 #include "log.h"
 #include "xalloc.h"
@@ -74,12 +75,28 @@ static int exclude_write_all(int fd, const char *text, size_t len)
 	return fsync(fd);
 }
 
+/* Write, sync and close fd; -1 with errno set, fd closed either way. */
+static int exclude_write_fd(int fd, const struct stat *old, const char *text,
+    size_t len)
+{
+	int saved;
+
+	if ((old != NULL && fchmod(fd, old->st_mode & 07777) < 0) ||
+	    exclude_write_all(fd, text, len) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return close(fd);
+}
+
 static int exclude_write(struct command_ctx *c, const char *path,
     const char *text, size_t len)
 {
 	struct stat st;
 	char *tmp = xmalloc(strlen(path) + 8);
-	int fd, saved;
+	int fd;
 
 	sprintf(tmp, "%s.XXXXXX", path);
 	if ((fd = mkstemp(tmp)) < 0) {
@@ -89,13 +106,10 @@ static int exclude_write(struct command_ctx *c, const char *path,
 		free(tmp);
 		return -1;
 	}
-	if ((stat(path, &st) == 0 && fchmod(fd, st.st_mode & 07777) < 0) ||
-	    exclude_write_all(fd, text, len) < 0 || close(fd) < 0 ||
-	    rename(tmp, path) < 0) {
-		saved = errno;
-		close(fd);
+	if (exclude_write_fd(fd, stat(path, &st) == 0 ? &st : NULL, text,
+	    len) < 0 || rename(tmp, path) < 0) {
+		commands_fail(c, "cannot write %s: %s", path, strerror(errno));
 		unlink(tmp);
-		commands_fail(c, "cannot write %s: %s", path, strerror(saved));
 		free(tmp);
 		return -1;
 	}
@@ -195,15 +209,20 @@ static int exclude_apply(struct command_ctx *c, const char *path,
     const char *old, size_t oldlen, const char *next, size_t nextlen,
     char *keys, size_t keyslen)
 {
-	char err[CONFIG_ERROR_MAX];
+	char err[CONFIG_ERROR_MAX], quoted[1024];
 
 	if (exclude_write(c, path, next, nextlen) < 0)
 		return -1;
 	if (runtime_reload_keys(c->rt, "control", keys, keyslen, err,
 	    sizeof(err)) == 0)
 		return 0;
-	if (exclude_write(c, path, old, oldlen) < 0)
-		log_error("event=exclude-restore-failed file=%s", path);
+	if (exclude_write(c, path, old, oldlen) < 0) {
+		escape(path, ESCAPE_QUOTED, quoted, sizeof(quoted));
+		log_error("event=exclude-restore-failed file=\"%s\"", quoted);
+		return commands_fail(c, "the configuration does not load (%s), "
+		    "and the old %s could not be put back: it holds the "
+		    "change", err, path);
+	}
 	return commands_fail(c, "%s is unchanged: the configuration does not "
 	    "load: %s", path, err);
 }

@@ -98,6 +98,19 @@ out_line "version: the version" \
     "bulwarkctl $(sed -n 's/^VERSION *= *//p' "$TOP/Makefile")"
 ctl_is 2 "help takes no argument" "$d" help list
 
+# bulwarkctl(8) has every command, option and exit status help names.
+man=$TOP/man/bulwarkctl.8
+for cmd in status list show block unblock exclude reload metrics help \
+    version; do
+	check "bulwarkctl(8) describes $cmd" grep -q "^\.It Cm $cmd" "$man"
+done
+for opt in a c h j s V y; do
+	check "bulwarkctl(8) describes -$opt" grep -q "^\.It Fl $opt" "$man"
+done
+for rc in 0 1 2 3 4; do
+	check "bulwarkctl(8) describes exit status $rc" grep -qx "\.It $rc" "$man"
+done
+
 stop_fg "$pid"
 check "the daemon stopped with status 0" test $? -eq 0
 finish
