@@ -196,6 +196,13 @@ static bool view_window_open(const struct rule *rule,
 	    !(st->block_until > st->window_start && st->block_until <= now);
 }
 
+/* Whether the detector counts anything: attack also flags alone. */
+static bool view_enabled(const struct config *cfg, enum detector d)
+{
+	return d == DETECTOR_ATTACK ? cfg->attack_enabled :
+	    cfg->rules[d].enabled;
+}
+
 static json_t *view_detector(struct command_ctx *c, enum detector d,
     const struct rule_state *st)
 {
@@ -203,10 +210,11 @@ static json_t *view_detector(struct command_ctx *c, enum detector d,
 	bool counted = d != DETECTOR_MANUAL;
 	bool open = counted && view_window_open(rule, st, c->now);
 	bool blocked = rule_blocked(st, c->now);
-
-	return json_pack("{s:s, s:b, s:I, s:o, s:o, s:o, s:o, s:b, s:o, s:b}",
+	json_t *entry = json_pack("{s:s, s:b, s:b, s:I, s:o, s:o, s:o, s:o, "
+	    "s:b, s:o, s:b}",
 	    "detector", detector_name(d),
-	    "enabled", rule->enabled,
+	    "enabled", view_enabled(c->cfg, d),
+	    "blocks", rule->enabled,
 	    "count", (json_int_t)(open ? st->count : 0),
 	    "max", counted ? json_integer(rule->max) : json_null(),
 	    "period", counted ? json_integer(rule->period) : json_null(),
@@ -216,15 +224,36 @@ static json_t *view_detector(struct command_ctx *c, enum detector d,
 	    "blocked", blocked,
 	    "block_until", control_json_time(blocked ? st->block_until : 0),
 	    "sliding", counted && rule->sliding);
+
+	if (d == DETECTOR_ATTACK)
+		json_object_update_new(entry, json_pack("{s:I, s:s}",
+		    "max_commands", (json_int_t)c->cfg->attack_max_commands,
+		    "flag_action", action_name(c->cfg->attack_action)));
+	return entry;
 }
 
-static const char *view_status(const struct view_host *h)
+/* Whether some detector counts the host in an open evaluation period. */
+static bool view_counted(const struct command_ctx *c,
+    const struct view_host *h)
+{
+	for (unsigned d = 0; d < DETECTOR_MANUAL; d++) {
+		if (h->host.state[d].count > 0 && view_window_open(
+		    &c->cfg->rules[d], &h->host.state[d], c->now))
+			return true;
+	}
+	return false;
+}
+
+static const char *view_status(const struct command_ctx *c,
+    const struct view_host *h)
 {
 	if (h->listed)
 		return "blocked-list";
 	if (h->excluded)
 		return "excluded";
-	return h->latest >= 0 ? "blocked" : "counted";
+	if (h->latest >= 0)
+		return "blocked";
+	return view_counted(c, h) ? "counted" : "unseen";
 }
 
 static void view_why_blocked(struct command_ctx *c, const struct view_host *h,
@@ -261,8 +290,12 @@ static void view_why(struct command_ctx *c, const struct view_host *h,
 		    "; its blocks are not enforced" : "");
 	else if (h->latest >= 0)
 		view_why_blocked(c, h, why, len);
+	else if (view_counted(c, h))
+		snprintf(why, len, "not blocked; counted in an open evaluation "
+		    "period (see COUNT)");
 	else
-		snprintf(why, len, "not blocked");
+		snprintf(why, len, "not blocked; nothing is known of it: "
+		    "no event counted in an open evaluation period");
 }
 
 static int view_latest(const struct store_host *host, int64_t now)
@@ -292,12 +325,20 @@ static json_t *view_blocks(struct command_ctx *c, const struct view_host *h)
 
 int commands_show(struct command_ctx *c)
 {
+	struct command_target t;
 	struct view_host h;
 	char addr_text[ADDR_TEXT_MAX], why[STORE_NOTE_REASON_MAX + 128];
 	json_t *detectors;
 
-	if (commands_host(c, c->argv[0], &h.addr, &h.key, h.key_text) < 0)
+	if (commands_target(c, c->argv[0], &t) < 0)
 		return -1;
+	if (!t.one_host)
+		return commands_fail(c, "%s holds more than one host (%s_prefix "
+		    "= %u): show one of its addresses, or list", t.text,
+		    t.addr.family == 4 ? "ipv4" : "ipv6", t.host_prefix);
+	h.addr = t.addr;
+	h.key = t.key;
+	memcpy(h.key_text, t.key_text, sizeof(h.key_text));
 	if (store_lookup(c->rt->store, &h.key, &h.host) < 0)
 		return commands_fail(c, "the store failed: %s",
 		    store_error(c->rt->store));
@@ -312,11 +353,11 @@ int commands_show(struct command_ctx *c)
 		    (enum detector)d, &h.host.state[d]));
 	commands_members(c, json_pack("{s:o, s:o, s:b, s:b, s:s, s:o, s:o, "
 	    "s:o}",
-	    "address", control_json_text(addr_text),
+	    "address", control_json_text(t.is_prefix ? t.text : addr_text),
 	    "host", control_json_text(h.key_text),
 	    "excluded", h.excluded,
 	    "blocked_list", h.listed,
-	    "status", view_status(&h),
+	    "status", view_status(c, &h),
 	    "why", control_json_text(why),
 	    "detectors", detectors,
 	    "blocks", view_blocks(c, &h)));
