@@ -18,7 +18,7 @@
  * at the 1st, 2nd, 4th, 8th ... eviction of each shard.
  *
  * Expiry: each entry keeps the time after which its state carries
- * nothing (store_host_expiry() with the rules of its last event, and
+ * nothing (rule_host_expiry() with the rules of its last event, and
  * never before the end of a block set with block()).  An expired entry
  * counts as unknown.  Every record() and block() also sweeps two slots of
  * its shard and frees the expired ones, so stale state does not linger
@@ -54,6 +54,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "rule_host.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -385,7 +386,7 @@ static int memory_record(struct store *base, const struct store_event *event,
 	memory_enter(memory_of(base), &event->key, event->now, &ref);
 	memory_load(&ref, event->now, &host);
 	store_apply_event(event, &host, result);
-	memory_save(&ref, &host, store_host_expiry(&host, event->rules),
+	memory_save(&ref, &host, rule_host_expiry(event->rules, host.state),
 	    event->now);
 	memory_leave(&ref);
 	return 0;
@@ -414,7 +415,7 @@ static int memory_block(struct store *base, const struct host_key *key,
 
 	memory_enter(memory_of(base), key, now, &ref);
 	expiry = memory_load(&ref, now, &host);
-	host.state[detector].block_until = until;
+	rule_host_set_block(host.state, detector, until, now);
 	memory_save(&ref, &host, until > expiry ? until : expiry, now);
 	memory_leave(&ref);
 	return 0;
@@ -520,15 +521,6 @@ static int memory_unblock(struct store *base, const struct host_key *key)
 	return 0;
 }
 
-static bool memory_blocked(const struct store_host *host, int64_t now)
-{
-	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
-		if (rule_blocked(&host->state[d], now))
-			return true;
-	}
-	return false;
-}
-
 static void memory_collect(struct memory_shard *shard, int64_t now,
     struct memory_listing *list)
 {
@@ -537,7 +529,8 @@ static void memory_collect(struct memory_shard *shard, int64_t now,
 	for (uint32_t i = 0; i < shard->nused; i++) {
 		const struct memory_entry *e = &shard->slots[i];
 
-		if (e->key.family == 0 || !memory_blocked(&e->host, now))
+		if (e->key.family == 0 ||
+		    !rule_host_blocked(e->host.state, now, NULL))
 			continue;
 		if (list->count == list->size) {
 			list->size = list->size ? list->size * 2 : 16;

@@ -39,7 +39,7 @@
 #include "test_files.h"
 #include "xalloc.h"
 
-#define MARGIN_S	10	/* the TTL margin of store_redis_script.h */
+#define MARGIN_S	10	/* the TTL margin of store_redis.lua */
 #define HOSTS		2000	/* hosts seen once, for the memory test */
 #define BYTES_MAX	300	/* what one may cost */
 
@@ -359,6 +359,10 @@ static enum rule_outcome connect_ok(struct store *store,
 {
 	ck_assert_msg(rec(store, key, DETECTOR_DOS, 1, now, result) == 0,
 	    "record: %s", store_error(store));
+	/* Decided by a store: Redis, or the node's own while it is away. */
+	ck_assert_msg(result->decided == STORE_DECIDED_STORE ||
+	    result->decided == STORE_DECIDED_LOCAL, "decided by %s: %s",
+	    store_decider_name(result->decided), store_error(store));
 	return result->outcome;
 }
 
@@ -624,6 +628,7 @@ START_TEST(redis_paused)
 		/* The block learned from Redis holds; others are counted here. */
 		ck_assert_int_eq(connect_ok(s, &h, t + 1, &r), RULE_REFUSED);
 		ck_assert_int_eq(r.block_until, t + 600);
+		ck_assert_int_eq(r.decided, STORE_DECIDED_LOCAL);
 		ck_assert_int_eq(connect_ok(s, &g, t + 1, &r), RULE_ALLOWED);
 		took = ms_now() - t0;
 		worst = took > worst ? took : worst;
@@ -703,10 +708,14 @@ START_TEST(redis_restarted)
 	start = ms_now();
 	ck_assert_int_eq(connect_ok(s, &h, t + 1, &r), RULE_REFUSED);
 	ck_assert_int_eq(connect_ok(s, &g, t + 1, &r), RULE_ALLOWED);
-	/* on_error=accept: the caller hears of it, and quickly. */
-	ck_assert_int_eq(rec(acc, &g, DETECTOR_DOS, 1, t + 1, &r), -1);
+	ck_assert_int_eq(r.decided, STORE_DECIDED_LOCAL);
+	/* on_error=accept: the result says so, and quickly. */
+	ck_assert_int_eq(rec(acc, &g, DETECTOR_DOS, 1, t + 1, &r), 0);
+	ck_assert_int_eq(r.decided, STORE_DECIDED_ACCEPT);
+	ck_assert_int_eq(r.outcome, RULE_ALLOWED);
 	ck_assert_str_ne(store_error(acc), "no error");
-	ck_assert_int_eq(rec(acc, &g, DETECTOR_DOS, 1, t + 1, &r), -1);
+	ck_assert_int_eq(rec(acc, &g, DETECTOR_DOS, 1, t + 1, &r), 0);
+	ck_assert_int_eq(r.decided, STORE_DECIDED_ACCEPT);
 	ck_assert_int_le(ms_now() - start, 200);
 
 	ck_assert_int_eq(server_run(&srv, NULL), 0);
@@ -756,7 +765,9 @@ START_TEST(redis_auth)
 	store_close(s);
 	set_string(&cfg->redis.password, "wrong");
 	s = open_store(cfg);
-	ck_assert_int_eq(rec(s, &h, DETECTOR_DOS, 1, t, &r), -1);
+	ck_assert_int_eq(rec(s, &h, DETECTOR_DOS, 1, t, &r), 0);
+	ck_assert_int_eq(r.decided, STORE_DECIDED_ACCEPT);
+	ck_assert_int_eq(store_degraded(s), 1);
 	ck_assert_ptr_nonnull(strstr(store_error(s), "AUTH"));
 	store_close(s);
 	config_unref(cfg);
@@ -815,7 +826,8 @@ static void *worker_run(void *arg)
 	struct store_result r;
 
 	for (unsigned i = 0; i < WORKER_EVENTS; i++) {
-		if (rec(w->store, w->key, DETECTOR_DOS, 1, w->now, &r) != 0)
+		if (rec(w->store, w->key, DETECTOR_DOS, 1, w->now, &r) != 0 ||
+		    r.decided != STORE_DECIDED_STORE)
 			w->failures++;
 	}
 	return NULL;
@@ -990,7 +1002,8 @@ START_TEST(redis_sentinel_failover)
 	server_kill(&master, SIGKILL);
 	start = ms_now();
 	ck_assert(poll_until(sentinel_names, &sen, replica.port, 15000));
-	while (rec(s, &h, DETECTOR_DOS, 1, t, &r) != 0 && ms_now() - start < 18000)
+	while ((rec(s, &h, DETECTOR_DOS, 1, t, &r) != 0 ||
+	    r.decided != STORE_DECIDED_STORE) && ms_now() - start < 18000)
 		sleep_ms(50);
 	printf("redis: failover followed in %lld ms\n", (long long)(ms_now() - start));
 	/* The count went on from what the replica had. */
