@@ -15,18 +15,21 @@
 --
 -- ARGV[1] is the operation, ARGV[2] now; then
 --   "e" one event (store_apply_event()): ARGV[3] the counted detector,
---       ARGV[4] "1" at CONNECT, then each detector's rule in DETECTORS
---       order, RULE_ARGS each.  Returns { outcome, detector, count,
+--       ARGV[4] "1" at CONNECT, then each detector's rule in enum detector
+--       order (see parse_rules).  Returns { outcome, detector, count,
 --       block_until } numbered as enum rule_outcome and enum detector.
 --   "b" store_block(): ARGV[3] the detector, ARGV[4] the block's end.
 --       Returns 0.
 -- Detectors are numbered from 0 as in enum detector.
 
-local DETECTORS = { 'dos', 'dha', 'attack', 'manual' }
-local RULE_ARGS = { 'enabled', 'sliding', 'max', 'period', 'block' }
--- A detector's state: its part and the prefix of its field.
-local PARTS = { { 'count', 'c:' }, { 'window', 'w:' }, { 'block', 'b:' },
-	{ 'length', 'l:' } }
+local DETECTORS = 4		-- dos, dha, attack, manual: enum detector's order
+-- The hash fields of each detector's state, in the order of PARTS.
+local FIELDS = {
+	'c:dos', 'w:dos', 'b:dos', 'l:dos',
+	'c:dha', 'w:dha', 'b:dha', 'l:dha',
+	'c:attack', 'w:attack', 'b:attack', 'l:attack',
+	'c:manual', 'w:manual', 'b:manual', 'l:manual' }
+local PARTS = { 'count', 'window', 'block', 'length' }
 local ALLOWED, REFUSED, TRIPPED = 0, 1, 2
 local U32_MAX = 4294967295
 local MARGIN = 10
@@ -34,32 +37,23 @@ local MARGIN = 10
 local key = KEYS[1]
 local now = tonumber(ARGV[2])
 
--- state[n][part]; loaded keeps what was read, so only changes are written.
+-- state[d].count, .window, .block, .length: detector d's state;
+-- loaded[f]: FIELDS[f] as read, so that only changes are written.
 local state, loaded = {}, {}
 local expiry, exists, stale = 0, false, false
 
-local function fields()
-	local list = {}
-	for _, n in ipairs(DETECTORS) do
-		for _, p in ipairs(PARTS) do list[#list + 1] = p[2] .. n end
-	end
-	return list
-end
+-- The index in FIELDS of part p (in PARTS) of detector d's state.
+local function field(d, p) return (d - 1) * #PARTS + p end
 
 local function load()
-	local names = fields()
-	local r = redis.call('HMGET', key, 'x', unpack(names))
+	local r = redis.call('HMGET', key, 'x', unpack(FIELDS))
 	local x = tonumber(r[1]) or 0
 	local live = x > now
-	for i = 1, #names + 1 do exists = exists or r[i] ~= false end
-	local i = 2
-	for _, n in ipairs(DETECTORS) do
-		state[n], loaded[n] = {}, {}
-		for _, p in ipairs(PARTS) do
-			local v = live and tonumber(r[i]) or 0
-			state[n][p[1]], loaded[n][p[1]] = v, v
-			i = i + 1
-		end
+	for i = 1, #r do exists = exists or r[i] ~= false end
+	for f = 1, #FIELDS do loaded[f] = live and tonumber(r[f + 1]) or 0 end
+	for d = 1, DETECTORS do
+		state[d] = { count = loaded[field(d, 1)], window = loaded[field(d, 2)],
+			block = loaded[field(d, 3)], length = loaded[field(d, 4)] }
 	end
 	expiry = live and x or 0
 	stale = exists and not live
@@ -72,11 +66,11 @@ local function save(x)
 	end
 	if stale then redis.call('DEL', key) end
 	local args = {}
-	for _, n in ipairs(DETECTORS) do
-		for _, p in ipairs(PARTS) do
-			local v = state[n][p[1]]
-			if v ~= loaded[n][p[1]] then
-				args[#args + 1] = p[2] .. n
+	for d = 1, DETECTORS do
+		for p = 1, #PARTS do
+			local f, v = field(d, p), state[d][PARTS[p]]
+			if v ~= loaded[f] then
+				args[#args + 1] = FIELDS[f]
 				args[#args + 1] = string.format('%d', v)
 			end
 		end
@@ -89,16 +83,15 @@ local function save(x)
 	if x ~= expiry then redis.call('EXPIRE', key, x - now + MARGIN) end
 end
 
+-- rules[d]: detector d's rule; ARGV holds each rule from ARGV[5] on as
+-- enabled, sliding, max, period, block.
 local function parse_rules()
 	local rules, i = {}, 5
-	for _, n in ipairs(DETECTORS) do
-		local r = {}
-		for _, a in ipairs(RULE_ARGS) do
-			r[a] = tonumber(ARGV[i])
-			i = i + 1
-		end
-		r.enabled, r.sliding = r.enabled == 1, r.sliding == 1
-		rules[n] = r
+	for d = 1, DETECTORS do
+		rules[d] = { enabled = ARGV[i] == '1', sliding = ARGV[i + 1] == '1',
+			max = tonumber(ARGV[i + 2]), period = tonumber(ARGV[i + 3]),
+			block = tonumber(ARGV[i + 4]) }
+		i = i + 5
 	end
 	return rules
 end
@@ -154,9 +147,9 @@ end
 
 local function check_blocks(rules)
 	local latest
-	for d, n in ipairs(DETECTORS) do
-		if check_block(rules[n], state[n]) == REFUSED and
-		    (latest == nil or state[n].block > state[DETECTORS[latest]].block) then
+	for d = 1, DETECTORS do
+		if check_block(rules[d], state[d]) == REFUSED and
+		    (latest == nil or state[d].block > state[latest].block) then
 			latest = d
 		end
 	end
@@ -165,8 +158,8 @@ end
 
 local function host_expiry(rules)
 	local x = 0
-	for _, n in ipairs(DETECTORS) do
-		local e = state_expiry(rules[n], state[n])
+	for d = 1, DETECTORS do
+		local e = state_expiry(rules[d], state[d])
 		if e > x then x = e end
 	end
 	return x
@@ -174,28 +167,29 @@ end
 
 -- The operations.
 
+-- Detectors are 0-based in ARGV and in the reply, 1-based here.
 local function event()
 	local rules = parse_rules()
 	local d = tonumber(ARGV[3]) + 1
-	local n = DETECTORS[d]
 	local res
 	load()
 	local latest = ARGV[4] == '1' and check_blocks(rules) or nil
 	if latest ~= nil then
-		local s = state[DETECTORS[latest]]
+		local s = state[latest]
 		res = { REFUSED, latest - 1, s.count, s.block }
 	else
-		local o = count(rules[n], state[n])
-		res = { o, d - 1, state[n].count, o ~= ALLOWED and state[n].block or 0 }
+		local s = state[d]
+		local o = count(rules[d], s)
+		res = { o, d - 1, s.count, o ~= ALLOWED and s.block or 0 }
 	end
 	save(host_expiry(rules))
 	return res
 end
 
 local function block()
-	local n, untill = DETECTORS[tonumber(ARGV[3]) + 1], tonumber(ARGV[4])
+	local d, untill = tonumber(ARGV[3]) + 1, tonumber(ARGV[4])
 	load()
-	set_block(state[n], now, untill)
+	set_block(state[d], now, untill)
 	save(math.max(untill, expiry))
 	return 0
 end
