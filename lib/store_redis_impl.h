@@ -10,7 +10,8 @@
  *   redis_set_error() keeps a reason for error(), made safe to quote.
  * store_redis_list.c: list_blocks() (SCAN), and the host key a hash
  *   name stands for.
- * store_redis.c: the rest, and the ops table.
+ * store_redis.c: the rest, and the ops table; redis_host_parse() reads
+ *   a host's hash (HGETALL) into its states.
  */
 #ifndef BULWARK_STORE_REDIS_IMPL_H
 #define BULWARK_STORE_REDIS_IMPL_H
@@ -71,6 +72,8 @@ redisReply *redis_command(struct redis_store *s, int argc, const char **argv,
     const size_t *argvlen, char *err, size_t errlen);
 int redis_command_done(struct redis_store *s, int argc, const char **argv,
     const size_t *argvlen);
+
+/* store_redis.c */
 int redis_host_parse(const redisReply *reply, struct store_host *out);
 
 /* store_redis_list.c */
