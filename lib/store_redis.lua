@@ -42,9 +42,6 @@ local now = tonumber(ARGV[2])
 local state, loaded = {}, {}
 local expiry, exists, stale = 0, false, false
 
--- The index in FIELDS of part p (in PARTS) of detector d's state.
-local function field(d, p) return (d - 1) * #PARTS + p end
-
 local function load()
 	local r = redis.call('HMGET', key, 'x', unpack(FIELDS))
 	local x = tonumber(r[1]) or 0
@@ -52,8 +49,9 @@ local function load()
 	for i = 1, #r do exists = exists or r[i] ~= false end
 	for f = 1, #FIELDS do loaded[f] = live and tonumber(r[f + 1]) or 0 end
 	for d = 1, DETECTORS do
-		state[d] = { count = loaded[field(d, 1)], window = loaded[field(d, 2)],
-			block = loaded[field(d, 3)], length = loaded[field(d, 4)] }
+		local f = (d - 1) * #PARTS	-- detector d's fields follow f
+		state[d] = { count = loaded[f + 1], window = loaded[f + 2],
+			block = loaded[f + 3], length = loaded[f + 4] }
 	end
 	expiry = live and x or 0
 	stale = exists and not live
@@ -67,10 +65,11 @@ local function save(x)
 	if stale then redis.call('DEL', key) end
 	local args = {}
 	for d = 1, DETECTORS do
+		local s, f = state[d], (d - 1) * #PARTS
 		for p = 1, #PARTS do
-			local f, v = field(d, p), state[d][PARTS[p]]
-			if v ~= loaded[f] then
-				args[#args + 1] = FIELDS[f]
+			local v = s[PARTS[p]]
+			if v ~= loaded[f + p] then
+				args[#args + 1] = FIELDS[f + p]
 				args[#args + 1] = string.format('%d', v)
 			end
 		end
