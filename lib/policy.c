@@ -58,7 +58,7 @@ enum policy_stage {
 
 /* The reply to a recipient missing from dha.recipients_file. */
 static const char policy_unknown_user_text[] = "No such user here";
-/* The reply while the shared store is away and redis.on_error is tempfail. */
+/* The reply while the shared store is away and its fallback says tempfail. */
 static const char policy_unavailable_text[] = "Service temporarily unavailable, try again later";
 
 struct policy *policy_new(struct config *cfg, struct store *store)
@@ -238,14 +238,18 @@ static void policy_log_store_error(const struct policy_session *s,
 }
 
 /*
- * Without state, a node refuses only when told to.  Only a shared store
- * fails (the memory store never does), and redis.on_error says what then.
+ * An event the shared store could not decide: what the store's fallback
+ * decided (accept or tempfail) as a verdict.  A store without a fallback
+ * that fails lets the event through.
  */
-static void policy_store_failed(const struct config *cfg,
+static void policy_undecided(const struct policy_session *s,
+    const struct store_result *result, enum detector detector, int64_t now,
     struct verdict *verdict)
 {
+	metrics_store_error();
+	policy_log_store_error(s, detector, now);
 	verdict_continue(verdict);
-	if (cfg->redis.on_error != REDIS_ON_ERROR_TEMPFAIL || cfg->monitor_only)
+	if (result->decided != STORE_DECIDED_TEMPFAIL || s->cfg->monitor_only)
 		return;
 	verdict_set(verdict, VERDICT_TEMPFAIL, "421", "4.3.0");
 	snprintf(verdict->text, sizeof(verdict->text), "%s",
@@ -253,8 +257,10 @@ static void policy_store_failed(const struct config *cfg,
 }
 
 /*
- * One store operation for this session's host.  On a store failure the
- * verdict is the one redis.on_error asks for and false is returned.
+ * One store operation for this session's host.  True when a store
+ * decided (the shared one or the node's local one: result holds its
+ * outcome); false when none did, with the verdict of the store's
+ * fallback.
  */
 static bool policy_record(struct policy_session *s, enum detector detector,
     int connect, int64_t now, struct store_result *result,
@@ -269,19 +275,20 @@ static bool policy_record(struct policy_session *s, enum detector detector,
 		.rules = s->cfg->rules,
 	};
 	uint64_t started = metrics_monotonic_ns();
-	int rc;
 
 	metrics_event(detector);
-	rc = store_record(store, &event, result);
+	if (store_record(store, &event, result) < 0) {
+		memset(result, 0, sizeof(*result));
+		result->decided = STORE_DECIDED_ACCEPT;
+	}
 	metrics_store_latency_ns(metrics_monotonic_ns() - started);
-	if (rc == 0) {
+	if (result->decided == STORE_DECIDED_STORE ||
+	    result->decided == STORE_DECIDED_LOCAL) {
 		if (s->policy->observer != NULL)
 			s->policy->observer(&event, result, s->policy->observer_arg);
 		return true;
 	}
-	metrics_store_error();
-	policy_log_store_error(s, detector, now);
-	policy_store_failed(s->cfg, verdict);
+	policy_undecided(s, result, detector, now, verdict);
 	return false;
 }
 

@@ -24,7 +24,10 @@
  * A session keeps the configuration it started with until it closes, so
  * policy_set_config() (reload) never changes rules under a connection.
  *
- * Functions never fail: a store error is logged and the event allowed.
+ * Functions never fail.  When the shared store fails, the store's result
+ * says what decided instead (store_fallback.h): the node's local store,
+ * or no store, and then the event is let through or refused with
+ * 421 4.3.0 (tempfail); an event no store decided is logged and counted.
  * Client text passed in (HELO names, addresses, commands) is only ever
  * logged escaped.  Sessions may be used from any thread, one event at a
  * time per session.

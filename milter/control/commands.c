@@ -214,15 +214,6 @@ static int commands_block_host(struct command_ctx *c)
 	return 0;
 }
 
-static bool commands_blocked(const struct store_host *host, int64_t now)
-{
-	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
-		if (rule_blocked(&host->state[d], now))
-			return true;
-	}
-	return false;
-}
-
 /* unblock of a prefix wider than one host, or --all [DETECTOR]. */
 static int commands_unblock_many(struct command_ctx *c,
     const struct command_target *t, int only)
@@ -295,7 +286,7 @@ static int commands_unblock(struct command_ctx *c)
 	    store_unblock(c->rt->store, &t.key) < 0)
 		return commands_fail(c, "the store failed: %s",
 		    store_error(c->rt->store));
-	was_blocked = commands_blocked(&host, c->now);
+	was_blocked = rule_host_blocked(host.state, c->now, NULL);
 	log_notice("event=manual-unblock host=%s was_blocked=%s uid=%ld",
 	    t.key_text, was_blocked ? "yes" : "no", (long)c->peer);
 	commands_members(c, json_pack("{s:s, s:o, s:o, s:b, s:I, s:[o*]}",

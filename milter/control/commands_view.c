@@ -2,12 +2,11 @@
  * commands_view.c - the commands that read the store: list and show.
  * See commands.h for their answers.
  *
- * What a block is known by: its end and count come from the store; when
- * and where it started and why come from the note a block by hand
- * carries, when the store keeps notes.  For a detector's block that does
- * not slide the start is its end minus the running block period; a block
- * of the memory store always started on this node.  Anything else is
- * unknown (null).
+ * What a block is known by: its start, end and count come from the
+ * store, judged by the rule module (rule.h, rule_host.h); when and where
+ * it started and why come from the note a block by hand carries, when
+ * the store keeps notes.  A block of the memory store always started on
+ * this node.  Anything else is unknown (null).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,14 +88,10 @@ static bool view_note(struct command_ctx *c, const struct host_key *key,
 	    store_get_note(c->rt->store, key, note) == 1;
 }
 
-static int64_t view_started(const struct command_ctx *c, enum detector d,
-    const struct rule_state *st, const struct store_note *note)
+static int64_t view_started(const struct rule_state *st,
+    const struct store_note *note)
 {
-	if (note != NULL)
-		return note->set_at;
-	if (d == DETECTOR_MANUAL || c->cfg->rules[d].sliding)
-		return 0;
-	return st->block_until - c->cfg->rules[d].block;
+	return note != NULL ? note->set_at : rule_block_start(st);
 }
 
 static const char *view_node(const struct command_ctx *c, enum detector d,
@@ -122,7 +117,7 @@ json_t *commands_block(struct command_ctx *c, const struct host_key *key,
 	    "detector", detector_name(d),
 	    "count", d == DETECTOR_MANUAL ? json_null() :
 	    json_integer(st->count),
-	    "started", control_json_time(view_started(c, d, st, known)),
+	    "started", control_json_time(view_started(st, known)),
 	    "ends", (json_int_t)st->block_until,
 	    "sliding", d != DETECTOR_MANUAL && c->cfg->rules[d].sliding,
 	    "node", control_json_text(view_node(c, d, known)),
@@ -188,14 +183,6 @@ struct view_host {
 	int latest;			/* detector whose block ends last, or -1 */
 };
 
-/* Whether the detector's evaluation period is still open at now. */
-static bool view_window_open(const struct rule *rule,
-    const struct rule_state *st, int64_t now)
-{
-	return st->window_start > 0 && now < st->window_start + rule->period &&
-	    !(st->block_until > st->window_start && st->block_until <= now);
-}
-
 /* Whether the detector counts anything: attack also flags alone. */
 static bool view_enabled(const struct config *cfg, enum detector d)
 {
@@ -208,7 +195,7 @@ static json_t *view_detector(struct command_ctx *c, enum detector d,
 {
 	const struct rule *rule = &c->cfg->rules[d];
 	bool counted = d != DETECTOR_MANUAL;
-	bool open = counted && view_window_open(rule, st, c->now);
+	bool open = counted && rule_window_open(rule, st, c->now);
 	bool blocked = rule_blocked(st, c->now);
 	json_t *entry = json_pack("{s:s, s:b, s:b, s:I, s:o, s:o, s:o, s:o, "
 	    "s:b, s:o, s:b}",
@@ -237,7 +224,7 @@ static bool view_counted(const struct command_ctx *c,
     const struct view_host *h)
 {
 	for (unsigned d = 0; d < DETECTOR_MANUAL; d++) {
-		if (h->host.state[d].count > 0 && view_window_open(
+		if (h->host.state[d].count > 0 && rule_window_open(
 		    &c->cfg->rules[d], &h->host.state[d], c->now))
 			return true;
 	}
@@ -300,15 +287,10 @@ static void view_why(struct command_ctx *c, const struct view_host *h,
 
 static int view_latest(const struct store_host *host, int64_t now)
 {
-	int latest = -1;
+	struct rule_block block;
 
-	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
-		if (rule_blocked(&host->state[d], now) && (latest < 0 ||
-		    host->state[d].block_until >
-		    host->state[latest].block_until))
-			latest = (int)d;
-	}
-	return latest;
+	return rule_host_blocked(host->state, now, &block) ?
+	    (int)block.detector : -1;
 }
 
 static json_t *view_blocks(struct command_ctx *c, const struct view_host *h)
