@@ -21,7 +21,16 @@
  *                            in the bucket of the first bound of
  *                            metrics_latency_bounds[] at or above ns, or
  *                            in the last, unbounded one;
- *   metrics_reload(ok)       a configuration reload, done or refused.
+ *   metrics_reload(ok)       a configuration reload, done or refused;
+ *   metrics_session_stage(from, to)  a live session moved from stage from
+ *                            to stage to (sessions.h); from -1 when it
+ *                            opened, to -1 when it closed.  These are
+ *                            gauges: they go down as well as up.
+ *
+ * Refusals are also kept per second of the clock for the last
+ * METRICS_RATE_SECONDS seconds: metrics_refusals_recent(now, seconds)
+ * is the number decided in the `seconds` seconds up to now (now
+ * included), at most METRICS_RATE_SECONDS - 1 of them.
  *
  * metrics_monotonic_ns() is the clock store latencies are measured with.
  * metrics_set_start_time() records when the daemon started (Unix
@@ -39,12 +48,14 @@
 #include <stdint.h>
 
 #include "detector.h"
+#include "sessions.h"
 
 #define METRICS_ACTIONS		3	/* enum action: log, tempfail, reject */
 /* Refusals are kept per detector, then one row for the blocked list. */
 #define METRICS_BLOCKED_LIST	DETECTOR_COUNT
 #define METRICS_REFUSERS	(DETECTOR_COUNT + 1)
 #define METRICS_LATENCY_BOUNDS	14
+#define METRICS_RATE_SECONDS	64
 
 /* An upper bound of a latency bucket, and the same in seconds as text. */
 struct metrics_bound {
@@ -67,6 +78,7 @@ struct metrics_counts {
 	uint64_t latency_sum_ns;
 	uint64_t reloads_ok;
 	uint64_t reloads_failed;
+	uint64_t live_sessions[SESSIONS_STAGES];	/* gauges */
 	int64_t start_time;
 };
 
@@ -79,6 +91,8 @@ void metrics_flagged(void);
 void metrics_store_error(void);
 void metrics_store_latency_ns(uint64_t ns);
 void metrics_reload(bool ok);
+void metrics_session_stage(int from, int to);
+uint64_t metrics_refusals_recent(int64_t now, unsigned seconds);
 
 uint64_t metrics_monotonic_ns(void);
 void metrics_set_start_time(int64_t when);

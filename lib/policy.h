@@ -24,6 +24,12 @@
  * A session keeps the configuration it started with until it closes, so
  * policy_set_config() (reload) never changes rules under a connection.
  *
+ * Every session with an IP address is also entered in the policy's
+ * table of live sessions (sessions.h) until it closes, with the furthest
+ * stage it reached (HELO: greeted, MAIL: transaction, DATA: data); one
+ * refused at CONNECT leaves it at once, as the MTA drops it.
+ * policy_sessions() is that table.
+ *
  * Functions never fail: a store error is logged and the event allowed.
  * Client text passed in (HELO names, addresses, commands) is only ever
  * logged escaped.  Sessions may be used from any thread, one event at a
@@ -56,6 +62,7 @@ struct verdict {
 
 struct policy;
 struct policy_session;
+struct sessions;
 
 /* A recipient as the MTA reports it. */
 struct policy_rcpt {
@@ -95,5 +102,6 @@ void policy_close(struct policy_session *session);
 
 /* For logs and tests. */
 uint64_t policy_session_id(const struct policy_session *session);
+struct sessions *policy_sessions(struct policy *policy);
 
 #endif
