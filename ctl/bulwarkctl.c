@@ -50,7 +50,8 @@ static void usage(FILE *out)
 	    "  block ADDRESS DURATION [REASON]   block a host by hand\n"
 	    "  unblock ADDRESS                   end a host's blocks\n"
 	    "  reload                            read the configuration again\n"
-	    "  metrics                           the metrics, Prometheus text\n");
+	    "  metrics                           the metrics, Prometheus text\n"
+	    "  top [--once] [--json] [--interval SECONDS]  the live sessions\n");
 }
 
 static void usage_error(const char *fmt, ...)
@@ -205,8 +206,12 @@ int main(int argc, char **argv)
 	struct ctl_options opt;
 	char path[CTL_PATH_MAX], err[1024], *line, *answer;
 	int first = parse_options(argc, argv, &opt);
-	int cmd = ctl_command_index(argv[first]);
-	int rc;
+	int cmd, rc;
+
+	if (strcmp(argv[first], "top") == 0)
+		return ctl_top(opt.config, opt.socket, opt.json, argc - first,
+		    argv + first);
+	cmd = ctl_command_index(argv[first]);
 
 	check_args(cmd, argc - first - 1, argv + first + 1);
 	rc = ctl_find_socket(opt.config, opt.socket, path, sizeof(path), err,

@@ -25,10 +25,17 @@
  * ctl_render.c
  * ctl_render() prints the answer to command for a human and returns
  * the exit status.
+ *
+ * ctl_top.c
+ * ctl_top() runs "top" with its own options, argv[0] being "top", on
+ * the socket found as ctl_find_socket() does; json: -j was given.
+ * Returns an exit status (only with --once: the view runs until
+ * interrupted).
  */
 #ifndef BULWARK_CTL_H
 #define BULWARK_CTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -64,5 +71,8 @@ void ctl_table_print(const struct ctl_table *t, FILE *out);
 void ctl_table_free(struct ctl_table *t);
 
 int ctl_render(const char *command, const json_t *answer);
+
+int ctl_top(const char *config, const char *socket, bool json, int argc,
+    char **argv);
 
 #endif

@@ -65,7 +65,7 @@ void commands_members(struct command_ctx *c, json_t *members)
 /* status */
 
 /* A lookup is the cheapest call that needs the backend to answer. */
-static json_t *commands_store_health(struct command_ctx *c)
+json_t *commands_store_health(struct command_ctx *c)
 {
 	struct store *store = c->rt->store;
 	struct host_key probe = { .family = 4 };
@@ -246,6 +246,7 @@ static const struct command commands_table[] = {
 	{ "unblock", 1, 1, commands_unblock },
 	{ "reload", 0, 0, commands_reload },
 	{ "metrics", 0, 0, commands_metrics },
+	{ "top", 0, 0, commands_top },
 };
 
 static const struct command *commands_find(const char *name)
@@ -352,7 +353,7 @@ char *commands_run(struct runtime *rt, const char *line, uid_t peer)
 		*args++ = '\0';
 	if ((cmd = commands_find(request)) == NULL)
 		return commands_refuse("unknown command (expected status, list, "
-		    "show, block, unblock, reload or metrics)");
+		    "show, block, unblock, reload, metrics or top)");
 	c.now = (int64_t)time(NULL);
 	c.cfg = policy_config(rt->policy);
 	answer = commands_execute(&c, cmd, args);

@@ -10,6 +10,7 @@
  *   unblock ADDRESS              end its blocks, forget its counts
  *   reload                       read the configuration again
  *   metrics                      the metrics in Prometheus text format
+ *   top                          the live sessions, for bulwarkctl top
  * ADDRESS is an IPv4 or IPv6 address; its host is its prefix under the
  * running ipv4_prefix/ipv6_prefix.  DURATION is written as in
  * bulwark.conf ("90", "10m", "2d"), from 1 s to 366 days.  REASON is at
@@ -33,6 +34,19 @@
  *   unblock: host, was_blocked.
  *   reload: config.
  *   metrics: metrics (the text).
+ *   top: now, node, sessions (this node's live sessions), capacity,
+ *     untracked (sessions not entered, the table being full), stages
+ *     { connected, greeted, transaction, data } (live sessions by the
+ *     furthest stage reached), hosts [ { host, sessions } ] (the
+ *     hosts with most live sessions, most first), oldest [ { host,
+ *     stage, since, age } ], thresholds [ { detector, enabled, max,
+ *     period, hosts [ { host, count, window_ends, blocked_until } ] } ]
+ *     (dos, dha, attack: the counts in the open window of the hosts of
+ *     "hosts", highest first), blocks [ block ] (the blocks in force that
+ *     started last, blocks by hand after), blocks_total, refusals
+ *     { total, per_second, over } (per second over the last `over`
+ *     seconds), store (as in status), store_error (why the store could
+ *     not answer, or null).  Lists hold at most 10 entries.
  *
  * commands_run() runs one request (its line without the '\n') for the
  * peer with uid peer and returns the answer, malloc'd, ending in '\n'.
