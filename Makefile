@@ -117,12 +117,14 @@ check: deps-check
 	@t/run-all.sh $(UNIT_BIN)
 
 install: milter/bulwark ctl/bulwarkctl
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	    $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 milter/bulwark $(DESTDIR)$(SBINDIR)/bulwark
 	install -m 0755 ctl/bulwarkctl $(DESTDIR)$(SBINDIR)/bulwarkctl
 	install -m 0644 man/bulwark.8 $(DESTDIR)$(MANDIR)/man8/bulwark.8
 	install -m 0644 man/bulwarkctl.8 $(DESTDIR)$(MANDIR)/man8/bulwarkctl.8
 	install -m 0644 man/bulwark.conf.5 $(DESTDIR)$(MANDIR)/man5/bulwark.conf.5
+	install -m 0644 man/bulwark-storm.7 $(DESTDIR)$(MANDIR)/man7/bulwark-storm.7
 	install -d $(DESTDIR)$(UNITDIR)
 	sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
 	    -e 's|/etc/bulwark/|$(SYSCONFDIR)/bulwark/|g' contrib/bulwark.service \
@@ -137,7 +139,7 @@ install: milter/bulwark ctl/bulwarkctl
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/bulwark $(DESTDIR)$(SBINDIR)/bulwarkctl
 	rm -f $(DESTDIR)$(MANDIR)/man8/bulwark.8 $(DESTDIR)$(MANDIR)/man8/bulwarkctl.8
-	rm -f $(DESTDIR)$(MANDIR)/man5/bulwark.conf.5
+	rm -f $(DESTDIR)$(MANDIR)/man5/bulwark.conf.5 $(DESTDIR)$(MANDIR)/man7/bulwark-storm.7
 	rm -f $(DESTDIR)$(UNITDIR)/bulwark.service
 	@conf=$(DESTDIR)$(SYSCONFDIR)/bulwark/bulwark.conf; \
 	if [ ! -e "$$conf" ]; then :; \
