@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "metrics_table.h"
 #include "rule.h"
+#include "sessions.h"
 #include "xalloc.h"
 
 /* The order refusals are shown in. */
@@ -188,6 +189,18 @@ static void table_store(struct metrics_table *t,
 	table_latency(t, c);
 }
 
+static void table_sessions(struct metrics_table *t,
+    const struct metrics_counts *c)
+{
+	table_family(t, "bulwark_live_sessions", METRICS_GAUGE,
+	    "SMTP sessions with an IP address open now on this node, by the "
+	    "furthest stage reached: connected, greeted (HELO/EHLO), "
+	    "transaction (MAIL), data (DATA).");
+	for (unsigned s = 0; s < SESSIONS_STAGES; s++)
+		table_labeled(t, "stage", sessions_stage_name(s),
+		    c->live_sessions[s]);
+}
+
 static void table_reloads(struct metrics_table *t,
     const struct metrics_counts *c)
 {
@@ -207,6 +220,7 @@ void metrics_table_build(struct metrics_table *t, struct store *store,
 	metrics_read(&c);
 	table_info(t, &c);
 	table_traffic(t, &c);
+	table_sessions(t, &c);
 	if (store != NULL)
 		table_store_state(t, store, now);
 	table_store(t, &c);

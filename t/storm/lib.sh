@@ -10,7 +10,9 @@
 #                              configuration in DIR (sockets, pid file;
 #                              no metrics listener unless TEXT sets one)
 #                              with TEXT added; its stderr in DIR/log;
-#                              sets $daemon; non-zero when it failed
+#                              waits until it answers on its control
+#                              socket; sets $daemon; non-zero when it
+#                              failed
 # hold NAME DIR IP COUNT STAGE [EXPECT]
 #                              COUNT sessions from IP held open at STAGE
 #                              (hold.lua) on DIR's daemon, in the
@@ -42,7 +44,9 @@ start_daemon() {
 	"$BULWARK" -f -c "$1/bulwark.conf" 2>"$1/log" &
 	daemon=$!
 	track "$daemon"
-	if ! wait_alive "$daemon" test -S "$1/control.sock" ||
+	# The socket files appear before the daemon listens on them.
+	if ! wait_alive "$daemon" "$BULWARKCTL" -s "$1/control.sock" status \
+	    >/dev/null 2>&1 ||
 	    ! wait_alive "$daemon" test -S "$1/bulwark.sock"; then
 		echo "--- the daemon did not start:"
 		show "$1/log"
@@ -71,7 +75,9 @@ release() {
 
 top_json() {
 	"$BULWARKCTL" -s "$1/control.sock" top --once --json \
-	    >"$WORKDIR/top.json" 2>"$WORKDIR/top.err"
+	    >"$WORKDIR/top.json" 2>"$WORKDIR/top.err" && return 0
+	show "$WORKDIR/top.err"
+	return 1
 }
 
 json_is() {
