@@ -89,12 +89,22 @@ void metrics_refusal(enum detector detector, enum action action)
 	}
 }
 
-void metrics_blocked_list_refusal(enum action action)
+static void metrics_other_refusal(unsigned row, enum action action)
 {
 	if (metrics_action_ok(action)) {
-		metrics_add(&metrics.refusals[METRICS_BLOCKED_LIST][action], 1);
+		metrics_add(&metrics.refusals[row][action], 1);
 		metrics_rate_add((int64_t)time(NULL));
 	}
+}
+
+void metrics_blocked_list_refusal(enum action action)
+{
+	metrics_other_refusal(METRICS_BLOCKED_LIST, action);
+}
+
+void metrics_concurrency_refusal(enum action action)
+{
+	metrics_other_refusal(METRICS_CONCURRENCY, action);
 }
 
 void metrics_block_started(enum detector detector)

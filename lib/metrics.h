@@ -14,6 +14,7 @@
  *                            when decided, not again when later commands
  *                            of the same session get the same reply;
  *   metrics_blocked_list_refusal(a)  the same for the static blocked list;
+ *   metrics_concurrency_refusal(a)   the same for the concurrency limit;
  *   metrics_block_started(d) a host blocked by detector d;
  *   metrics_flagged()        a connection flagged as a possible attack;
  *   metrics_store_error()    a store operation that failed;
@@ -51,9 +52,13 @@
 #include "sessions.h"
 
 #define METRICS_ACTIONS		3	/* enum action: log, tempfail, reject */
-/* Refusals are kept per detector, then one row for the blocked list. */
+/*
+ * Refusals are kept per detector, then one row for the blocked list and
+ * one for the concurrency limit.
+ */
 #define METRICS_BLOCKED_LIST	DETECTOR_COUNT
-#define METRICS_REFUSERS	(DETECTOR_COUNT + 1)
+#define METRICS_CONCURRENCY	(DETECTOR_COUNT + 1)
+#define METRICS_REFUSERS	(DETECTOR_COUNT + 2)
 #define METRICS_LATENCY_BOUNDS	14
 #define METRICS_RATE_SECONDS	64
 
@@ -86,6 +91,7 @@ void metrics_connection(void);
 void metrics_event(enum detector detector);
 void metrics_refusal(enum detector detector, enum action action);
 void metrics_blocked_list_refusal(enum action action);
+void metrics_concurrency_refusal(enum action action);
 void metrics_block_started(enum detector detector);
 void metrics_flagged(void);
 void metrics_store_error(void);

@@ -307,6 +307,21 @@ static void policy_refuse_blocked_list(struct policy_session *s,
 	    STAGE_CONNECT, verdict);
 }
 
+/* The concurrency limit, for a host with live sessions (this one included). */
+static void policy_concurrency(struct policy_session *s, uint32_t live,
+    struct verdict *verdict)
+{
+	const struct config *cfg = s->cfg;
+	enum action action = policy_effective(cfg, cfg->concurrency_action);
+
+	if (!cfg->concurrency_enabled || live <= cfg->concurrency_max_sessions)
+		return;
+	metrics_concurrency_refusal(action);
+	policy_log_refuse(s, "connect", "concurrency", action, 0);
+	policy_refuse(s, cfg->concurrency_action, cfg->concurrency_reply,
+	    STAGE_CONNECT, verdict);
+}
+
 /* A connection refused at CONNECT is dropped by the MTA: not live. */
 static struct policy_session *policy_connected(struct policy_session *s,
     const struct verdict *verdict)
@@ -324,6 +339,7 @@ struct policy_session *policy_connect(struct policy *policy,
 	struct policy_session *s = policy_session_new(policy);
 	const struct config *cfg = s->cfg;
 	struct store_result result;
+	uint32_t live;
 
 	verdict_continue(verdict);
 	if (addr == NULL)
@@ -332,7 +348,7 @@ struct policy_session *policy_connect(struct policy *policy,
 	addr_format(addr, s->addr_text, sizeof(s->addr_text));
 	addr_key(addr, cfg->ipv4_prefix, cfg->ipv6_prefix, &s->key);
 	host_key_format(&s->key, s->key_text, sizeof(s->key_text));
-	s->live = sessions_open(policy->sessions, &s->key, now, NULL);
+	s->live = sessions_open(policy->sessions, &s->key, now, &live);
 	if (hostlist_match(cfg->blocked, addr)) {
 		policy_refuse_blocked_list(s, verdict);
 		return policy_connected(s, verdict);
@@ -345,6 +361,8 @@ struct policy_session *policy_connect(struct policy *policy,
 	s->counted = true;
 	if (policy_record(s, DETECTOR_DOS, 1, now, &result, verdict))
 		policy_apply(s, &result, STAGE_CONNECT, "connect", verdict);
+	if (verdict->kind == VERDICT_CONTINUE)
+		policy_concurrency(s, live, verdict);
 	return policy_connected(s, verdict);
 }
 

@@ -27,7 +27,11 @@
  * Every session with an IP address is also entered in the policy's
  * table of live sessions (sessions.h) until it closes, with the furthest
  * stage it reached (HELO: greeted, MAIL: transaction, DATA: data); one
- * refused at CONNECT leaves it at once, as the MTA drops it.
+ * refused at CONNECT leaves it at once, as the MTA drops it.  With
+ * concurrency.enabled, a counted host (not excluded) with more than
+ * concurrency.max_sessions live sessions has the next refused at CONNECT,
+ * after the DoS rule has counted it; sessions the full table could not
+ * enter are not counted.
  * policy_sessions() is that table.
  *
  * Functions never fail: a store error is logged and the event allowed.

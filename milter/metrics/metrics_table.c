@@ -76,12 +76,22 @@ static void table_info(struct metrics_table *t, const struct metrics_counts *c)
 	table_sample(t, (uint64_t)c->start_time);
 }
 
+static const char *table_refuser_name(unsigned r)
+{
+	if (r == METRICS_BLOCKED_LIST)
+		return "blocked-list";
+	if (r == METRICS_CONCURRENCY)
+		return "concurrency";
+	return detector_name((enum detector)r);
+}
+
 static void table_refusals(struct metrics_table *t,
     const struct metrics_counts *c)
 {
 	table_family(t, "bulwark_refusals_total", METRICS_COUNTER,
 	    "Refusals decided, by the detector whose block or rule refused "
-	    "(or the static blocked list) and the action taken; action log "
+	    "(or the static blocked list, or the concurrency limit) and the "
+	    "action taken; action log "
 	    "counts what was only logged. Counted once when decided, not "
 	    "again for later commands of the same session.");
 	for (unsigned r = 0; r < METRICS_REFUSERS; r++) {
@@ -91,8 +101,7 @@ static void table_refusals(struct metrics_table *t,
 			    c->refusals[r][action]);
 
 			s->labels[0] = (struct metrics_label){ "detector",
-			    r == METRICS_BLOCKED_LIST ? "blocked-list" :
-			    detector_name(r) };
+			    table_refuser_name(r) };
 			s->labels[1] = (struct metrics_label){ "action",
 			    action_name(action) };
 		}

@@ -4,7 +4,9 @@
  * forward, counts per host follow opens and closes through hash
  * collisions and removals, a full table leaves sessions untracked, a
  * session refused at CONNECT is not live, and the gauges of metrics.h
- * follow the table.
+ * follow the table.  The concurrency limit: its keys, and the
+ * (max_sessions + 1)-th simultaneous session of a host refused at
+ * CONNECT, never for an excluded host, only logged under monitor_only.
  */
 #include <check.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include "metrics.h"
 #include "policy_fixture.h"
 #include "sessions.h"
+#include "test_files.h"
 
 static struct host_key key_of(const char *text)
 {
@@ -226,6 +229,129 @@ START_TEST(refusals_recent)
 }
 END_TEST
 
+/* max_sessions = 2: the 3rd simultaneous session is refused. */
+START_TEST(concurrency_limit)
+{
+	struct host_addr a, local;
+	struct verdict v;
+	struct policy_session *s[4];
+	struct metrics_counts mc;
+	struct sessions_stats st;
+
+	metrics_reset();
+	cfg->concurrency_enabled = true;
+	cfg->concurrency_max_sessions = 2;
+	cfg->rules[DETECTOR_DOS].max = 100;
+	fixture_start();
+	ck_assert_int_eq(addr_parse("192.0.2.8", &a), 0);
+	ck_assert_int_eq(addr_parse("127.0.0.1", &local), 0);
+	s[0] = policy_connect(policy, &a, T0, &v);
+	ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
+	s[1] = policy_connect(policy, &a, T0, &v);
+	ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
+	s[2] = policy_connect(policy, &a, T0, &v);
+	ck_assert_int_eq(v.kind, VERDICT_TEMPFAIL);
+	ck_assert_str_eq(v.rcode, "421");
+	ck_assert_str_eq(v.text, "Too many simultaneous connections from "
+	    "192.0.2.8, try again later");
+	/* The refused session is not live, and replays its refusal. */
+	sessions_stats(policy_sessions(policy), &st);
+	ck_assert_uint_eq(st.live, 2);
+	policy_helo(s[2], "x", false, T0, &v);
+	ck_assert_int_eq(v.kind, VERDICT_TEMPFAIL);
+	policy_close(s[2]);
+	/* Closing one lets the next in. */
+	policy_close(s[0]);
+	s[0] = policy_connect(policy, &a, T0, &v);
+	ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
+	metrics_read(&mc);
+	ck_assert_uint_eq(mc.refusals[METRICS_CONCURRENCY][ACTION_TEMPFAIL], 1);
+	/* Excluded hosts never count (127.0.0.0/8 by default). */
+	for (unsigned i = 0; i < 4; i++) {
+		s[i == 0 ? 2 : 3] = policy_connect(policy, &local, T0, &v);
+		ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
+	}
+	policy_close(s[0]);
+	policy_close(s[1]);
+}
+END_TEST
+
+START_TEST(concurrency_monitor_only_and_reject)
+{
+	struct host_addr a;
+	struct verdict v;
+	struct metrics_counts mc;
+
+	metrics_reset();
+	cfg->concurrency_enabled = true;
+	cfg->concurrency_max_sessions = 1;
+	cfg->concurrency_action = ACTION_REJECT;
+	fixture_start();
+	ck_assert_int_eq(addr_parse("192.0.2.9", &a), 0);
+	policy_connect(policy, &a, T0, &v);
+	policy_connect(policy, &a, T0, &v);
+	ck_assert_int_eq(v.kind, VERDICT_REJECT);
+	ck_assert_str_eq(v.rcode, "554");
+	ck_assert_str_eq(v.xcode, "5.7.1");
+	/* The engine shares cfg: new sessions see the change. */
+	cfg->monitor_only = true;
+	policy_connect(policy, &a, T0, &v);
+	ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
+	metrics_read(&mc);
+	ck_assert_uint_eq(mc.refusals[METRICS_CONCURRENCY][ACTION_REJECT], 1);
+	ck_assert_uint_eq(mc.refusals[METRICS_CONCURRENCY][ACTION_LOG], 1);
+}
+END_TEST
+
+/* With the limit off (the default) nothing is refused. */
+START_TEST(concurrency_off_by_default)
+{
+	struct host_addr a;
+	struct verdict v;
+
+	ck_assert(!cfg->concurrency_enabled);
+	ck_assert_uint_eq(cfg->concurrency_max_sessions, 20);
+	fixture_start();
+	ck_assert_int_eq(addr_parse("192.0.2.10", &a), 0);
+	for (unsigned i = 0; i < 3; i++) {
+		policy_connect(policy, &a, T0, &v);
+		ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
+	}
+}
+END_TEST
+
+START_TEST(concurrency_keys)
+{
+	char path[TMP_PATH_MAX], err[CONFIG_ERROR_MAX];
+	struct config *c;
+
+	tmp_setup();
+	tmp_text(path, "ok.conf", "concurrency = {\n\tenabled = true;\n"
+	    "\tmax_sessions = 8;\n\taction = \"reject\";\n"
+	    "\treply = \"Busy %a, 100%% full\";\n};\n");
+	c = config_load(path, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert(c->concurrency_enabled);
+	ck_assert_uint_eq(c->concurrency_max_sessions, 8);
+	ck_assert_int_eq(c->concurrency_action, ACTION_REJECT);
+	ck_assert_str_eq(c->concurrency_reply, "Busy %a, 100%% full");
+	config_unref(c);
+	tmp_text(path, "zero.conf", "concurrency = {\n\tmax_sessions = 0;\n};\n");
+	ck_assert_ptr_null(config_load(path, err, sizeof(err)));
+	assert_file_error(err, path, 2, "max_sessions");
+	tmp_text(path, "action.conf", "concurrency = {\n\n\taction = \"drop\";\n};\n");
+	ck_assert_ptr_null(config_load(path, err, sizeof(err)));
+	assert_file_error(err, path, 3, "action");
+	tmp_text(path, "key.conf", "concurrency = { max = 3; };\n");
+	ck_assert_ptr_null(config_load(path, err, sizeof(err)));
+	assert_file_error(err, path, 1, "max");
+	tmp_text(path, "reply.conf", "concurrency = { reply = \"50%\"; };\n");
+	ck_assert_ptr_null(config_load(path, err, sizeof(err)));
+	assert_file_error(err, path, 1, "%a");
+	tmp_teardown();
+}
+END_TEST
+
 static Suite *sessions_suite(void)
 {
 	Suite *s = suite_create("sessions");
@@ -240,6 +366,10 @@ static Suite *sessions_suite(void)
 	tcase_add_checked_fixture(tp, fixture_setup, fixture_teardown);
 	tcase_add_test(tp, policy_keeps_the_table);
 	tcase_add_test(tp, refusals_recent);
+	tcase_add_test(tp, concurrency_limit);
+	tcase_add_test(tp, concurrency_monitor_only_and_reject);
+	tcase_add_test(tp, concurrency_off_by_default);
+	tcase_add_test(tp, concurrency_keys);
 	suite_add_tcase(s, tp);
 	return s;
 }
