@@ -83,7 +83,10 @@ t/unit/check_%: t/unit/check_%.c lib/libbulwark.a $(HEADERS)
 bench/store_bench: bench/store_bench.c lib/libbulwark.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libbulwark.a $(LIBS)
 
-bench: bench/store_bench
+bench/sessions_bench: bench/sessions_bench.c lib/libbulwark.a $(HEADERS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libbulwark.a $(LIBS)
+
+bench: bench/store_bench bench/sessions_bench
 
 fuzz/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -152,7 +155,8 @@ uninstall:
 
 clean:
 	rm -f lib/*.o lib/libbulwark.a milter/*.o milter/*/*.o milter/bulwark ctl/*.o \
-	    ctl/bulwarkctl $(UNIT_BIN) bench/store_bench $(FUZZ_BIN)
+	    ctl/bulwarkctl $(UNIT_BIN) bench/store_bench bench/sessions_bench \
+	    $(FUZZ_BIN)
 	rm -rf fuzz/obj
 
 .PHONY: all bench deps deps-check run check install uninstall clean fuzz
