@@ -103,7 +103,10 @@ t/unit/check_%: t/unit/check_%.c lib/libbulwark.a $(HEADERS)
 bench/store_bench: bench/store_bench.c lib/libbulwark.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libbulwark.a $(LIBS)
 
-bench: bench/store_bench
+bench/sessions_bench: bench/sessions_bench.c lib/libbulwark.a $(HEADERS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libbulwark.a $(LIBS)
+
+bench: bench/store_bench bench/sessions_bench
 
 bench-replay: ctl/bulwark-replay
 	@bench/replay_bench.sh
@@ -140,7 +143,8 @@ check: deps-check
 	@t/run-all.sh $(UNIT_BIN)
 
 install: milter/bulwark ctl/bulwarkctl ctl/bulwark-replay
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	    $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 milter/bulwark $(DESTDIR)$(SBINDIR)/bulwark
 	install -m 0755 ctl/bulwarkctl $(DESTDIR)$(SBINDIR)/bulwarkctl
 	install -m 0755 ctl/bulwark-replay $(DESTDIR)$(SBINDIR)/bulwark-replay
@@ -148,6 +152,7 @@ install: milter/bulwark ctl/bulwarkctl ctl/bulwark-replay
 	install -m 0644 man/bulwarkctl.8 $(DESTDIR)$(MANDIR)/man8/bulwarkctl.8
 	install -m 0644 man/bulwark-replay.8 $(DESTDIR)$(MANDIR)/man8/bulwark-replay.8
 	install -m 0644 man/bulwark.conf.5 $(DESTDIR)$(MANDIR)/man5/bulwark.conf.5
+	install -m 0644 man/bulwark-storm.7 $(DESTDIR)$(MANDIR)/man7/bulwark-storm.7
 	install -d $(DESTDIR)$(UNITDIR)
 	sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
 	    -e 's|/etc/bulwark/|$(SYSCONFDIR)/bulwark/|g' contrib/bulwark.service \
@@ -164,7 +169,7 @@ uninstall:
 	    $(DESTDIR)$(SBINDIR)/bulwark-replay
 	rm -f $(DESTDIR)$(MANDIR)/man8/bulwark.8 $(DESTDIR)$(MANDIR)/man8/bulwarkctl.8 \
 	    $(DESTDIR)$(MANDIR)/man8/bulwark-replay.8
-	rm -f $(DESTDIR)$(MANDIR)/man5/bulwark.conf.5
+	rm -f $(DESTDIR)$(MANDIR)/man5/bulwark.conf.5 $(DESTDIR)$(MANDIR)/man7/bulwark-storm.7
 	rm -f $(DESTDIR)$(UNITDIR)/bulwark.service
 	@conf=$(DESTDIR)$(SYSCONFDIR)/bulwark/bulwark.conf; \
 	if [ ! -e "$$conf" ]; then :; \
@@ -178,7 +183,7 @@ uninstall:
 clean:
 	rm -f lib/*.o lib/libbulwark.a lib/store_redis_lua.h milter/*.o milter/*/*.o milter/bulwark ctl/*.o \
 	    ctl/bulwarkctl ctl/replay/*.o ctl/bulwark-replay $(UNIT_BIN) \
-	    bench/store_bench $(FUZZ_BIN)
+	    bench/store_bench bench/sessions_bench $(FUZZ_BIN)
 	rm -rf fuzz/obj
 
 .PHONY: all bench bench-replay deps deps-check run check install uninstall clean fuzz

@@ -60,7 +60,8 @@ static void usage(FILE *out)
 	    "  exclude add|remove HOST          change exclude_file and reload\n"
 	    "  reload                           read the configuration again\n"
 	    "  metrics                          the metrics, Prometheus text\n"
-	    "  help                             this text\n"
+	    "  top [--once] [--json] [--interval SECONDS]  the live sessions\n"
+    "  help                             this text\n"
 	    "  version                          the version of bulwarkctl\n"
 	    "HOST: an address (192.0.2.7, 2001:db8::1), a host as list prints it\n"
 	    "(2001:db8::/64) or a CIDR prefix (192.0.2.0/24).\n"
@@ -291,9 +292,14 @@ int main(int argc, char **argv)
 	struct ctl_options opt;
 	char path[CTL_PATH_MAX], source[1200], err[1300], *line, *answer;
 	int first = parse_options(argc, argv, &opt);
-	int cmd = ctl_command_index(argv[first]);
-	const char *name = ctl_commands[cmd].name;
-	int rc;
+	int cmd, rc;
+	const char *name;
+
+	if (strcmp(argv[first], "top") == 0)
+		return ctl_top(opt.config, opt.socket, opt.json, argc - first,
+		    argv + first);
+	cmd = ctl_command_index(argv[first]);
+	name = ctl_commands[cmd].name;
 
 	check_args(&opt, cmd, argc - first - 1, argv + first + 1);
 	if (strcmp(name, "help") == 0) {

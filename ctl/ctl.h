@@ -32,10 +32,17 @@
  * ctl_exit_status() is the exit status an answer gives: CTL_FAILED when
  * it is not ok, CTL_RESTART when it names keys that need a restart,
  * else CTL_OK.
+ *
+ * ctl_top.c
+ * ctl_top() runs "top" with its own options, argv[0] being "top", on
+ * the socket found as ctl_find_socket() does; json: -j was given.
+ * Returns an exit status (only with --once: the view runs until
+ * interrupted).
  */
 #ifndef BULWARK_CTL_H
 #define BULWARK_CTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -73,5 +80,8 @@ void ctl_table_free(struct ctl_table *t);
 
 void ctl_render(const char *command, const json_t *answer);
 int ctl_exit_status(const json_t *answer);
+
+int ctl_top(const char *config, const char *socket, bool json, int argc,
+    char **argv);
 
 #endif

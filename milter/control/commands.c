@@ -54,7 +54,7 @@ void commands_members(struct command_ctx *c, json_t *members)
 /* status */
 
 /* A lookup is the cheapest call that needs the backend to answer. */
-static json_t *commands_store_health(struct command_ctx *c)
+json_t *commands_store_health(struct command_ctx *c)
 {
 	struct store *store = c->rt->store;
 	struct host_key probe = { .family = 4 };
@@ -349,6 +349,7 @@ static const struct command commands_table[] = {
 	{ "reload", 0, 0, commands_reload },
 	{ "metrics", 0, 0, commands_metrics },
 	{ "exclude", 1, 2, commands_exclude },
+	{ "top", 0, 0, commands_top },
 };
 
 static const struct command *commands_find(const char *name)
@@ -455,7 +456,7 @@ char *commands_run(struct runtime *rt, const char *line, uid_t peer)
 		*args++ = '\0';
 	if ((cmd = commands_find(request)) == NULL)
 		return commands_refuse("unknown command (expected status, list, "
-		    "show, block, unblock, exclude, reload or metrics)");
+		    "show, block, unblock, exclude, reload, metrics or top)");
 	c.now = (int64_t)time(NULL);
 	c.cfg = policy_config(rt->policy);
 	answer = commands_execute(&c, cmd, args);

@@ -13,6 +13,7 @@
  *   exclude add|remove HOST      change exclude_file, then reload
  *   reload                       read the configuration again
  *   metrics                      the metrics in Prometheus text format
+ *   top                          the live sessions, for bulwarkctl top
  * HOST is an IPv4 or IPv6 address, a host key as list prints it
  * ("2001:db8:1:2::/64") or a CIDR prefix with no bit set past its
  * length.  An address, or a prefix at least as long as the running
@@ -58,6 +59,19 @@
  *   reload: config, restart_needed [ key ] (the keys whose change waits
  *     for a restart; see config_keep_start_keys()).
  *   metrics: metrics (the text).
+ *   top: now, node, sessions (this node's live sessions), capacity,
+ *     untracked (sessions not entered, the table being full), stages
+ *     { connected, greeted, transaction, data } (live sessions by the
+ *     furthest stage reached), hosts [ { host, sessions } ] (the
+ *     hosts with most live sessions, most first), oldest [ { host,
+ *     stage, since, age } ], thresholds [ { detector, enabled, max,
+ *     period, hosts [ { host, count, window_ends, blocked_until } ] } ]
+ *     (dos, dha, attack: the counts in the open window of the hosts of
+ *     "hosts", highest first), blocks [ block ] (the blocks in force that
+ *     started last, blocks by hand after), blocks_total, refusals
+ *     { total, per_second, over } (per second over the last `over`
+ *     seconds), store (as in status), store_error (why the store could
+ *     not answer, or null).  Lists hold at most 10 entries.
  *
  * commands_run() runs one request (its line without the '\n') for the
  * peer with uid peer and returns the answer, malloc'd, ending in '\n'.

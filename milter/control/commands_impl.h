@@ -80,11 +80,15 @@ void commands_members(struct command_ctx *c, json_t *members);
 json_t *commands_block(struct command_ctx *c, const struct host_key *key,
     const char *key_text, enum detector d, const struct rule_state *st);
 
+/* The store's backend, health and error: status's "store" member. */
+json_t *commands_store_health(struct command_ctx *c);
+
 int commands_list(struct command_ctx *c);
 int commands_show(struct command_ctx *c);
 int commands_exclude(struct command_ctx *c);
 
 /* The restart keys of a reload ("a,b"), as a new JSON array. */
 json_t *commands_restart_keys(const char *keys);
+int commands_top(struct command_ctx *c);
 
 #endif
