@@ -34,12 +34,16 @@
  *                 note, or 0 when there is none.  store_unblock() forgets
  *                 the note too.  Optional: without the ops a note is not
  *                 kept (set returns 0, get finds none).
+ * store_known(): the node's record of the array's blocks
+ *                 (store_known.h) a shared backend keeps, or NULL.
+ *                 Optional.
  * store_decider_name(): "store", "local", "accept", "tempfail".
  * store_close() accepts NULL.
  */
 #ifndef BULWARK_STORE_H
 #define BULWARK_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +53,7 @@
 #include "rule_host.h"
 
 struct config;
+struct store_known;
 
 struct store_event {
 	struct host_key key;
@@ -72,6 +77,8 @@ struct store_result {
 	enum detector detector;		/* refusing or tripping detector, else counted */
 	uint32_t count;			/* that detector's count after the event */
 	int64_t block_until;		/* end of its block when refused or tripped */
+	bool known;			/* refused from the node's record of blocks
+					   (store_known.h), which logs a summary */
 };
 
 struct store_host {
@@ -112,6 +119,7 @@ struct store_ops {
 	    const struct store_note *note, int64_t until, int64_t now);
 	int (*get_note)(struct store *store, const struct host_key *key,
 	    struct store_note *out);		/* optional, both */
+	struct store_known *(*known)(struct store *store);	/* optional */
 };
 
 /* Every backend's handle starts with this. */
@@ -186,6 +194,11 @@ static inline int store_get_note(struct store *store,
 {
 	return store->ops->get_note != NULL ?
 	    store->ops->get_note(store, key, out) : 0;
+}
+
+static inline struct store_known *store_known(struct store *store)
+{
+	return store->ops->known != NULL ? store->ops->known(store) : NULL;
 }
 
 void store_close(struct store *store);

@@ -22,6 +22,7 @@
 #include "escape.h"
 #include "log.h"
 #include "store_fallback.h"
+#include "store_known.h"
 #include "xalloc.h"
 
 #define FALLBACK_BACKOFF_MIN_MS	100
@@ -32,6 +33,7 @@ struct fallback_store {
 	struct store_ops ops;		/* store_fallback_ops, named as primary */
 	struct store *primary;
 	struct store *local;
+	struct store_known *known;	/* the primary's record, or NULL */
 	enum redis_on_error on_error;
 	int64_t (*now_ns)(void);
 
@@ -68,10 +70,39 @@ static const char *fallback_on_error_name(enum redis_on_error on_error)
 	return "?";
 }
 
-/* Whether the local store is told of blocks, to enforce them later. */
+/*
+ * Whether the local store is told of blocks, to enforce them later: not
+ * when the primary keeps a record of the array's blocks, which does.
+ */
 static bool fallback_remembers(const struct fallback_store *s)
 {
-	return s->on_error == REDIS_ON_ERROR_LOCAL;
+	return s->on_error == REDIS_ON_ERROR_LOCAL && s->known == NULL;
+}
+
+/*
+ * The local decision with the primary's record: every block the node
+ * knows refuses at CONNECT (sliding ones slide on), and a block the local
+ * store trips joins the record, to be enforced and written back later.
+ */
+static void fallback_local(struct fallback_store *s,
+    const struct store_event *event, struct store_result *result)
+{
+	struct store_known_hit hit;
+
+	if (s->known != NULL && event->connect && store_known_enforce(s->known,
+	    &event->key, event->rules, event->now, &hit)) {
+		result->outcome = RULE_REFUSED;
+		result->detector = hit.detector;
+		result->count = hit.count;
+		result->block_until = hit.until;
+		result->known = true;
+		return;
+	}
+	/* The memory store never fails. */
+	store_record(s->local, event, result);
+	if (s->known != NULL && result->outcome == RULE_TRIPPED)
+		store_known_set(s->known, &event->key, result->detector,
+		    result->block_until, event->now, result->count);
 }
 
 /* Whether this event asks the primary; *probe: it tests whether it is back. */
@@ -148,8 +179,7 @@ static int fallback_decide(struct fallback_store *s,
 	result->detector = event->counted;
 	switch (s->on_error) {
 	case REDIS_ON_ERROR_LOCAL:
-		/* The memory store never fails. */
-		store_record(s->local, event, result);
+		fallback_local(s, event, result);
 		result->decided = STORE_DECIDED_LOCAL;
 		break;
 	case REDIS_ON_ERROR_ACCEPT:
@@ -286,6 +316,7 @@ struct store *store_fallback_new(struct store *primary, struct store *local,
 	s->primary = primary;
 	s->local = local;
 	s->on_error = on_error;
+	s->known = store_known(primary);
 	s->now_ns = fallback_monotonic_ns;
 	pthread_mutex_init(&s->lock, NULL);
 	fallback_check(s);

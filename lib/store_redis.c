@@ -12,6 +12,16 @@
  * lookup() is one HGETALL, unblock() one DEL; list_blocks() is in
  * store_redis_list.c, the commands in store_redis_cmd.c.
  *
+ * The node's record of blocks (store_known.h) is kept here, with its
+ * listener (redis_notify.h, started by the first call in each process)
+ * and the index of blocks (store_redis_sync.c): record() refuses at
+ * CONNECT, without a round trip, a host the record knows is blocked by a
+ * non-sliding block; a block that starts (a tripped event, block()) goes
+ * into the record and, in one more round trip, into the index and to the
+ * channel; unblock() is one pipelined DEL, ZREM and PUBLISH.  A refusal
+ * Redis decided updates the record, so a block tripped elsewhere before
+ * the node listened is refused locally from its next connection on.
+ *
  * A note lives in the host's hash beside its state ("n:at", "n:node",
  * "n:why"), so unblock's DEL and the key's TTL take it away too.
  *
@@ -72,6 +82,36 @@ static void redis_event_args(const struct store_event *event,
 	}
 }
 
+/* The CONNECT fast path: refused from the record, no round trip. */
+static bool redis_known_refuses(struct redis_store *s,
+    const struct store_event *event, struct store_result *result)
+{
+	struct store_known_hit hit;
+
+	if (!event->connect || !store_known_refuses(s->known, &event->key,
+	    event->rules, event->now, &hit))
+		return false;
+	memset(result, 0, sizeof(*result));
+	result->outcome = RULE_REFUSED;
+	result->detector = hit.detector;
+	result->count = hit.count;
+	result->block_until = hit.until;
+	result->known = true;
+	return true;
+}
+
+/* What the script decided, into the record (and the array, when new). */
+static void redis_known_update(struct redis_store *s,
+    const struct store_event *event, const struct store_result *result)
+{
+	if (result->outcome == RULE_TRIPPED)
+		redis_sync_started(s, &event->key, result->detector,
+		    result->block_until, event->now, result->count);
+	else if (result->outcome == RULE_REFUSED)
+		store_known_set(s->known, &event->key, result->detector,
+		    result->block_until, 0, result->count);
+}
+
 static int redis_record(struct store *base, const struct store_event *event,
     struct store_result *result)
 {
@@ -81,6 +121,10 @@ static int redis_record(struct store *base, const struct store_event *event,
 	redisReply *reply;
 	int rc;
 
+	redis_notify_run(s->notify);
+	redis_clock(s, event->now);
+	if (redis_known_refuses(s, event, result))
+		return 0;
 	redis_script_args(s, &event->key, keybuf, &a);
 	redis_event_args(event, &a);
 	if ((reply = redis_script(s, &a, err, sizeof(err))) == NULL) {
@@ -92,6 +136,8 @@ static int redis_record(struct store *base, const struct store_event *event,
 	freeReplyObject(reply);
 	if (rc < 0)
 		redis_set_error(s, err);
+	else
+		redis_known_update(s, event, result);
 	return rc;
 }
 
@@ -155,10 +201,9 @@ static int redis_lookup(struct store *base, const struct host_key *key,
 	return rc;
 }
 
-static int redis_block(struct store *base, const struct host_key *key,
+int redis_block_write(struct redis_store *s, const struct host_key *key,
     enum detector detector, int64_t until, int64_t now)
 {
-	struct redis_store *s = redis_of(base);
 	char keybuf[REDIS_KEY_MAX], err[REDIS_ERROR_MAX];
 	struct redis_args a;
 	redisReply *reply;
@@ -176,14 +221,30 @@ static int redis_block(struct store *base, const struct host_key *key,
 	return 0;
 }
 
+static int redis_block(struct store *base, const struct host_key *key,
+    enum detector detector, int64_t until, int64_t now)
+{
+	struct redis_store *s = redis_of(base);
+
+	redis_notify_run(s->notify);
+	redis_clock(s, now);
+	if (redis_block_write(s, key, detector, until, now) < 0)
+		return -1;
+	redis_sync_started(s, key, detector, until, now, 0);
+	return 0;
+}
+
 static int redis_unblock(struct store *base, const struct host_key *key)
 {
 	struct redis_store *s = redis_of(base);
-	char keybuf[REDIS_KEY_MAX];
-	const char *argv[] = { "DEL", keybuf };
-	size_t argvlen[] = { 3, redis_key(s, key, keybuf) };
 
-	return redis_command_done(s, 2, argv, argvlen);
+	redis_notify_run(s->notify);
+	return redis_sync_unblock(s, key);
+}
+
+static struct store_known *redis_known(struct store *base)
+{
+	return redis_of(base)->known;
 }
 
 /*
@@ -259,6 +320,7 @@ static struct store *redis_open(const struct config *cfg, char *err,
     size_t errlen)
 {
 	const struct redis_config *rc = &cfg->redis;
+	char channel[REDIS_KEY_MAX];
 	struct redis_store *s;
 	struct redis_pool *pool;
 
@@ -277,6 +339,11 @@ static struct store *redis_open(const struct config *cfg, char *err,
 	memcpy(s->prefix, rc->key_prefix, s->prefix_len + 1);
 	pthread_mutex_init(&s->lock, NULL);
 	snprintf(s->error, sizeof(s->error), "no error");
+	s->known = store_known_new(cfg->memory_max_hosts);
+	snprintf(channel, sizeof(channel), "%sevents", rc->key_prefix);
+	s->notify = redis_notify_new(pool, s->known, channel, rc->timeout_ms,
+	    redis_sync_synced, redis_sync_tick, s);
+	redis_notify_run(s->notify);
 	return &s->base;
 }
 
@@ -284,6 +351,8 @@ static void redis_close(struct store *base)
 {
 	struct redis_store *s = redis_of(base);
 
+	redis_notify_free(s->notify);
+	store_known_free(s->known);
 	redis_pool_close(s->pool);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -301,4 +370,5 @@ const struct store_ops store_redis_ops = {
 	.close = redis_close,
 	.set_note = redis_set_note,
 	.get_note = redis_get_note,
+	.known = redis_known,
 };
