@@ -267,6 +267,11 @@ static int fallback_get_note(struct store *base, const struct host_key *key,
 	return store_get_note(fallback_of(base)->primary, key, out);
 }
 
+static struct store_known *fallback_known(struct store *base)
+{
+	return fallback_of(base)->known;
+}
+
 static void fallback_close(struct store *base)
 {
 	struct fallback_store *s = fallback_of(base);
@@ -289,6 +294,7 @@ static const struct store_ops store_fallback_ops = {
 	.degraded = fallback_degraded,
 	.set_note = fallback_set_note,
 	.get_note = fallback_get_note,
+	.known = fallback_known,
 };
 
 /* The check at open: a primary out of reach is logged now, not at the first event. */
