@@ -5,6 +5,9 @@
 #   make check      install missing packages (as root), build, run every test
 #   make install    install under $(DESTDIR)$(PREFIX)
 #   make fuzz       build the fuzz/ harnesses with clang, run each FUZZ_SECONDS
+#   make tsan       build the daemon with ThreadSanitizer in build/tsan, run
+#                   t/sanitize/run.sh (load, reload storm, Redis faults)
+#   make asan       the same with AddressSanitizer and UBSan, in build/asan
 
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
@@ -32,6 +35,12 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
            -fno-sanitize-recover=all -std=gnu11 $(WARN) -D_GNU_SOURCE \
            -DBULWARK_VERSION='"$(VERSION)"' -Ilib $(MILTER_INC) \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+
+# The daemon built apart with sanitizers, for t/sanitize/run.sh: objects
+# under build/SAN/, so the normal build's .o files are left alone.
+TSAN_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=thread
+ASAN_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+           -fno-sanitize-recover=undefined
 
 LIB_SRC    = $(sort $(wildcard lib/*.c))
 LIB_OBJ    = $(LIB_SRC:.c=.o)
@@ -89,6 +98,23 @@ fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/obj/libbulwark.a $(HEADERS)
 fuzz: $(FUZZ_BIN)
 	@fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 
+build/tsan/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(MILTER_INC) $(TSAN_CFLAGS) -c -o $@ $<
+
+build/asan/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(MILTER_INC) $(ASAN_CFLAGS) -c -o $@ $<
+
+build/tsan/bulwark: $(addprefix build/tsan/,$(MILTER_OBJ) $(LIB_OBJ))
+	$(CC) $(TSAN_CFLAGS) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS) $(LIBS)
+
+build/asan/bulwark: $(addprefix build/asan/,$(MILTER_OBJ) $(LIB_OBJ))
+	$(CC) $(ASAN_CFLAGS) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS) $(LIBS)
+
+tsan asan: %: deps-check build/%/bulwark ctl/bulwarkctl
+	@t/sanitize/run.sh $@ build/$@/bulwark
+
 deps:
 	@contrib/install-deps.sh build
 
@@ -122,6 +148,6 @@ install: milter/bulwark ctl/bulwarkctl
 clean:
 	rm -f lib/*.o lib/libbulwark.a milter/*.o milter/*/*.o milter/bulwark ctl/*.o \
 	    ctl/bulwarkctl $(UNIT_BIN) bench/store_bench $(FUZZ_BIN)
-	rm -rf fuzz/obj
+	rm -rf fuzz/obj build
 
-.PHONY: all bench deps deps-check run check install clean fuzz
+.PHONY: all bench deps deps-check run check install clean fuzz tsan asan
