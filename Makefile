@@ -7,6 +7,7 @@
 #   make fuzz       build the fuzz/ harnesses with clang, run each FUZZ_SECONDS
 #   make tsan       build the daemon with ThreadSanitizer in build/tsan, run
 #                   t/sanitize/run.sh (load, reload storm, Redis faults)
+#                   for SANITIZE_SECONDS
 #   make asan       the same with AddressSanitizer and UBSan, in build/asan
 
 VERSION  = 0.1.0
@@ -31,6 +32,7 @@ CHECK_LIBS  = $(shell pkg-config --libs check 2>/dev/null)
 # request handling of milter/) built apart with sanitizers.
 FUZZ_CC  ?= clang
 FUZZ_SECONDS ?= 30
+SANITIZE_SECONDS ?= 30
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
            -fno-sanitize-recover=all -std=gnu11 $(WARN) -D_GNU_SOURCE \
            -DBULWARK_VERSION='"$(VERSION)"' -Ilib $(MILTER_INC) \
@@ -113,7 +115,7 @@ build/asan/bulwark: $(addprefix build/asan/,$(MILTER_OBJ) $(LIB_OBJ))
 	$(CC) $(ASAN_CFLAGS) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS) $(LIBS)
 
 tsan asan: %: deps-check build/%/bulwark ctl/bulwarkctl
-	@t/sanitize/run.sh $@ build/$@/bulwark
+	@t/sanitize/run.sh $@ build/$@/bulwark $(SANITIZE_SECONDS)
 
 deps:
 	@contrib/install-deps.sh build
