@@ -97,6 +97,10 @@ end
 
 local ok, err = pcall(run)
 if not ok then
-	io.stderr:write("load.lua: ", tostring(err), "\n")
+	-- miltertest prints its own errors and raises a non-string one.
+	if type(err) ~= "string" then
+		err = "miltertest failed (its message is above)"
+	end
+	io.stderr:write("load.lua: ", err, "\n")
 	os.exit(1)
 end
