@@ -3,7 +3,9 @@
 --
 --   miltertest -s load.lua -D socket=unix:PATH -D net=N -D seconds=S
 --
--- Cycles over 64 client hosts 10.N.0.1 to 10.N.0.64.  Each session sends
+-- Every other session comes from one of 64 hosts, 10.N.0.1 to 10.N.0.64,
+-- soon blocked; the rest from 16,000 others (10.N.1.1 on), rarely seen
+-- twice, so most of their events are counted in the store.  Each sends
 -- CONNECT; when let through, HELO, MAIL, two recipients the MTA rejected
 -- as unknown (5.1.1), a valid one, and on every fourth session two
 -- unknown commands and a second HELO; it stops at the first refusal.
@@ -72,7 +74,14 @@ local function commands(conn, n)
 end
 
 local function session(n)
-	local ip = string.format("10.%d.0.%d", tonumber(net), n % 64 + 1)
+	local ip
+	if n % 2 == 0 then
+		ip = string.format("10.%d.0.%d", tonumber(net), n % 64 + 1)
+	else
+		local cold = n % 16000
+		ip = string.format("10.%d.%d.%d", tonumber(net),
+		    cold // 250 + 1, cold % 250 + 1)
+	end
 	local conn = mt.connect(socket, 40, 0.05)
 	if conn == nil then
 		error("cannot connect to " .. socket, 0)

@@ -17,7 +17,8 @@
 #     debug / info, syslog facility, thresholds, exclude file, recipients
 #     file) and is
 #     reloaded, by SIGHUP and by bulwarkctl reload in turn, with bursts of
-#     50 SIGHUPs, and bulwarkctl status and metrics, a scrape of /metrics
+#     50 SIGHUPs (not under ThreadSanitizer: see burst below), and
+#     bulwarkctl status and metrics, a scrape of /metrics
 #     and a block and unblock by hand in between;
 #   - Redis is paused (SIGSTOP) for 2 s and resumed, then killed and
 #     started again, empty, on the same socket.
@@ -27,7 +28,8 @@
 # halt_on_error and exit code 66, writes its reports to san.* files, and
 # its log is searched for sanitizer reports too.  It also fails when a
 # load client saw an error or no session, when a reload failed or fewer
-# than 50 succeeded, or when the daemon did not stop with status 0.
+# than 50 succeeded, when libmilter stopped by itself, or when the daemon
+# did not stop with status 0.
 # Prints "ok: ..." or "not ok: ..." per check, a summary, and exits
 # non-zero on any failure; on failure the daemon's log and reports are
 # printed.  Needs miltertest, redis-server, redis-cli, perl, curl.
@@ -174,6 +176,13 @@ while [ "$n" -lt "$loaders" ]; do
 	pids="$pids $!"
 done
 
+# ThreadSanitizer blocks every signal in a thread while it runs the
+# handlers it deferred; a SIGHUP that comes then goes to libmilter's
+# sigwait() thread, which stops the milter.  So bursts only without it
+# (t/daemon/02-reload.sh sends them to the normal build too).
+burst=50
+[ "$san" = tsan ] && burst=0
+
 # bulwarkctl on the daemon, bounded: a daemon that hangs fails the run.
 bctl() {
 	timeout 30 "$ctl" -s "$d/control.sock" "$@"
@@ -199,8 +208,8 @@ while [ "$tick" -lt "$ticks" ] && kill -0 "$pid" 2>/dev/null; do
 	9) bctl block 192.0.2.77 1m >/dev/null 2>>"$d/ctl.err"
 	   bctl unblock 192.0.2.77 >/dev/null 2>>"$d/ctl.err" ;;
 	esac
-	[ $((tick % 25)) -eq 12 ] &&
-	    perl -e 'kill "HUP", $ARGV[0] for 1 .. 50' "$pid"
+	[ $((tick % 25)) -eq 12 ] && [ "$burst" -gt 0 ] &&
+	    perl -e 'kill "HUP", $ARGV[0] for 1 .. $ARGV[1]' "$pid" "$burst"
 	case $tick in
 	$((ticks / 5))) kill -STOP "$redis" ;;
 	$((ticks / 5 + 10))) kill -CONT "$redis" ;;
@@ -231,6 +240,8 @@ reloads=$(grep -c "event=reload status=ok" "$d/log")
 failed=$(grep -c "event=reload status=failed" "$d/log")
 check "at least 50 reloads ($reloads)" test "$reloads" -ge 50
 check "no reload failed ($failed)" test "$failed" -eq 0 -a ! -e "$d/ctl.bad"
+check "libmilter never stopped on its own" test "$(grep -c \
+    "event=milter-stopped" "$d/log")" -eq 0
 check "Redis was missed and found again" grep -q "event=store-recovered" \
     "$d/log"
 
