@@ -309,21 +309,23 @@ static void *milter_stopper(void *arg)
 	return NULL;
 }
 
-/* Join libmilter's thread, waking its listener until it has returned. */
+/*
+ * Join libmilter's thread, waking its listener until it has returned,
+ * then the stopper: exit() must not tear down libmilter's lock while the
+ * stopper may still hold it.
+ */
 static void milter_join(struct daemon *d)
 {
 	struct timespec deadline;
-	pthread_attr_t attr;
 	pthread_t stopper;
+	bool started;
 	sigset_t saved;
 
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	signals_hold(&saved);
-	if (pthread_create(&stopper, &attr, milter_stopper, NULL) != 0)
+	started = pthread_create(&stopper, NULL, milter_stopper, NULL) == 0;
+	if (!started)
 		smfi_stop();
 	signals_release(&saved);
-	pthread_attr_destroy(&attr);
 	for (;;) {
 		signals_wake(d->milter);
 		clock_gettime(CLOCK_REALTIME, &deadline);
@@ -333,8 +335,10 @@ static void milter_join(struct daemon *d)
 			deadline.tv_nsec -= 1000000000L;
 		}
 		if (pthread_timedjoin_np(d->milter, NULL, &deadline) == 0)
-			return;
+			break;
 	}
+	if (started)
+		pthread_join(stopper, NULL);
 }
 
 static int stop(struct daemon *d)

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -85,11 +86,19 @@ void signals_release(const sigset_t *saved)
 	pthread_sigmask(SIG_SETMASK, saved, NULL);
 }
 
+/*
+ * poll() first: ThreadSanitizer runs a handler at once only while its
+ * thread is in a call it knows may block, which poll() is and read() is
+ * not, so a read() would wait for a byte whose handler never runs.
+ */
 int signals_wait(void)
 {
+	struct pollfd pfd = { .fd = signals_pipe[0], .events = POLLIN };
 	unsigned char byte;
 	ssize_t n;
 
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
 	while ((n = read(signals_pipe[0], &byte, 1)) < 0 && errno == EINTR)
 		;
 	/* The pipe cannot fail while we hold both ends: stop if it does. */
