@@ -12,8 +12,8 @@
  * reaches the terminal and the exit status says it.
  *
  * Serve: libmilter's loop runs in a thread of its own; the main thread
- * waits for signals (see signals.h for how SIGHUP is kept from
- * libmilter).  SIGHUP reloads the configuration (runtime.h); SIGTERM and
+ * waits for signals (see signals.h for how they are kept from
+ * libmilter's own signal thread).  SIGHUP reloads the configuration (runtime.h); SIGTERM and
  * SIGINT stop.
  *
  * Stop: libmilter is told to stop and its listener woken (SIGUSR1 to its
@@ -23,8 +23,10 @@
  * servers end; the sockets and the pid file are removed; the stop is
  * logged.  A start that fails removes what it had made.
  *
- * Exit status: 0; EX_USAGE (64) for bad usage; EX_CONFIG (78) for a bad
- * configuration; 1 when the daemon could not start or serve.
+ * Exit status: 0 after a stop asked for by SIGTERM or SIGINT; EX_USAGE
+ * (64) for bad usage; EX_CONFIG (78) for a bad configuration; 1 when the
+ * daemon could not start or serve, or libmilter's loop ended without
+ * being asked (so that a service manager restarts it).
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -267,8 +269,11 @@ static void log_start(const struct daemon *d)
 	    d->cfg->monitor_only ? "yes" : "no");
 }
 
-/* Wait for signals until one says stop, or libmilter's loop returned. */
-static void serve(struct daemon *d)
+/*
+ * Wait for signals until one says stop (true), or libmilter's loop
+ * returned without being asked (false).
+ */
+static bool serve(struct daemon *d)
 {
 	char err[CONFIG_ERROR_MAX];
 	int sig;
@@ -279,13 +284,14 @@ static void serve(struct daemon *d)
 			runtime_reload(&d->rt, "signal", err, sizeof(err));
 			continue;
 		}
-		if (sig == 0)
+		if (sig == 0) {
 			log_error("event=milter-stopped reason=\"libmilter's "
 			    "loop returned\"");
-		else
-			log_notice("event=stopping signal=%s",
-			    sig == SIGINT ? "INT" : "TERM");
-		return;
+			return false;
+		}
+		log_notice("event=stopping signal=%s",
+		    sig == SIGINT ? "INT" : "TERM");
+		return true;
 	}
 }
 
@@ -330,8 +336,10 @@ static void milter_join(struct daemon *d)
 	}
 }
 
-static int stop(struct daemon *d)
+/* Exit status: 0 only for a stop that was asked for and went well. */
+static int stop(struct daemon *d, bool asked)
 {
+	bool ok = asked && d->milter_rc == MI_SUCCESS;
 	bool drained;
 
 	milter_join(d);
@@ -343,15 +351,14 @@ static int stop(struct daemon *d)
 	metrics_http_stop();
 	socket_remove(d->socket);
 	unlink(d->cfg->pidfile);
-	log_notice("event=stop status=%s",
-	    d->milter_rc == MI_SUCCESS ? "ok" : "error");
+	log_notice("event=stop status=%s", ok ? "ok" : "error");
 	/* A callback still running may use them: leave them to exit. */
 	if (drained) {
 		policy_free(d->policy);
 		store_close(d->store);
 	}
 	runtime_destroy(&d->rt);
-	return d->milter_rc == MI_SUCCESS ? 0 : EXIT_FAILURE;
+	return ok ? 0 : EXIT_FAILURE;
 }
 
 static int run(struct config *cfg, const struct options *opt)
@@ -371,8 +378,7 @@ static int run(struct config *cfg, const struct options *opt)
 	if (!opt->foreground)
 		log_open("bulwark", cfg->syslog_facility, false);
 	log_start(&d);
-	serve(&d);
-	rc = stop(&d);
+	rc = stop(&d, serve(&d));
 	free(d.config_path);
 	return rc;
 }
