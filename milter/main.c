@@ -5,8 +5,9 @@
  *
  * Start, in this order: read the configuration; look the user and group
  * up; open the store; open the milter socket, the control socket and the
- * metrics listener, and the pid file; detach (unless -f); write the pid
- * file; give the unix sockets to the user and group, then drop to them;
+ * metrics listener, and the pid file (the unix sockets and the pid file
+ * made so that they are the user's, see privdrop_dir.h); detach (unless
+ * -f); write the pid file; drop to the user and group;
  * start the threads (control server, metrics server, libmilter's loop);
  * tell the waiting parent that all went well.  Until then every error
  * reaches the terminal and the exit status says it.
@@ -75,7 +76,6 @@ struct daemon {
 	struct policy *policy;
 	struct privdrop priv;
 	struct runtime rt;
-	bool pidfile_made;
 	pthread_t milter;
 	int milter_rc;
 };
@@ -145,15 +145,9 @@ static void start_failed(const struct daemon *d, const char *what,
 	runtime_quote(err, quoted, sizeof(quoted));
 	control_stop();
 	metrics_http_stop();
-	socket_remove(d->socket);
-	if (d->pidfile_made)
-		unlink(d->cfg->pidfile);
+	socket_remove();
+	pidfile_remove();
 	fatal(EXIT_FAILURE, "event=fatal reason=\"%s%s\"", what, quoted);
-}
-
-static const char *unix_path(const char *spec)
-{
-	return strncmp(spec, "unix:", 5) == 0 ? spec + 5 : NULL;
 }
 
 /* Store, policy and libmilter's registration. */
@@ -171,45 +165,35 @@ static void open_policy(struct daemon *d)
 		    "the filter registration\"");
 }
 
-/* Everything privileged: sockets, listener, pid file. */
-static FILE *open_privileged(struct daemon *d)
+/*
+ * Everything privileged: sockets, listener, pid file.  The unix sockets
+ * and the pid file are made as socket.h and daemon.h say, so that they
+ * belong to the user before the switch.
+ */
+static int open_privileged(struct daemon *d)
 {
 	const struct config *cfg = d->cfg;
-	char err[512];
-	FILE *pidfile;
+	char err[1024];
+	int pidfile;
 
-	if (socket_open(d->socket, cfg->socket_mode, err, sizeof(err)) < 0)
+	if (socket_open(d->socket, cfg->socket_mode, &d->priv, err,
+	    sizeof(err)) < 0)
 		start_failed(d, "socket ", err);
 	if (cfg->control[0] != '\0' && control_open(cfg->control,
-	    cfg->control_mode, err, sizeof(err)) < 0)
+	    cfg->control_mode, &d->priv, err, sizeof(err)) < 0)
 		start_failed(d, "control ", err);
 	if (metrics_http_open(cfg->metrics_listen, err, sizeof(err)) < 0)
 		start_failed(d, "metrics_listen ", err);
-	if ((pidfile = pidfile_open(cfg->pidfile, err, sizeof(err))) == NULL)
+	if ((pidfile = pidfile_open(cfg->pidfile, &d->priv, err,
+	    sizeof(err))) < 0)
 		start_failed(d, "", err);
-	d->pidfile_made = true;
 	return pidfile;
-}
-
-/* Give the unix sockets away, then become the configured user. */
-static void drop_privileges(struct daemon *d)
-{
-	const char *paths[] = { unix_path(d->socket), control_path() };
-	char err[512];
-
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		if (paths[i] != NULL && privdrop_chown(&d->priv, paths[i], err,
-		    sizeof(err)) < 0)
-			start_failed(d, "", err);
-	}
-	if (privdrop_apply(&d->priv, err, sizeof(err)) < 0)
-		start_failed(d, "", err);
 }
 
 static void start(struct daemon *d)
 {
 	char err[512];
-	FILE *pidfile;
+	int pidfile;
 
 	if (privdrop_prepare(&d->priv, d->cfg->user, d->cfg->group, err,
 	    sizeof(err)) < 0)
@@ -220,7 +204,8 @@ static void start(struct daemon *d)
 		start_failed(d, "", err);
 	if (pidfile_write(pidfile, err, sizeof(err)) < 0)
 		start_failed(d, "", err);
-	drop_privileges(d);
+	if (privdrop_apply(&d->priv, err, sizeof(err)) < 0)
+		start_failed(d, "", err);
 }
 
 static void *milter_main(void *arg)
@@ -349,8 +334,8 @@ static int stop(struct daemon *d, bool asked)
 		    "running after %u ms\"", MAIN_DRAIN_MS);
 	control_stop();
 	metrics_http_stop();
-	socket_remove(d->socket);
-	unlink(d->cfg->pidfile);
+	socket_remove();
+	pidfile_remove();
 	log_notice("event=stop status=%s", ok ? "ok" : "error");
 	/* A callback still running may use them: leave them to exit. */
 	if (drained) {

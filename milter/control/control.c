@@ -21,19 +21,21 @@
 #include "commands.h"
 #include "control.h"
 #include "log.h"
+#include "privdrop_dir.h"
 #include "signals.h"
 #include "socket.h"
 
 static struct {
 	int fd;				/* listening, or -1 */
-	char path[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
+	struct privdrop_dir dir;	/* where the socket file is */
 	struct stat created;		/* to remove only our own file */
 	int stop[2];			/* pipe: written to stop the thread */
 	pthread_t thread;
 	bool running;
 	struct runtime *rt;
-} control = { .fd = -1, .stop = { -1, -1 } };
+} control = { .fd = -1, .dir = { .fd = -1 }, .stop = { -1, -1 } };
 
+/* Bound with the umask giving the mode: no chmod by path afterwards. */
 static int control_listen(const char *path, unsigned mode, char *why,
     size_t whylen)
 {
@@ -41,17 +43,20 @@ static int control_listen(const char *path, unsigned mode, char *why,
 	mode_t umask_saved;
 	int fd, bound;
 
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(why, whylen, "path too long for a socket");
+		return -1;
+	}
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
 		snprintf(why, whylen, "%s", strerror(errno));
 		return -1;
 	}
-	/* Owner only until chmod: nobody else may connect in between. */
-	umask_saved = umask(0177);
+	umask_saved = umask(~(mode_t)mode & 0777);
 	bound = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(umask_saved);
-	if (bound < 0 || chmod(path, mode) < 0 || listen(fd, 16) < 0 ||
-	    lstat(path, &control.created) < 0) {
+	if (bound < 0 || listen(fd, CONTROL_BACKLOG) < 0 ||
+	    privdrop_dir_stat(&control.dir, &control.created) < 0) {
 		snprintf(why, whylen, "%s", strerror(errno));
 		close(fd);
 		return -1;
@@ -59,27 +64,37 @@ static int control_listen(const char *path, unsigned mode, char *why,
 	return fd;
 }
 
-int control_open(const char *spec, unsigned mode, char *err, size_t errlen)
+/* As the directory's maker: see privdrop_dir.h. */
+static int control_make(unsigned mode, char *why, size_t whylen)
 {
-	const char *path = spec + strlen("unix:");
-	char why[256];
+	struct privdrop_dir *d = &control.dir;
+	int fd = -1;
 
-	if (socket_unix_free(path, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "%s: %s", spec, why);
-		return -1;
+	privdrop_dir_enter(d);
+	if (socket_unix_free(d->path, why, whylen) == 0) {
+		unlinkat(d->fd, d->name, 0);
+		fd = control_listen(d->path, mode, why, whylen);
 	}
-	unlink(path);
-	if ((control.fd = control_listen(path, mode, why, sizeof(why))) < 0) {
-		snprintf(err, errlen, "%s: %s", spec, why);
-		return -1;
+	privdrop_dir_leave(d);
+	if (fd >= 0 && privdrop_dir_give(d, why, whylen) < 0) {
+		close(fd);
+		fd = -1;
 	}
-	snprintf(control.path, sizeof(control.path), "%s", path);
-	return 0;
+	return fd;
 }
 
-const char *control_path(void)
+int control_open(const char *spec, unsigned mode, const struct privdrop *p,
+    char *err, size_t errlen)
 {
-	return control.fd >= 0 ? control.path : NULL;
+	const char *path = spec + strlen("unix:");
+	char why[512];
+
+	if (privdrop_dir_open(&control.dir, p, path, why, sizeof(why)) < 0 ||
+	    (control.fd = control_make(mode, why, sizeof(why))) < 0) {
+		snprintf(err, errlen, "%s: %s", spec, why);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -210,16 +225,6 @@ int control_start(struct runtime *rt, char *err, size_t errlen)
 	return 0;
 }
 
-static void control_remove(void)
-{
-	struct stat st;
-
-	if (lstat(control.path, &st) == 0 &&
-	    st.st_dev == control.created.st_dev &&
-	    st.st_ino == control.created.st_ino)
-		unlink(control.path);
-}
-
 void control_stop(void)
 {
 	if (control.running) {
@@ -230,6 +235,7 @@ void control_stop(void)
 	if (control.fd >= 0) {
 		close(control.fd);
 		control.fd = -1;
-		control_remove();
+		privdrop_dir_remove(&control.dir, &control.created);
 	}
+	privdrop_dir_close(&control.dir);
 }
