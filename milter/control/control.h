@@ -7,8 +7,13 @@
  * followed by '\n', until the daemon closes the connection.  The
  * requests and answers are in commands.h.  Access is the socket file's
  * mode (control_mode) and owner; the peer's uid is logged with the
- * commands that change something.  One request is served at a time;
- * a client that is silent for CONTROL_TIMEOUT_S seconds is dropped.
+ * commands that change something.  Up to CONTROL_CLIENTS clients are
+ * served at once: an idle or slow client delays no other.  Each has
+ * CONTROL_TIMEOUT_S seconds to send its whole request line, then as long
+ * to read the answer, and is dropped past either deadline; when every
+ * slot is taken, a new client takes the slot of the one still sending
+ * that is nearest its deadline.  Drops are logged (event=control-drop),
+ * at most one line a second.  Requests run one at a time.
  *
  * control_open() creates the listening socket for spec ("unix:/path"),
  * replacing a socket left behind by a process that is gone, with mode,
@@ -30,6 +35,7 @@
 
 #define CONTROL_LINE_MAX	1024
 #define CONTROL_TIMEOUT_S	10
+#define CONTROL_CLIENTS		32
 #define CONTROL_BACKLOG		64
 
 int control_open(const char *spec, unsigned mode, const struct privdrop *p,
