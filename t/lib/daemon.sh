@@ -30,7 +30,7 @@
 # hold_ports N
 #	Reserve N distinct TCP ports on 127.0.0.1 for as long as this shell
 #	lives: sets $ports to them and $port_holder to the process that
-#	holds them.  The holder binds each with SO_REUSEADDR and never
+#	holds them (not a child of this shell; it exits with the shell).  The holder binds each with SO_REUSEADDR and never
 #	listens: a server that sets SO_REUSEADDR too (bulwark's metrics
 #	listener, Postfix, Sendmail) may still listen on it, while no other
 #	program can bind it, nor be given it for port 0.  So a test never
@@ -106,6 +106,7 @@ stop_daemon() {
 
 hold_ports() {
 	hold_file=$(mktemp "${TMPDIR:-/tmp}/bulwark-ports.XXXXXX") || return 1
+	# Not a child of this shell, so that no "wait" waits for it.
 	(cd / && exec perl -MSocket -e '
 		my ($n, $owner) = @ARGV;
 		my @held;
@@ -116,15 +117,14 @@ hold_ports() {
 			    or die "bind: $!\n";
 			push @held, $s;
 		}
-		print join(" ", map { (unpack_sockaddr_in(getsockname($_)))[0] }
+		print join(" ", $$, map { (unpack_sockaddr_in(getsockname($_)))[0] }
 		    @held), "\n";
 		close STDOUT;
+		open(STDERR, ">", "/dev/null");
 		select(undef, undef, undef, 0.2) while kill 0, $owner;
-	' "$1" "$$" >"$hold_file") &
-	port_holder=$!
-	pids="$pids $port_holder"
-	wait_alive "$port_holder" test -s "$hold_file"
-	ports=$(cat "$hold_file")
+	' "$1" "$$" >"$hold_file" &)
+	wait_until test -s "$hold_file"
+	read -r port_holder ports <"$hold_file"
 	rm -f "$hold_file"
 	[ -n "$ports" ]
 }
