@@ -5,6 +5,7 @@
 #   make check      install missing packages (as root), build, run every test
 #   make install    install under $(DESTDIR)$(PREFIX)
 #   make fuzz       build the fuzz/ harnesses with clang, run each FUZZ_SECONDS
+#   make bench      build bench/, run it against the floor (BENCH_SECONDS each)
 
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
@@ -43,6 +44,7 @@ CTL_OBJ    = $(CTL_SRC:.c=.o)
 UNIT_SRC   = $(sort $(wildcard t/unit/check_*.c))
 UNIT_BIN   = $(UNIT_SRC:.c=)
 HEADERS    = $(wildcard lib/*.h milter/*.h milter/*/*.h ctl/*.h t/unit/*.h)
+BENCH_BIN  = bench/store_bench bench/loadgen bench/floor
 FUZZ_SRC   = $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN   = $(FUZZ_SRC:.c=)
 FUZZ_LIB_OBJ = $(LIB_SRC:%.c=fuzz/obj/%.o)
@@ -71,7 +73,17 @@ t/unit/check_%: t/unit/check_%.c lib/libbulwark.a $(HEADERS)
 bench/store_bench: bench/store_bench.c lib/libbulwark.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libbulwark.a $(LIBS)
 
-bench: bench/store_bench
+bench/loadgen: bench/loadgen.c
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
+
+bench/floor: bench/floor.c
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(MILTER_LIBS) $(LIBS)
+
+bench-build: all $(BENCH_BIN)
+
+bench: deps-check
+	@$(MAKE) --no-print-directory bench-build
+	@bench/run.sh
 
 fuzz/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -100,7 +112,7 @@ run: deps
 	@contrib/run-foreground.sh
 
 check: deps-check
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(BENCH_BIN)
 	@t/run-all.sh $(UNIT_BIN)
 
 install: milter/bulwark ctl/bulwarkctl
@@ -121,7 +133,7 @@ install: milter/bulwark ctl/bulwarkctl
 
 clean:
 	rm -f lib/*.o lib/libbulwark.a milter/*.o milter/*/*.o milter/bulwark ctl/*.o \
-	    ctl/bulwarkctl $(UNIT_BIN) bench/store_bench $(FUZZ_BIN)
+	    ctl/bulwarkctl $(UNIT_BIN) $(BENCH_BIN) $(FUZZ_BIN)
 	rm -rf fuzz/obj
 
-.PHONY: all bench deps deps-check run check install clean fuzz
+.PHONY: all bench bench-build deps deps-check run check install clean fuzz

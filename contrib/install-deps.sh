@@ -4,14 +4,15 @@
 # Usage: contrib/install-deps.sh build|check
 #   build   libraries and tools needed by "make" and "make run"
 #   check   also what "make check" needs (check, miltertest, curl,
-#           redis-server, redis-sentinel, postfix and swaks for t/postfix)
+#           redis-server, redis-sentinel, postfix and swaks for t/postfix,
+#           jq for t/bench and "make bench")
 #
 # As root, missing packages are installed with apt-get.  Otherwise the
 # apt-get line to run is printed and the script exits 1.
 set -eu
 
 build_pkgs="gcc make pkg-config libmilter-dev libconfig-dev libhiredis-dev libmicrohttpd-dev"
-check_pkgs="$build_pkgs check miltertest curl redis-server redis-sentinel mandoc man-db m4 libwrap0 liblockfile1 libdb5.3 libldap-2.5-0 libnsl2 libsasl2-2 libssl3 procps postfix swaks"
+check_pkgs="$build_pkgs check miltertest curl redis-server redis-sentinel mandoc man-db m4 libwrap0 liblockfile1 libdb5.3 libldap-2.5-0 libnsl2 libsasl2-2 libssl3 procps postfix swaks jq"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;
