@@ -17,7 +17,10 @@
 # bulwark_down NAME            SIGTERM, wait until it has gone
 # pid_of NAME                  the pid of daemon NAME
 # rss_kb NAME                  its resident set, kB
-# lg NAME ARGS...              loadgen on $W/NAME.sock; its JSON in $LG
+# cpu_s NAME                   CPU time daemon NAME used so far, seconds
+# lg NAME ARGS...              loadgen on $W/NAME.sock; its JSON in $LG,
+#                              with filter_cpu_s: the CPU time NAME used
+#                              meanwhile (user and system, all threads)
 # lg_get FIELD                 one field of $LG (jq path, e.g. .completed)
 # BENCH_ON_EXIT                a function name bench_cleanup calls first
 
@@ -118,13 +121,22 @@ bulwark_down() {
 	rm -f "$W/$1.daemon"
 }
 
+cpu_s() {
+	# Fields 14 and 15 of stat, after the command name in parentheses.
+	sed 's/.*) //' "/proc/$(pid_of "$1")/stat" |
+	    awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($12 + $13) / hz }'
+}
+
 lg() {
-	local name=$1
+	local name=$1 cpu0
 	shift
+	cpu0=$(cpu_s "$name")
 	LG=$("$LOADGEN" -s "unix:$W/$name.sock" "$@") || {
 		echo "bench: loadgen $* against $name failed: $LG" >&2
 		return 1
 	}
+	LG=$(printf '%s\n' "$LG" | jq -c --argjson a "$cpu0" \
+	    --argjson b "$(cpu_s "$name")" '. + {filter_cpu_s: ($b - $a)}')
 }
 
 lg_get() {

@@ -75,6 +75,7 @@ merge() {
 		sessions_per_s: (total(.sessions - .errors) / total(.seconds)),
 		completed: total(.completed), errors: total(.errors),
 		refused_connect: total(.refused_connect),
+		filter_cpu_s: total(.filter_cpu_s),
 		rcpt_refused: total(.rcpt_refused),
 		stages: (reduce $stages[] as $s ({}; .[$s] = ($runs | {
 		    n: total(.stages[$s].n // 0),
@@ -226,8 +227,8 @@ $FLOOD" || return 1
 
 table() {
 	jq -r -f "$BENCH_TOP/bench/table.jq" "$1" |
-	    awk -F'\t' 'NR == 1 { print; next } { printf "%-40s %10s %8s %9s %9s %9s  %s\n",
-		$1, $2, $3, $4, $5, $6, $7 }'
+	    awk -F'\t' 'NR == 1 { print; next } { printf "%-40s %8s %6s %8s %8s %8s %7s  %s\n",
+		$1, $2, $3, $4, $5, $6, $7, $8 }'
 }
 
 # --- Main -------------------------------------------------------------------
