@@ -53,6 +53,6 @@ def r0: if . == null then "-" else (round | tostring) end;
 	 else null end) as $pref
 	| [.name, (.messages_per_s | r0),
 	   (ratio(.messages_per_s; $pref.messages_per_s) | r2),
-	   "-", "-", "-", "-", "messages/s, \(.messages) messages"]
+	   "-", "-", "-", "-", "messages/s, \(.messages) messages, \(.milter_refusals) refused"]
      end
    | @tsv)
