@@ -8,8 +8,9 @@
 #
 # bench_work NAME              make $W (in /tmp, searchable by postfix;
 #                              kept at the end when BENCH_KEEP is set)
-# redis_up                     redis-server on $W/redis.sock
-# rcli ARGS...                 redis-cli on it
+# redis_up [NAME]              redis-server on $W/NAME.sock (default
+#                              redis), no persistence
+# rcli ARGS...                 redis-cli on $W/$REDIS.sock (default redis)
 # floor_up NAME [REDIS]        the floor on $W/NAME.sock (Redis floor with
 #                              REDIS = yes)
 # bulwark_up NAME TEXT         bulwark on $W/NAME.sock, configured with the
@@ -67,17 +68,18 @@ rss_kb() {
 }
 
 redis_up() {
-	mkdir -p "$W/redis"
-	redis-server --port 0 --unixsocket "$W/redis.sock" --unixsocketperm 700 \
-	    --save "" --appendonly no --dir "$W/redis" \
-	    --logfile "$W/redis/redis.log" --daemonize no >/dev/null 2>&1 &
-	track_daemon redis-server $!
-	wait_until sh -c "redis-cli -s '$W/redis.sock' ping 2>/dev/null |
+	local name=${1:-redis}
+	mkdir -p "$W/$name.d"
+	redis-server --port 0 --unixsocket "$W/$name.sock" --unixsocketperm 700 \
+	    --save "" --appendonly no --dir "$W/$name.d" \
+	    --logfile "$W/$name.d/redis.log" --daemonize no >/dev/null 2>&1 &
+	track_daemon "$name-server" $!
+	wait_until sh -c "redis-cli -s '$W/$name.sock' ping 2>/dev/null |
 	    grep -q PONG" || { echo "bench: redis did not start" >&2; return 1; }
 }
 
 rcli() {
-	redis-cli -s "$W/redis.sock" "$@"
+	redis-cli -s "$W/${REDIS:-redis}.sock" "$@"
 }
 
 # The floor's socket must be usable by postfix (smtpd): umask 0.

@@ -3,13 +3,16 @@
 # floor, 8 sessions at once, the sessions of bench/run.sh.
 #
 # Usage: bench/profile.sh callgrind [SESSIONS]   (default 4000)
+#        bench/profile.sh flood [SESSIONS]       (default 4000)
 #        bench/profile.sh perf [SECONDS]         (default 5)
 #
 # callgrind: each filter runs under valgrind --tool=callgrind; the counts
 # are zeroed once it listens, loadgen runs SESSIONS sessions, the counts
 # are dumped.  Prints instructions per session (deterministic, all
 # threads, libraries included) and the top functions, inclusive and
-# exclusive.  perf: perf record -g (cpu-clock) on each filter's process
+# exclusive.  flood: the same for a flood, bulwark refusing one blocked
+# host (dos.max_connections = 1) against the floor's sessions that end
+# after CONNECT.  perf: perf record -g (cpu-clock) on each filter's process
 # while loadgen runs for SECONDS; prints the top symbols, kernel
 # included.  The raw profiles stay in bench/results/profile-*.
 # Needs valgrind or linux-perf; run "make bench-build" first.
@@ -53,9 +56,12 @@ callgrind_one() {
 	shift 2
 	start "$name" valgrind --tool=callgrind --callgrind-out-file="$file" \
 	    "$@"
+	# One blocked host for the flood (none with the normal limits).
+	# shellcheck disable=SC2086
+	lg "$name" -n 2 $SHAPE $EXTRA || exit 1
 	callgrind_control -z "$(pid_of "$name")" >/dev/null
 	# shellcheck disable=SC2086
-	lg "$name" -n "$n" $SHAPE || exit 1
+	lg "$name" -n "$n" $SHAPE $EXTRA || exit 1
 	callgrind_control -d "$(pid_of "$name")" >/dev/null
 	kill -KILL "$(pid_of "$name")"
 	wait "$(pid_of "$name")" 2>/dev/null
@@ -90,20 +96,32 @@ perf_one() {
 
 mkdir -p "$OUT"
 bench_work profile
-config bulwark
+EXTRA=
 case $MODE in
+flood)
+	LIMITS='dos = { max_connections = 1; period = "1h"; block = "1h"; };'
+	SHAPE="-c 8 -a 1"
+	config bulwark
+	EXTRA="-H 0 -t 0"
+	n=${2:-4000}
+	callgrind_one floor "$n" "$FLOOR" -p "unix:$W/floor.sock"
+	EXTRA=
+	callgrind_one bulwark "$n" "$BULWARK" -f -c "$W/bulwark.conf"
+	;;
 callgrind)
+	config bulwark
 	n=${2:-4000}
 	callgrind_one floor "$n" "$FLOOR" -p "unix:$W/floor.sock"
 	callgrind_one bulwark "$n" "$BULWARK" -f -c "$W/bulwark.conf"
 	;;
 perf)
+	config bulwark
 	s=${2:-5}
 	perf_one floor "$s" "$FLOOR" -p "unix:$W/floor.sock"
 	perf_one bulwark "$s" "$BULWARK" -f -c "$W/bulwark.conf"
 	;;
 *)
-	echo "usage: bench/profile.sh callgrind [SESSIONS] | perf [SECONDS]" >&2
+	echo "usage: bench/profile.sh callgrind|flood [SESSIONS] | perf [SECONDS]" >&2
 	exit 2
 	;;
 esac

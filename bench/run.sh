@@ -19,9 +19,10 @@
 #               floor plus one Redis round trip per CONNECT and rejected
 #               recipient) and bulwark on Redis, at 1, 8 and 32 sessions at
 #               once; bulwark on IPv6 /64s at 8
-#   scale       bulwark tracking 1,000 then BENCH_HOSTS hosts (memory and
-#               Redis), 8 sessions, hosts at random: sessions/s, process
-#               RSS and Redis used_memory per tracked host
+#   scale       bulwark tracking 1,000 hosts against one tracking
+#               BENCH_HOSTS (memory; Redis, each on a Redis of its own),
+#               8 sessions, hosts at random: sessions/s, process RSS and
+#               Redis used_memory per tracked host
 #   flood       hosts already blocked (dos.max_connections = 1) connecting
 #               as fast as 8 sessions can: refused sessions/s, Redis
 #               commands per refused session (INFO commandstats: those
@@ -50,9 +51,10 @@ dha = { max_invalid = 10000000; period = "1h"; block = "1h"; };'
 FLOOD='dos = { max_connections = 1; period = "1h"; block = "1h"; action = "tempfail"; };
 dha = { max_invalid = 10000000; period = "1h"; block = "1h"; };'
 
+# redis_conf PREFIX [SERVER]: the Redis store on $W/SERVER.sock (redis).
 redis_conf() {
 	printf 'store = "redis";\nredis = { server = "unix:%s"; key_prefix = "%s"; };\n' \
-	    "$W/redis.sock" "$1"
+	    "$W/${2:-redis}.sock" "$1"
 }
 
 # --- Records ----------------------------------------------------------------
@@ -127,41 +129,54 @@ throughput() {
 	row throughput "bulwark memory ipv6 c=8" "$(cat "$W/tp6-bw-mem.json")"
 }
 
+# redis_used NAME: used_memory of the Redis on $W/NAME.sock, 0 if none.
 redis_used() {
-	rcli info memory | tr -d '\r' | sed -n 's/^used_memory://p'
+	if [ -S "$W/$1.sock" ]; then
+		REDIS=$1 rcli info memory | tr -d '\r' | sed -n 's/^used_memory://p'
+	else
+		echo 0
+	fi
 }
 
-# scale NAME STORE-CONF: fill, measure at 1,000 hosts, fill to HOSTS,
-# measure again; RSS and Redis memory around the second fill.
+# scale NAME STORE-CONF: two daemons (on two Redis servers for Redis),
+# one tracking 1,000 hosts, one HOSTS; sessions at random over each
+# one's hosts, interleaved; the difference in RSS and Redis used_memory
+# per host of difference.
 scale() {
-	local name=$1 rss1 rss2 mem1 mem2 keys
-	echo "bench: scale, $name: 1000 hosts" >&2
-	bulwark_up "$name" "$2
+	local name=$1 small=$1-1000 large=$1-$HOSTS round d rss1 rss2 mem1 mem2
+	local keys
+	echo "bench: scale, $name: 1000 and $HOSTS hosts" >&2
+	bulwark_up "$small" "$(printf '%s\n' "$2" | sed 's/@REDIS@/redis-small/')
+$LIMITS" || return 1
+	bulwark_up "$large" "$(printf '%s\n' "$2" | sed 's/@REDIS@/redis-large/')
 $LIMITS" || return 1
 	# shellcheck disable=SC2086
-	lg "$name" -c 8 -n 1000 -a 1000 $CONNECT_ONLY || return 1
+	lg "$small" -c 8 -n 1000 -a 1000 $CONNECT_ONLY || return 1
 	# shellcheck disable=SC2086
-	lg "$name" -c 8 -d "$SECONDS_EACH" -a 1000 -R $SHAPE || return 1
-	row scale "$name 1000 hosts" "$LG"
-	rss1=$(rss_kb "$name")
-	mem1=$(redis_used)
-	echo "bench: scale, $name: $HOSTS hosts" >&2
-	# shellcheck disable=SC2086
-	lg "$name" -c 8 -n "$HOSTS" -a "$HOSTS" $CONNECT_ONLY || return 1
-	rss2=$(rss_kb "$name")
-	mem2=$(redis_used)
-	keys=$(rcli dbsize)
-	# shellcheck disable=SC2086
-	lg "$name" -c 8 -d "$SECONDS_EACH" -a "$HOSTS" -R $SHAPE || return 1
-	row scale "$name $HOSTS hosts" "$(printf '%s\n' "$LG" | jq -c \
-	    --argjson r1 "$rss1" --argjson r2 "$rss2" --argjson m1 "$mem1" \
+	lg "$large" -c 8 -n "$HOSTS" -a "$HOSTS" $CONNECT_ONLY || return 1
+	rss1=$(rss_kb "$small") rss2=$(rss_kb "$large")
+	mem1=$(redis_used redis-small) mem2=$(redis_used redis-large)
+	keys=0
+	[ -S "$W/redis-large.sock" ] && keys=$(REDIS=redis-large rcli dbsize)
+	round=0
+	for d in "$small" "$large" "$large" "$small"; do
+		round=$((round + 1))
+		# The pool is the number the daemon's name ends with.
+		# shellcheck disable=SC2086
+		lg "$d" -c 8 -d "$HALF" -a "${d##*-}" -R $SHAPE || return 1
+		printf '%s\n' "$LG" >"$W/sc-$d.$round"
+	done
+	row scale "$name 1000 hosts" "$(merge "$W/sc-$small".*)"
+	row scale "$name $HOSTS hosts" "$(merge "$W/sc-$large".* |
+	    jq -c --argjson r1 "$rss1" --argjson r2 "$rss2" --argjson m1 "$mem1" \
 	    --argjson m2 "$mem2" --argjson h "$HOSTS" --argjson k "$keys" '. + {
 		rss_kb_1000: $r1, rss_kb: $r2,
 		rss_bytes_per_host: (($r2 - $r1) * 1024 / ($h - 1000)),
 		redis_used_memory_1000: $m1, redis_used_memory: $m2,
 		redis_bytes_per_host: (($m2 - $m1) / ($h - 1000)),
 		redis_keys: $k}')"
-	bulwark_down "$name"
+	bulwark_down "$small"
+	bulwark_down "$large"
 }
 
 # The Redis commands run since the last CONFIG RESETSTAT, as a JSON object
@@ -254,10 +269,9 @@ $LIMITS" || exit 1
 
 status=0
 throughput || status=1
-rcli flushall >/dev/null
 scale scale-memory 'store = "memory";' || status=1
-rcli flushall >/dev/null
-scale scale-redis "$(redis_conf sc:)" || status=1
+redis_up redis-small && redis_up redis-large &&
+    scale scale-redis "$(redis_conf sc: @REDIS@)" || status=1
 flood || status=1
 postfix_e2e || status=1
 
