@@ -21,7 +21,9 @@
 # cpu_s NAME                   CPU time daemon NAME used so far, seconds
 # lg NAME ARGS...              loadgen on $W/NAME.sock; its JSON in $LG,
 #                              with filter_cpu_s: the CPU time NAME used
-#                              meanwhile (user and system, all threads)
+#                              meanwhile (user and system, all threads),
+#                              and redis_cpu_s: the one the Redis server
+#                              used (0 without one)
 # lg_get FIELD                 one field of $LG (jq path, e.g. .completed)
 # BENCH_ON_EXIT                a function name bench_cleanup calls first
 
@@ -129,16 +131,23 @@ cpu_s() {
 	    awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($12 + $13) / hz }'
 }
 
+redis_cpu_s() {
+	if [ -n "$(pid_of redis-server)" ]; then cpu_s redis-server; else echo 0; fi
+}
+
 lg() {
-	local name=$1 cpu0
+	local name=$1 cpu0 rcpu0
 	shift
 	cpu0=$(cpu_s "$name")
+	rcpu0=$(redis_cpu_s)
 	LG=$("$LOADGEN" -s "unix:$W/$name.sock" "$@") || {
 		echo "bench: loadgen $* against $name failed: $LG" >&2
 		return 1
 	}
 	LG=$(printf '%s\n' "$LG" | jq -c --argjson a "$cpu0" \
-	    --argjson b "$(cpu_s "$name")" '. + {filter_cpu_s: ($b - $a)}')
+	    --argjson b "$(cpu_s "$name")" --argjson ra "$rcpu0" \
+	    --argjson rb "$(redis_cpu_s)" \
+	    '. + {filter_cpu_s: ($b - $a), redis_cpu_s: ($rb - $ra)}')
 }
 
 lg_get() {

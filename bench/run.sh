@@ -5,8 +5,9 @@
 #
 # Environment:
 #   BENCH_SECONDS   seconds of load per measured configuration (default 5;
-#                   each is measured in two halves, interleaved with the
-#                   configurations it is compared with)
+#                   each is measured in BENCH_ROUNDS slices, default 4,
+#                   interleaved with the configurations it is compared
+#                   with, in turn forwards and backwards)
 #   BENCH_HOSTS     distinct hosts of the large scale run (default 1000000)
 #   BENCH_MESSAGES  messages per Postfix run (default 1500)
 #
@@ -38,7 +39,8 @@ BENCH_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$BENCH_TOP/bench/lib.sh"
 
 SECONDS_EACH=${BENCH_SECONDS:-5}
-HALF=$(awk -v s="$SECONDS_EACH" 'BEGIN { printf "%.2f", s / 2 }')
+ROUNDS=${BENCH_ROUNDS:-4}
+SLICE=$(awk -v s="$SECONDS_EACH" -v r="$ROUNDS" 'BEGIN { printf "%.2f", s / r }')
 HOSTS=${BENCH_HOSTS:-1000000}
 MESSAGES=${BENCH_MESSAGES:-1500}
 RESULTS=$BENCH_TOP/bench/results
@@ -78,6 +80,7 @@ merge() {
 		completed: total(.completed), errors: total(.errors),
 		refused_connect: total(.refused_connect),
 		filter_cpu_s: total(.filter_cpu_s),
+		redis_cpu_s: total(.redis_cpu_s),
 		rcpt_refused: total(.rcpt_refused),
 		stages: (reduce $stages[] as $s ({}; .[$s] = ($runs | {
 		    n: total(.stages[$s].n // 0),
@@ -88,23 +91,25 @@ merge() {
 }
 
 # interleave TAG ARGS -- NAME...: each daemon NAME under the same load, in
-# two halves, the second in the opposite order; $W/TAG-NAME.json each.
+# ROUNDS slices, every other round in the opposite order; the slices
+# merged in $W/TAG-NAME.json.
 interleave() {
-	local tag=$1 args= names= name round
+	local tag=$1 args= names= name round=0
 	shift
 	while [ "$1" != "--" ]; do args="$args $1"; shift; done
 	shift
 	names=$*
-	for round in 1 2; do
+	while [ "$round" -lt "$ROUNDS" ]; do
+		round=$((round + 1))
 		for name in $names; do
 			# shellcheck disable=SC2086
-			lg "$name" -d "$HALF" $args || return 1
+			lg "$name" -d "$SLICE" $args || return 1
 			printf '%s\n' "$LG" >"$W/$tag-$name.$round"
 		done
 		names=$(printf '%s\n' $names | tac | tr '\n' ' ')
 	done
 	for name in $*; do
-		merge "$W/$tag-$name.1" "$W/$tag-$name.2" >"$W/$tag-$name.json"
+		merge "$W/$tag-$name".[0-9]* >"$W/$tag-$name.json"
 	done
 }
 
@@ -127,6 +132,11 @@ throughput() {
 	interleave tp6 -c 8 -6 $SHAPE -- floor bw-mem || return 1
 	row throughput "floor ipv6 c=8" "$(cat "$W/tp6-floor.json")"
 	row throughput "bulwark memory ipv6 c=8" "$(cat "$W/tp6-bw-mem.json")"
+}
+
+# other X A B: B if X is A, else A.
+other() {
+	if [ "$1" = "$2" ]; then echo "$3"; else echo "$2"; fi
 }
 
 # redis_used NAME: used_memory of the Redis on $W/NAME.sock, 0 if none.
@@ -159,12 +169,16 @@ $LIMITS" || return 1
 	keys=0
 	[ -S "$W/redis-large.sock" ] && keys=$(REDIS=redis-large rcli dbsize)
 	round=0
-	for d in "$small" "$large" "$large" "$small"; do
+	while [ "$round" -lt "$ROUNDS" ]; do
 		round=$((round + 1))
-		# The pool is the number the daemon's name ends with.
-		# shellcheck disable=SC2086
-		lg "$d" -c 8 -d "$HALF" -a "${d##*-}" -R $SHAPE || return 1
-		printf '%s\n' "$LG" >"$W/sc-$d.$round"
+		for d in "$small" "$large"; do
+			[ $((round % 2)) -eq 0 ] && d=$(other "$d" "$small" "$large")
+			# The pool is the number the daemon's name ends with.
+			# shellcheck disable=SC2086
+			lg "$d" -c 8 -d "$SLICE" -a "${d##*-}" -R $SHAPE ||
+			    return 1
+			printf '%s\n' "$LG" >"$W/sc-$d.$round"
+		done
 	done
 	row scale "$name 1000 hosts" "$(merge "$W/sc-$small".*)"
 	row scale "$name $HOSTS hosts" "$(merge "$W/sc-$large".* |

@@ -30,16 +30,21 @@ def r0: if . == null then "-" else (round | tostring) end;
    | if .group == "throughput" or .group == "scale" then
 	[.name, (.sessions_per_s | r0),
 	 (ratio(.sessions_per_s; $ref.sessions_per_s) | r2)] + lat +
-	[(if $ref != null then "p99 x\(ratio(.stages.session.p99_us; $ref.stages.session.p99_us) | r2)"
-	    + (if .filter_cpu_s != null and $ref.filter_cpu_s != null then
-		", cpu x\(ratio(.filter_cpu_s / .sessions; $ref.filter_cpu_s / $ref.sessions) | r2)"
-	       else "" end)
-	  else "" end)
-	 + (if .rss_bytes_per_host != null and (.name | test("memory")) then
-		", RSS \(.rss_bytes_per_host | r0) B/host" else "" end)
-	 + (if .redis_bytes_per_host != null and (.name | test("redis")) then
-		", Redis \(.redis_bytes_per_host | r0) B/host (\(.redis_keys) keys)" else "" end)
-	 + (if .errors > 0 then ", \(.errors) errors" else "" end)]
+	[[(if $ref != null then
+	    "p99 x\(ratio(.stages.session.p99_us; $ref.stages.session.p99_us) | r2)"
+	  else empty end),
+	  (if $ref != null and .filter_cpu_s != null and $ref.filter_cpu_s != null then
+	    "cpu x\(ratio(.filter_cpu_s / .sessions; $ref.filter_cpu_s / $ref.sessions) | r2)"
+	  else empty end),
+	  (if (.name | test("redis")) and (.redis_cpu_s // 0) > 0 then
+	    "redis cpu \(.redis_cpu_s * 1e6 / .sessions | r1) us" else empty end),
+	  (if .rss_bytes_per_host != null and (.name | test("memory")) then
+	    "RSS \(.rss_bytes_per_host | r0) B/host" else empty end),
+	  (if .redis_bytes_per_host != null and (.name | test("redis")) then
+	    "Redis \(.redis_bytes_per_host | r0) B/host (\(.redis_keys) keys)"
+	  else empty end),
+	  (if .errors > 0 then "\(.errors) errors" else empty end)]
+	 | join(", ")]
      elif .group == "flood" then
 	["flood: " + .name, ((.refused_per_s // .sessions_per_s) | r0), ""] + lat +
 	[(if .refused_per_s != null then
