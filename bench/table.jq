@@ -36,7 +36,8 @@ def r0: if . == null then "-" else (round | tostring) end;
 	  (if $ref != null and .filter_cpu_s != null and $ref.filter_cpu_s != null then
 	    "cpu x\(ratio(.filter_cpu_s / .sessions; $ref.filter_cpu_s / $ref.sessions) | r2)"
 	  else empty end),
-	  (if (.name | test("redis")) and (.redis_cpu_s // 0) > 0 then
+	  (if .group == "throughput" and (.name | test("redis")) and
+	      (.redis_cpu_s // 0) > 0 then
 	    "redis cpu \(.redis_cpu_s * 1e6 / .sessions | r1) us" else empty end),
 	  (if .rss_bytes_per_host != null and (.name | test("memory")) then
 	    "RSS \(.rss_bytes_per_host | r0) B/host" else empty end),
