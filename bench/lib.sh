@@ -41,7 +41,7 @@ bench_work() {
 	W=$(mktemp -d "/tmp/bulwark-$1.XXXXXX") || exit 1
 	chmod 755 "$W"
 	trap bench_cleanup EXIT
-	trap 'exit 130' INT TERM
+	trap 'exit 130' INT TERM HUP PIPE
 }
 
 bench_cleanup() {

@@ -546,12 +546,13 @@ static void *lg_work(void *arg)
 {
 	struct lg_worker *w = arg;
 
-	while (!atomic_load(&lg_stop)) {
+	/* Each runs at least one session, however late it starts. */
+	do {
 		if (lg_opt.total > 0 &&
 		    atomic_fetch_add(&lg_started, 1) >= lg_opt.total)
 			break;
 		lg_session(w);
-	}
+	} while (!atomic_load(&lg_stop));
 	w->finished = lg_now();
 	return NULL;
 }
