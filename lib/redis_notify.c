@@ -227,9 +227,12 @@ static void redis_notify_message(struct redis_notify *n,
 		redis_notify_apply(n->known, msg->str, msg->len);
 }
 
-/* One slice: a message, or the end of the connection. */
+/*
+ * Messages until a slice passes without one or the tick is due (a steady
+ * stream of messages must not starve the tick), or the connection ends.
+ */
 static struct redis_conn *redis_notify_listen(struct redis_notify *n,
-    struct redis_conn *conn)
+    struct redis_conn *conn, int64_t next_tick)
 {
 	char err[REDIS_NOTIFY_ERROR_MAX];
 	redisReply *reply;
@@ -239,7 +242,7 @@ static struct redis_conn *redis_notify_listen(struct redis_notify *n,
 	    sizeof(err))) == 1) {
 		redis_notify_message(n, reply);
 		freeReplyObject(reply);
-		if (atomic_load(&n->stopping))
+		if (atomic_load(&n->stopping) || redis_notify_ms() >= next_tick)
 			break;
 	}
 	if (rc >= 0 && redis_pool_current(n->pool, conn))
@@ -269,7 +272,7 @@ static void *redis_notify_main(void *arg)
 			next_connect = now + REDIS_NOTIFY_SLICE_MS * 2;
 		}
 		if (conn != NULL)
-			conn = redis_notify_listen(n, conn);
+			conn = redis_notify_listen(n, conn, next_tick);
 		else
 			redis_notify_sleep_ms(REDIS_NOTIFY_SLICE_MS);
 		if ((now = redis_notify_ms()) >= next_tick) {

@@ -25,8 +25,9 @@
  *       failover to an empty replica).  The node then writes back every
  *       active block of its record (the script's block operation, and
  *       the index), then sets a new marker if none is there, and
- *       remembers the marker in Redis.  Every node does the same on its
- *       next tick, so blocks that only some nodes knew come back too.
+ *       remembers the marker in Redis.  Every node checks when its
+ *       listener subscribes again and at each tick, so blocks that only
+ *       some nodes knew come back too.
  *       Counts, windows and notes are not written back.
  *
  * Every call here is bounded by timeout_ms; a failure leaves things to
@@ -210,10 +211,14 @@ static int redis_sync_learn(const struct host_key *key,
 	return 0;
 }
 
+static void redis_sync_check_lost(struct redis_store *s);
+
+/* Subscribed again: Redis may have restarted; then reload the record. */
 void redis_sync_synced(void *arg)
 {
 	struct redis_store *s = arg;
 
+	redis_sync_check_lost(s);
 	redis_list_blocks(&s->base, redis_now(s), redis_sync_learn, s);
 }
 
