@@ -101,7 +101,7 @@ static void fallback_local(struct fallback_store *s,
 	/* The memory store never fails. */
 	store_record(s->local, event, result);
 	if (s->known != NULL && result->outcome == RULE_TRIPPED)
-		store_known_set(s->known, &event->key, result->detector,
+		store_known_hold(s->known, &event->key, result->detector,
 		    result->block_until, event->now, result->count);
 }
 

@@ -26,12 +26,14 @@ struct known_block {
 	int64_t until;			/* 0: none */
 	int64_t start;			/* 0: unknown */
 	uint32_t count;			/* that tripped it; 0: unknown */
+	bool pending;			/* not in the shared store yet */
 	uint64_t refused;		/* served from the record, not yet logged */
 	int64_t refused_since;		/* first of those */
 };
 
 struct known_entry {
 	struct host_key key;
+	uint64_t stamp;			/* the record's generation when last set */
 	struct known_block block[DETECTOR_COUNT];
 	struct known_entry *next;
 };
@@ -44,6 +46,7 @@ struct known_shard {
 struct store_known {
 	struct known_shard shard[STORE_KNOWN_SHARDS];
 	atomic_size_t count;
+	atomic_uint_fast64_t generation;	/* bumped by each reload */
 	size_t max;
 	store_known_hook_fn *hook;
 	void *hook_arg;
@@ -121,8 +124,9 @@ static void known_summary(const struct known_entry *e, enum detector d,
 	b->refused = 0;
 }
 
-void store_known_set(struct store_known *k, const struct host_key *key,
-    enum detector detector, int64_t until, int64_t start, uint32_t count)
+static void known_put(struct store_known *k, const struct host_key *key,
+    enum detector detector, int64_t until, int64_t start, uint32_t count,
+    bool pending)
 {
 	struct known_shard *shard;
 	struct known_entry **bucket = known_bucket(k, key, &shard);
@@ -136,13 +140,27 @@ void store_known_set(struct store_known *k, const struct host_key *key,
 		atomic_fetch_add(&k->count, 1);
 	}
 	if (e != NULL) {
+		e->stamp = atomic_load(&k->generation);
 		e->block[detector].until = until;
 		if (start != 0)
 			e->block[detector].start = start;
 		if (count != 0)
 			e->block[detector].count = count;
+		e->block[detector].pending = pending;
 	}
 	pthread_mutex_unlock(&shard->lock);
+}
+
+void store_known_set(struct store_known *k, const struct host_key *key,
+    enum detector detector, int64_t until, int64_t start, uint32_t count)
+{
+	known_put(k, key, detector, until, start, count, false);
+}
+
+void store_known_hold(struct store_known *k, const struct host_key *key,
+    enum detector detector, int64_t until, int64_t start, uint32_t count)
+{
+	known_put(k, key, detector, until, start, count, true);
 }
 
 void store_known_clear(struct store_known *k, const struct host_key *key)
@@ -261,18 +279,24 @@ struct known_copy {
 	enum detector detector;
 	int64_t until;
 	int64_t start;
+	uint32_t count;
 };
 
-/* Copy one shard's blocks active at now; grows *items. */
+/*
+ * Copy one shard's blocks active at now (only the pending ones, which
+ * then are pending no more, with pending); grows *items.
+ */
 static void known_copy_shard(struct known_shard *shard, int64_t now,
-    struct known_copy **items, size_t *n, size_t *cap)
+    bool pending, struct known_copy **items, size_t *n, size_t *cap)
 {
 	pthread_mutex_lock(&shard->lock);
 	for (size_t b = 0; b < STORE_KNOWN_BUCKETS; b++) {
 		for (struct known_entry *e = shard->bucket[b]; e; e = e->next) {
 			for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
-				if (e->block[d].until <= now)
+				if (e->block[d].until <= now ||
+				    (pending && !e->block[d].pending))
 					continue;
+				e->block[d].pending = false;
 				if (*n == *cap) {
 					*cap = *cap ? *cap * 2 : 64;
 					*items = xrealloc(*items, *cap,
@@ -280,27 +304,43 @@ static void known_copy_shard(struct known_shard *shard, int64_t now,
 				}
 				(*items)[(*n)++] = (struct known_copy){ e->key,
 				    (enum detector)d, e->block[d].until,
-				    e->block[d].start };
+				    e->block[d].start, e->block[d].count };
 			}
 		}
 	}
 	pthread_mutex_unlock(&shard->lock);
 }
 
-int store_known_each(struct store_known *k, int64_t now,
+static int known_each(struct store_known *k, int64_t now, bool pending,
     store_known_each_fn *fn, void *arg)
 {
 	struct known_copy *items = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, i;
 	int stop = 0;
 
-	for (size_t i = 0; i < STORE_KNOWN_SHARDS; i++)
-		known_copy_shard(&k->shard[i], now, &items, &n, &cap);
-	for (size_t i = 0; i < n && !stop; i++)
+	for (i = 0; i < STORE_KNOWN_SHARDS; i++)
+		known_copy_shard(&k->shard[i], now, pending, &items, &n, &cap);
+	for (i = 0; i < n && !stop; i++)
 		stop = fn(arg, &items[i].key, items[i].detector, items[i].until,
 		    items[i].start);
+	/* Not handed over: pending still. */
+	for (i = stop && i > 0 ? i - 1 : i; pending && i < n; i++)
+		store_known_hold(k, &items[i].key, items[i].detector,
+		    items[i].until, 0, 0);
 	free(items);
 	return stop;
+}
+
+int store_known_each(struct store_known *k, int64_t now,
+    store_known_each_fn *fn, void *arg)
+{
+	return known_each(k, now, false, fn, arg);
+}
+
+int store_known_each_pending(struct store_known *k, int64_t now,
+    store_known_each_fn *fn, void *arg)
+{
+	return known_each(k, now, true, fn, arg);
 }
 
 /* Summaries due in e; true when e carries nothing any more. */
@@ -343,6 +383,57 @@ void store_known_sweep(struct store_known *k, int64_t now)
 			}
 		}
 		pthread_mutex_unlock(&shard->lock);
+	}
+}
+
+uint64_t store_known_sync_begin(struct store_known *k)
+{
+	return atomic_fetch_add(&k->generation, 1) + 1;
+}
+
+/* Take one shard's entries not set since generation since; a list. */
+static struct known_entry *known_take_stale(struct store_known *k,
+    struct known_shard *shard, uint64_t since)
+{
+	struct known_entry *stale = NULL;
+
+	pthread_mutex_lock(&shard->lock);
+	for (size_t b = 0; b < STORE_KNOWN_BUCKETS; b++) {
+		struct known_entry **p = &shard->bucket[b];
+
+		while (*p != NULL) {
+			struct known_entry *e = *p;
+
+			if (e->stamp >= since) {
+				p = &e->next;
+				continue;
+			}
+			*p = e->next;
+			e->next = stale;
+			stale = e;
+			atomic_fetch_sub(&k->count, 1);
+		}
+	}
+	pthread_mutex_unlock(&shard->lock);
+	return stale;
+}
+
+void store_known_sync_end(struct store_known *k, uint64_t since)
+{
+	for (size_t i = 0; i < STORE_KNOWN_SHARDS; i++) {
+		struct known_entry *e = known_take_stale(k, &k->shard[i], since);
+
+		while (e != NULL) {
+			struct known_entry *next = e->next;
+
+			for (unsigned d = 0; d < DETECTOR_COUNT; d++)
+				known_summary(e, (enum detector)d, &e->block[d],
+				    " lifted=yes");
+			if (k->hook != NULL)
+				k->hook(k->hook_arg, &e->key, DETECTOR_COUNT, 0);
+			free(e);
+			e = next;
+		}
 	}
 }
 

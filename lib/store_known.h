@@ -13,6 +13,10 @@
  * store_known_set(): detector's block of key ends at until (replacing the
  *   end known), started at start (0 keeps the start known), tripped at
  *   count events (0 keeps the count known).
+ * store_known_hold(): store_known_set() for a block the shared store
+ *   does not hold yet (tripped by the node's own store while the shared
+ *   one was away): pending until store_known_each_pending() hands it
+ *   over.
  * store_known_clear(): forget every block of key (an unblock).
  * store_known_learn() / store_known_forget(): the same for what the node
  *   heard from the array; the hook (store_known_set_hook(): one callback,
@@ -30,10 +34,16 @@
  *   store_apply_event() does; true when refused.
  * store_known_each(): fn for every block active at now (a copy is taken
  *   first: fn may call into the record); fn returning non-zero stops.
+ * store_known_each_pending(): the same for the pending blocks, which are
+ *   pending no more unless fn failed (returned non-zero) before them.
  * store_known_sweep(): reclaim what has ended, and log what was refused
  *   without a log line: one line per block per STORE_KNOWN_SUMMARY_S
  *   (event=refuse-summary ... refused=N), and a last one when the block
  *   ends or is lifted.
+ * store_known_sync_begin() / store_known_sync_end(): a reload from the
+ *   shared store: what was not set (learned, recorded) since the begin
+ *   is forgotten at the end, as an unblock heard (the hook is called),
+ *   for a node that missed messages while away.
  * store_known_count(): hosts held.
  * All are safe from many threads; lookups take one shard's lock, and none
  * at all while the record is empty.
@@ -72,6 +82,8 @@ void store_known_set_hook(struct store_known *k, store_known_hook_fn *fn,
 
 void store_known_set(struct store_known *k, const struct host_key *key,
     enum detector detector, int64_t until, int64_t start, uint32_t count);
+void store_known_hold(struct store_known *k, const struct host_key *key,
+    enum detector detector, int64_t until, int64_t start, uint32_t count);
 void store_known_clear(struct store_known *k, const struct host_key *key);
 void store_known_learn(struct store_known *k, const struct host_key *key,
     enum detector detector, int64_t until, int64_t start, uint32_t count);
@@ -84,7 +96,11 @@ bool store_known_enforce(struct store_known *k, const struct host_key *key,
 
 int store_known_each(struct store_known *k, int64_t now,
     store_known_each_fn *fn, void *arg);
+int store_known_each_pending(struct store_known *k, int64_t now,
+    store_known_each_fn *fn, void *arg);
 void store_known_sweep(struct store_known *k, int64_t now);
+uint64_t store_known_sync_begin(struct store_known *k);
+void store_known_sync_end(struct store_known *k, uint64_t since);
 size_t store_known_count(struct store_known *k);
 
 #endif

@@ -211,15 +211,28 @@ static int redis_sync_learn(const struct host_key *key,
 	return 0;
 }
 
-static void redis_sync_check_lost(struct redis_store *s);
+static bool redis_sync_check_lost(struct redis_store *s);
+static int redis_sync_write_back(void *arg, const struct host_key *key,
+    enum detector detector, int64_t until, int64_t start);
 
-/* Subscribed again: Redis may have restarted; then reload the record. */
+/*
+ * Subscribed again: Redis may have restarted (then write the record
+ * back), and blocks tripped while it was away are handed over; then
+ * reload the record from the index, and forget what Redis no longer
+ * holds (an unblock missed while away) - only when Redis is known to
+ * hold what the node knew and the whole index was read.
+ */
 void redis_sync_synced(void *arg)
 {
 	struct redis_store *s = arg;
+	uint64_t since;
 
-	redis_sync_check_lost(s);
-	redis_list_blocks(&s->base, redis_now(s), redis_sync_learn, s);
+	if (!redis_sync_check_lost(s) || store_known_each_pending(s->known,
+	    redis_now(s), redis_sync_write_back, s) != 0)
+		return;
+	since = store_known_sync_begin(s->known);
+	if (redis_list_blocks(&s->base, redis_now(s), redis_sync_learn, s) == 0)
+		store_known_sync_end(s->known, since);
 }
 
 /* A plain command's reply, or NULL (errors included). */
@@ -285,22 +298,25 @@ static void redis_sync_marker_set(struct redis_store *s)
 		freeReplyObject(reply);
 }
 
-/* Has Redis lost what this node knew?  Then write the record back. */
-static void redis_sync_check_lost(struct redis_store *s)
+/*
+ * Has Redis lost what this node knew?  Then write the record back.  True
+ * when Redis holds what the node knew (as far as the marker tells).
+ */
+static bool redis_sync_check_lost(struct redis_store *s)
 {
 	char seen[REDIS_MARKER_LEN + 1];
 	int64_t started = redis_monotonic_ns();
 	size_t blocks;
 
 	if (redis_sync_marker_get(s, seen) < 0)
-		return;
+		return false;
 	if (seen[0] != '\0' && strcmp(seen, s->marker) == 0)
-		return;
+		return true;
 	if (s->marker[0] != '\0') {
 		blocks = store_known_count(s->known);
 		if (store_known_each(s->known, redis_now(s), redis_sync_write_back,
 		    s) != 0)
-			return;
+			return false;
 		log_notice("event=store-restored store=redis hosts=%zu ms=%lld",
 		    blocks, (long long)((redis_monotonic_ns() - started) /
 		    1000000));
@@ -308,9 +324,10 @@ static void redis_sync_check_lost(struct redis_store *s)
 	if (seen[0] == '\0') {
 		redis_sync_marker_set(s);
 		if (redis_sync_marker_get(s, seen) < 0 || seen[0] == '\0')
-			return;
+			return false;
 	}
 	memcpy(s->marker, seen, sizeof(s->marker));
+	return true;
 }
 
 /* The hash of an index member, read: the end of its last block, 0 for none. */
@@ -397,6 +414,7 @@ void redis_sync_tick(void *arg)
 	int64_t now = redis_now(s);
 
 	store_known_sweep(s->known, now);
-	redis_sync_check_lost(s);
+	if (redis_sync_check_lost(s))
+		store_known_each_pending(s->known, now, redis_sync_write_back, s);
 	redis_sync_prune(s, now);
 }

@@ -57,6 +57,17 @@ static void hook(void *arg, const struct host_key *key, enum detector d,
 	__atomic_store_n(&h->until, until, __ATOMIC_SEQ_CST);
 }
 
+static unsigned pending_seen;
+
+static int pending_fn(void *arg, const struct host_key *key, enum detector d,
+    int64_t until, int64_t start)
+{
+	ck_assert_int_eq(d, DETECTOR_DOS);
+	ck_assert_int_eq(until, 750);
+	pending_seen++;
+	return 0;
+}
+
 START_TEST(record_refuses)
 {
 	struct store_known *k = store_known_new(2);
@@ -89,6 +100,13 @@ START_TEST(record_refuses)
 	store_known_clear(k, &a);
 	ck_assert(!store_known_refuses(k, &a, rules, 101, &hit));
 	ck_assert_uint_eq(store_known_count(k), 1);
+	/* A block the shared store does not hold yet is handed over once. */
+	pending_seen = 0;
+	store_known_hold(k, &b, DETECTOR_DOS, 750, 100, 3);
+	ck_assert_int_eq(store_known_each_pending(k, 200, pending_fn, NULL), 0);
+	ck_assert_uint_eq(pending_seen, 1);
+	ck_assert_int_eq(store_known_each_pending(k, 200, pending_fn, NULL), 0);
+	ck_assert_uint_eq(pending_seen, 1);
 	/* Reclaimed once every block is over. */
 	store_known_sweep(k, 799);
 	ck_assert_uint_eq(store_known_count(k), 1);
@@ -221,6 +239,45 @@ START_TEST(array_block_unblock)
 }
 END_TEST
 
+/* An unblock published while a node was not listening still reaches it. */
+START_TEST(array_missed_unblock)
+{
+	struct store *a = open_node("k3:"), *b = open_node("k3:");
+	struct host_key h = key_of("198.51.100.40");
+	struct store_result r;
+	struct heard heard = { 0 };
+	int64_t t = time(NULL), start;
+	redisReply *reply;
+
+	rules_init();
+	store_known_set_hook(store_known(b), hook, &heard);
+	wait_subscribed();
+	ck_assert_int_eq(store_block(a, &h, DETECTOR_MANUAL, t + 300, t), 0);
+	start = rs_ms_now();
+	while (heard.blocks == 0 && rs_ms_now() - start < 3000)
+		rs_sleep_ms(2);
+	ck_assert_int_eq(connect_at(b, &h, t + 1, &r), RULE_REFUSED);
+	ck_assert(r.known);
+	/* Every listener loses its connection; the unblock goes unheard. */
+	reply = rs_command(&srv, "CLIENT KILL TYPE pubsub");
+	ck_assert_ptr_nonnull(reply);
+	freeReplyObject(reply);
+	ck_assert_int_eq(store_unblock(a, &h), 0);
+	start = rs_ms_now();
+	while (connect_at(b, &h, t + 2, &r) == RULE_REFUSED &&
+	    rs_ms_now() - start < 3000)
+		rs_sleep_ms(5);
+	printf("known: an unblock missed while away was caught up in %lld ms\n",
+	    (long long)(rs_ms_now() - start));
+	ck_assert_int_eq(r.outcome, RULE_ALLOWED);
+	ck_assert_int_le(rs_ms_now() - start, 1000);
+	/* Told to the hook: by the catch-up, and maybe by the message too. */
+	ck_assert_uint_ge(heard.unblocks, 1);
+	store_close(a);
+	store_close(b);
+}
+END_TEST
+
 static unsigned listed_count;
 
 static int count_fn(const struct host_key *key, const struct store_host *host,
@@ -310,6 +367,7 @@ int main(void)
 	tcase_add_checked_fixture(array, setup, teardown);
 	tcase_set_timeout(array, 30);
 	tcase_add_test(array, array_block_unblock);
+	tcase_add_test(array, array_missed_unblock);
 	tcase_add_test(array, array_restored);
 	suite_add_tcase(s, array);
 	sr = srunner_create(s);
