@@ -140,6 +140,16 @@ static void fallback_ok(struct fallback_store *s)
 		log_notice("event=store-recovered store=%s", s->ops.name);
 }
 
+/* A probe that did not reach the primary's backend: the next event probes. */
+static void fallback_unprobe(struct fallback_store *s, bool probe)
+{
+	if (!probe)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->probing = false;
+	pthread_mutex_unlock(&s->lock);
+}
+
 /* The primary failed an event (or the check at open). */
 static void fallback_failed(struct fallback_store *s, bool probe)
 {
@@ -204,7 +214,11 @@ static int fallback_record(struct store *base, const struct store_event *event,
 		fallback_failed(s, probe);
 		return fallback_decide(s, event, result);
 	}
-	fallback_ok(s);
+	/* Refused from the primary's record: its backend was not asked. */
+	if (result->known)
+		fallback_unprobe(s, probe);
+	else
+		fallback_ok(s);
 	result->decided = STORE_DECIDED_STORE;
 	/* Keep what the primary knows of blocks for a later outage. */
 	if (fallback_remembers(s) && result->outcome != RULE_ALLOWED)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 08-flood.sh - a flood from a blocked host costs neither Redis nor the
+# 12-flood.sh - a flood from a blocked host costs neither Redis nor the
 # log: once the node knows the block, each refused session is decided
 # from its record (no Redis command) and summarised (no line of its own).
 # Counts, not timings: Redis's INFO commandstats and the log's lines

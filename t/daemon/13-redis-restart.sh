@@ -1,5 +1,5 @@
 #!/bin/sh
-# 09-redis-restart.sh - blocks survive a Redis restarted empty, under
+# 13-redis-restart.sh - blocks survive a Redis restarted empty, under
 # load: a DoS block started on node A and a block by hand made through
 # node B are known to both nodes; while Redis is down both nodes refuse
 # both hosts; once Redis is back, empty, the nodes write the blocks back
