@@ -22,7 +22,12 @@
  *   heard from the array; the hook (store_known_set_hook(): one callback,
  *   e.g. the firewall) is then called with (key, detector, until), and
  *   with detector DETECTOR_COUNT and until 0 for an unblock.  It runs on
- *   the caller's thread, with no lock of the record held.
+ *   the caller's thread, with no lock of the record held.  With the
+ *   Redis store that is the listener's thread (redis_notify.h), and the
+ *   hook hears of every block and unblock of the array, the node's own
+ *   included (they come back on the channel), and of every active block
+ *   when the listener (re)subscribes: what a firewall of the node needs
+ *   (store_known(store) gives the record; an unblock may be told twice).
  * store_known_refuses(): the CONNECT fast path.  True when, under rules,
  *   the host is refused by a block the record knows and no Redis call is
  *   needed: some enabled detector's block ends after now, and no enabled

@@ -9,7 +9,7 @@
  * fields and the script that keeps them are in store_redis.lua: record()
  * and block() are one script call each, which runs the rules
  * (store_apply_event) inside Redis, atomically, with the node's clock.
- * lookup() is one HGETALL, unblock() one DEL; list_blocks() is in
+ * lookup() is one HGETALL; list_blocks() is in
  * store_redis_list.c, the commands in store_redis_cmd.c.
  *
  * The node's record of blocks (store_known.h) is kept here, with its

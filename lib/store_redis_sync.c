@@ -34,6 +34,12 @@
  * the next tick (lost-state check, pruning) or is the store's error
  * (unblock).  Publishing and indexing after a block started are best
  * effort: the block itself is in Redis already.
+ *
+ * BUGS: the message of a block that starts follows the script's reply,
+ * so an unblock made by another node in that instant (between the two)
+ * can be overtaken: the nodes' records then keep the block until its end
+ * or the next reload, although Redis no longer holds it.  Blocks made
+ * by a version without the index are not listed (they still refuse).
  */
 #include <stdio.h>
 #include <stdlib.h>
