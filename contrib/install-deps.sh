@@ -6,7 +6,8 @@
 #   check   also what "make check" needs (check, miltertest, curl, perl,
 #           redis-server, redis-sentinel, redis-tools (redis-cli),
 #           postfix and swaks for t/postfix;
-#           the package build tools, lintian and systemd-analyze for t/deb)
+#           the package build tools, lintian and systemd-analyze for t/deb;
+#           prometheus for promtool in t/storm)
 #
 # As root, missing packages are installed with apt-get.  Otherwise the
 # apt-get line to run is printed and the script exits 1.
@@ -23,6 +24,8 @@ check_pkgs="$check_pkgs libldap-2.5-0 libnsl2 libsasl2-2 libssl3"
 # t/deb: dpkg-buildpackage with the package's Build-Depends (build-essential
 # is implied), lintian, adduser (the package's postinst), systemd-analyze.
 check_pkgs="$check_pkgs build-essential dpkg-dev debhelper lintian adduser systemd"
+# t/storm: promtool checks the alert rules and the dashboard's queries.
+check_pkgs="$check_pkgs prometheus"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;

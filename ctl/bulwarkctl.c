@@ -1,13 +1,16 @@
 /*
  * bulwarkctl.c - control a running bulwark daemon over its control
- * socket: status, blocks, hosts, blocks by hand, reload, metrics.
+ * socket: status, blocks, hosts, blocks by hand, the exclude file,
+ * reload, metrics.
  *
  *   bulwarkctl [-j] [-c file | -s socket] command [argument ...]
  *
- * The arguments are checked here (their form; their meaning is the
- * daemon's to judge), joined into one request line and sent; the answer
- * is printed for a human, or as it came with -j.  Exit statuses are in
- * ctl.h and bulwarkctl(8).
+ * Options may come anywhere on the line ("list --json"); "--" ends them,
+ * for a reason that starts with '-'.  The arguments are checked here
+ * (their form; their meaning is the daemon's to judge), joined into one
+ * request line and sent; the answer is printed for a human, or as it
+ * came with -j.  help and version are answered here.  Exit statuses are
+ * in ctl.h and bulwarkctl(8).
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -24,6 +27,8 @@ struct ctl_options {
 	const char *config;
 	const char *socket;
 	bool json;
+	bool all;
+	bool yes;
 };
 
 /* A command and how many arguments it takes; REST: the rest is one. */
@@ -35,8 +40,9 @@ static const struct {
 	int max;
 } ctl_commands[] = {
 	{ "status", 0, 0 }, { "list", 0, 1 }, { "show", 1, 1 },
-	{ "block", 2, CTL_REST }, { "unblock", 1, 1 }, { "reload", 0, 0 },
-	{ "metrics", 0, 0 },
+	{ "block", 2, CTL_REST }, { "unblock", 0, 1 }, { "exclude", 1, 2 },
+	{ "reload", 0, 0 }, { "metrics", 0, 0 }, { "help", 0, 0 },
+	{ "version", 0, 0 },
 };
 
 static void usage(FILE *out)
@@ -44,13 +50,26 @@ static void usage(FILE *out)
 	fprintf(out,
 	    "usage: bulwarkctl [-j] [-c file | -s socket] command [argument ...]\n"
 	    "commands:\n"
-	    "  status                            the daemon, its store, its counters\n"
-	    "  list [dos|dha|attack|manual]      the blocks in force\n"
-	    "  show ADDRESS                      what is known of a host\n"
-	    "  block ADDRESS DURATION [REASON]   block a host by hand\n"
-	    "  unblock ADDRESS                   end a host's blocks\n"
-	    "  reload                            read the configuration again\n"
-	    "  metrics                           the metrics, Prometheus text\n");
+	    "  status                           the daemon, its store, its counters\n"
+	    "  list [dos|dha|attack|manual]     the blocks in force\n"
+	    "  show HOST                        what is known of a host\n"
+	    "  block HOST DURATION [REASON]     block a host (or prefix) by hand\n"
+	    "  unblock HOST                     end the blocks of a host or prefix\n"
+	    "  unblock --all [DETECTOR] --yes   end every block (of a detector)\n"
+	    "  exclude list                     the entries of exclude_file\n"
+	    "  exclude add|remove HOST          change exclude_file and reload\n"
+	    "  reload                           read the configuration again\n"
+	    "  metrics                          the metrics, Prometheus text\n"
+	    "  top [--once] [--json] [--interval SECONDS]  the live sessions\n"
+    "  help                             this text\n"
+	    "  version                          the version of bulwarkctl\n"
+	    "HOST: an address (192.0.2.7, 2001:db8::1), a host as list prints it\n"
+	    "(2001:db8::/64) or a CIDR prefix (192.0.2.0/24).\n"
+	    "options (anywhere; -- ends them): -j, --json  the answer as JSON;\n"
+	    "  -c file  find the control socket in file; -s socket  use it;\n"
+	    "  -a, --all; -y, --yes (unblock); -h, --help; -V, --version.\n"
+	    "exit: 0 done, 1 refused, 2 usage, 3 daemon unreachable, 4 restart "
+	    "needed.\n");
 }
 
 static void usage_error(const char *fmt, ...)
@@ -64,15 +83,24 @@ static void usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
-	usage(stderr);
+	fprintf(stderr, "\n(bulwarkctl help lists the commands)\n");
 	exit(CTL_USAGE);
+}
+
+static void version(void) __attribute__((noreturn));
+
+static void version(void)
+{
+	printf("bulwarkctl %s\n", BULWARK_VERSION);
+	exit(CTL_OK);
 }
 
 static int parse_options(int argc, char **argv, struct ctl_options *opt)
 {
 	static const struct option longs[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "yes", no_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -80,9 +108,11 @@ static int parse_options(int argc, char **argv, struct ctl_options *opt)
 	int c;
 
 	memset(opt, 0, sizeof(*opt));
-	/* "+": options end at the command, so a reason may start with '-'. */
-	while ((c = getopt_long(argc, argv, "+c:hjs:V", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ac:hjs:Vy", longs, NULL)) != -1) {
 		switch (c) {
+		case 'a':
+			opt->all = true;
+			break;
 		case 'c':
 			opt->config = optarg;
 			break;
@@ -92,15 +122,16 @@ static int parse_options(int argc, char **argv, struct ctl_options *opt)
 		case 'j':
 			opt->json = true;
 			break;
+		case 'y':
+			opt->yes = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(CTL_OK);
 		case 'V':
-			printf("bulwarkctl %s\n", BULWARK_VERSION);
-			exit(CTL_OK);
+			version();
 		default:
-			usage(stderr);
-			exit(CTL_USAGE);
+			usage_error("bad option");
 		}
 	}
 	if (opt->config != NULL && opt->socket != NULL)
@@ -133,23 +164,68 @@ static void check_word(const char *arg)
 	}
 }
 
-static void check_args(int cmd, int argc, char **argv)
+static void check_detector(const char *cmd, const char *name)
 {
+	enum detector d;
+
+	if (detector_from_name(name, &d) < 0)
+		usage_error("%s: \"%s\" is not one of dos, dha, attack, manual",
+		    cmd, name);
+}
+
+static void check_unblock(const struct ctl_options *opt, int argc,
+    char **argv)
+{
+	if (!opt->all) {
+		if (opt->yes)
+			usage_error("unblock: --yes goes with --all");
+		if (argc != 1)
+			usage_error("unblock: give one address or prefix, or "
+			    "--all");
+		return;
+	}
+	if (argc == 1)
+		check_detector("unblock --all", argv[0]);
+	if (!opt->yes)
+		usage_error("unblock --all ends every block%s%s on every node "
+		    "that shares the store: confirm with --yes", argc == 1 ?
+		    " of " : "", argc == 1 ? argv[0] : "");
+}
+
+static void check_exclude(int argc, char **argv)
+{
+	bool list = strcmp(argv[0], "list") == 0;
+
+	if (!list && strcmp(argv[0], "add") != 0 &&
+	    strcmp(argv[0], "remove") != 0)
+		usage_error("exclude: \"%s\" is not one of list, add, remove",
+		    argv[0]);
+	if (list && argc > 1)
+		usage_error("exclude list: too many arguments");
+	if (!list && argc < 2)
+		usage_error("exclude %s: missing address or prefix", argv[0]);
+}
+
+static void check_args(const struct ctl_options *opt, int cmd, int argc,
+    char **argv)
+{
+	const char *name = ctl_commands[cmd].name;
 	int max = ctl_commands[cmd].max;
 
+	if ((opt->all || opt->yes) && strcmp(name, "unblock") != 0)
+		usage_error("%s: --all and --yes go with unblock", name);
 	if (argc < ctl_commands[cmd].min)
-		usage_error("%s: missing argument", ctl_commands[cmd].name);
+		usage_error("%s: missing argument", name);
 	if (max != CTL_REST && argc > max)
-		usage_error("%s: too many arguments", ctl_commands[cmd].name);
+		usage_error("%s: too many arguments", name);
 	for (int i = 0; i < argc && (max != CTL_REST || i < 2); i++)
 		check_word(argv[i]);
-	if (strcmp(ctl_commands[cmd].name, "list") == 0 && argc == 1) {
-		enum detector d;
-
-		if (detector_from_name(argv[0], &d) < 0)
-			usage_error("list: \"%s\" is not one of dos, dha, attack, "
-			    "manual", argv[0]);
-	}
+	if (strcmp(name, "list") == 0 && argc == 1)
+		check_detector("list", argv[0]);
+	if (strcmp(name, "unblock") == 0)
+		check_unblock(opt, argc, argv);
+	if (strcmp(name, "exclude") == 0)
+		check_exclude(argc, argv);
 	for (int i = 2; max == CTL_REST && i < argc; i++) {
 		if (strchr(argv[i], '\n') != NULL)
 			usage_error("the reason must fit on one line");
@@ -157,15 +233,17 @@ static void check_args(int cmd, int argc, char **argv)
 }
 
 /* The request line: the words joined by single spaces, then '\n'. */
-static char *request_line(const char *name, int argc, char **argv)
+static char *request_line(const char *name, bool all, int argc, char **argv)
 {
-	size_t len = strlen(name) + 2;
+	size_t len = strlen(name) + 8;
 	char *line;
 
 	for (int i = 0; i < argc; i++)
 		len += strlen(argv[i]) + 1;
 	line = xmalloc(len);
 	strcpy(line, name);
+	if (all)
+		strcat(line, " --all");
 	for (int i = 0; i < argc; i++) {
 		strcat(line, " ");
 		strcat(line, argv[i]);
@@ -189,41 +267,59 @@ static int ctl_answer(const struct ctl_options *opt, const char *name,
 		free(why);
 		return CTL_FAILED;
 	}
-	if (opt->json) {
+	if (opt->json)
 		fputs(answer, stdout);
-		rc = json_is_true(json_object_get(doc, "ok")) ? CTL_OK :
-		    CTL_FAILED;
-	} else {
-		rc = ctl_render(name, doc);
-	}
+	else
+		ctl_render(name, doc);
+	rc = ctl_exit_status(doc);
 	json_decref(doc);
 	return rc;
+}
+
+static int ctl_unreachable(const struct ctl_options *opt, const char *err,
+    const char *source)
+{
+	fprintf(stderr, "bulwarkctl: %s\n", err);
+	if (opt->socket == NULL)
+		fprintf(stderr, "bulwarkctl: that socket is %s; if bulwark "
+		    "listens elsewhere, name its control socket with -s "
+		    "unix:/path, or its configuration with -c file\n", source);
+	return CTL_UNREACHABLE;
 }
 
 int main(int argc, char **argv)
 {
 	struct ctl_options opt;
-	char path[CTL_PATH_MAX], err[1024], *line, *answer;
+	char path[CTL_PATH_MAX], source[1200], err[1300], *line, *answer;
 	int first = parse_options(argc, argv, &opt);
-	int cmd = ctl_command_index(argv[first]);
-	int rc;
+	int cmd, rc;
+	const char *name;
 
-	check_args(cmd, argc - first - 1, argv + first + 1);
-	rc = ctl_find_socket(opt.config, opt.socket, path, sizeof(path), err,
-	    sizeof(err));
+	if (strcmp(argv[first], "top") == 0)
+		return ctl_top(opt.config, opt.socket, opt.json, argc - first,
+		    argv + first);
+	cmd = ctl_command_index(argv[first]);
+	name = ctl_commands[cmd].name;
+
+	check_args(&opt, cmd, argc - first - 1, argv + first + 1);
+	if (strcmp(name, "help") == 0) {
+		usage(stdout);
+		return CTL_OK;
+	}
+	if (strcmp(name, "version") == 0)
+		version();
+	rc = ctl_find_socket(opt.config, opt.socket, path, sizeof(path),
+	    source, sizeof(source), err, sizeof(err));
 	if (rc != CTL_OK) {
 		fprintf(stderr, "bulwarkctl: %s\n", err);
 		return rc;
 	}
-	line = request_line(ctl_commands[cmd].name, argc - first - 1,
-	    argv + first + 1);
+	line = request_line(name, opt.all, argc - first - 1, argv + first + 1);
 	rc = ctl_request(path, line, &answer, err, sizeof(err));
 	free(line);
-	if (rc != CTL_OK) {
-		fprintf(stderr, "bulwarkctl: %s\n", err);
-		return rc;
-	}
-	rc = ctl_answer(&opt, ctl_commands[cmd].name, answer);
+	if (rc != CTL_OK)
+		return ctl_unreachable(&opt, err, source);
+	rc = ctl_answer(&opt, name, answer);
 	free(answer);
 	return rc;
 }

@@ -44,6 +44,14 @@ static const char *ctl_str(const json_t *obj, const char *key,
 	return value != NULL ? value : def;
 }
 
+/* The string at index i of an array; "?" when it is something else. */
+static const char *ctl_item(const json_t *array, size_t i)
+{
+	const char *value = json_string_value(json_array_get(array, i));
+
+	return value != NULL ? value : "?";
+}
+
 static int64_t ctl_integer(const json_t *obj, const char *key, int64_t def)
 {
 	const json_t *value = json_object_get(obj, key);
@@ -241,6 +249,29 @@ static void ctl_detectors(const json_t *detectors)
 	ctl_table_show(&t, true);
 }
 
+/* What the attack row alone cannot say: it flags, and maybe blocks. */
+static void ctl_attack_note(const json_t *detectors)
+{
+	const json_t *a = NULL;
+	char text[256];
+
+	for (size_t i = 0; i < json_array_size(detectors); i++) {
+		if (strcmp(ctl_str(json_array_get(detectors, i), "detector",
+		    ""), "attack") == 0)
+			a = json_array_get(detectors, i);
+	}
+	if (a == NULL || !ctl_bool(a, "enabled"))
+		return;
+	snprintf(text, sizeof(text), "attack: a connection with more than %"
+	    PRId64 " unexpected commands is flagged (action %s); %s",
+	    ctl_integer(a, "max_commands", 0), ctl_str(a, "flag_action", "?"),
+	    ctl_bool(a, "blocks") ? "more than MAX flagged connections "
+	    "within PERIOD block the host" : "hosts are never blocked for it "
+	    "(attack.max_flagged = 0)");
+	printf("\n");
+	ctl_kv("note", text);
+}
+
 static void ctl_show(const json_t *answer)
 {
 	const json_t *detectors = ctl_array(answer, "detectors");
@@ -252,8 +283,10 @@ static void ctl_show(const json_t *answer)
 	ctl_kv("why", ctl_str(answer, "why", NULL));
 	ctl_kv("excluded", ctl_yes(ctl_bool(answer, "excluded")));
 	ctl_kv("blocked list", ctl_yes(ctl_bool(answer, "blocked_list")));
-	if (detectors != NULL)
+	if (detectors != NULL) {
 		ctl_detectors(detectors);
+		ctl_attack_note(detectors);
+	}
 	if (blocks != NULL) {
 		printf("\n");
 		ctl_blocks_table(blocks);
@@ -262,37 +295,96 @@ static void ctl_show(const json_t *answer)
 
 /* block, unblock, reload, metrics */
 
-static void ctl_block(const json_t *answer)
+static void ctl_warning(const json_t *answer)
 {
-	const char *reason = ctl_str(answer, "reason", "");
 	const char *warning = ctl_str(answer, "warning", NULL);
-	char until[CTL_TEXT_MAX], duration[CTL_TEXT_MAX];
-	char *host = ctl_clean(ctl_str(answer, "host", "?"));
 	char *clean;
 
-	printf("blocked %s until %s (%s)\n", host,
-	    ctl_time(answer, "until", until, sizeof(until)),
-	    ctl_duration(ctl_integer(answer, "duration", 0), duration,
-	    sizeof(duration)));
-	if (reason[0] != '\0')
-		ctl_kv("reason", reason);
 	if (warning != NULL) {
 		clean = ctl_clean(warning);
 		fprintf(stderr, "bulwarkctl: warning: %s\n", clean);
 		free(clean);
 	}
+}
+
+static void ctl_block(const json_t *answer)
+{
+	const char *reason = ctl_str(answer, "reason", "");
+	char until[CTL_TEXT_MAX], duration[CTL_TEXT_MAX];
+	char *host = ctl_clean(ctl_str(answer, "host", "?"));
+	int64_t hosts = ctl_integer(answer, "hosts", 1);
+
+	printf("blocked %s", host);
+	if (hosts > 1)
+		printf(" (%" PRId64 " hosts)", hosts);
+	printf(" until %s (%s)\n",
+	    ctl_time(answer, "until", until, sizeof(until)),
+	    ctl_duration(ctl_integer(answer, "duration", 0), duration,
+	    sizeof(duration)));
+	if (reason[0] != '\0')
+		ctl_kv("reason", reason);
+	ctl_warning(answer);
 	free(host);
+}
+
+static void ctl_unblock_many(const json_t *answer)
+{
+	const json_t *hosts = json_object_get(answer, "hosts");
+	const char *host = ctl_str(answer, "host", NULL);
+	const char *detector = ctl_str(answer, "detector", NULL);
+	int64_t n = ctl_integer(answer, "unblocked", 0);
+	char *clean;
+
+	printf("unblocked %" PRId64 " host%s", n, n == 1 ? "" : "s");
+	if (detector != NULL)
+		printf(" blocked by %s", detector);
+	clean = ctl_clean(host != NULL ? host : "");
+	printf("%s%s\n", host != NULL ? " in " : "", clean);
+	free(clean);
+	for (size_t i = 0; i < json_array_size(hosts); i++) {
+		clean = ctl_clean(ctl_item(hosts, i));
+		printf("  %s\n", clean);
+		free(clean);
+	}
+	if (n > (int64_t)json_array_size(hosts))
+		printf("  (and %" PRId64 " more)\n",
+		    n - (int64_t)json_array_size(hosts));
 }
 
 static void ctl_unblock(const json_t *answer)
 {
-	char *host = ctl_clean(ctl_str(answer, "host", "?"));
+	char *host;
 
+	if (strcmp(ctl_str(answer, "scope", "host"), "host") != 0) {
+		ctl_unblock_many(answer);
+		return;
+	}
+	host = ctl_clean(ctl_str(answer, "host", "?"));
 	if (ctl_bool(answer, "was_blocked"))
 		printf("unblocked %s\n", host);
 	else
 		printf("%s was not blocked (its counts are reset)\n", host);
 	free(host);
+}
+
+/* The keys a reload kept for the next start. */
+static void ctl_restart_needed(const json_t *answer)
+{
+	const json_t *keys = ctl_array(answer, "restart_needed");
+	char text[512] = "";
+	size_t used = 0;
+	char *clean;
+
+	if (keys == NULL)
+		return;
+	for (size_t i = 0; i < json_array_size(keys) && used < sizeof(text);
+	    i++)
+		used += (size_t)snprintf(text + used, sizeof(text) - used,
+		    "%s%s", i > 0 ? ", " : "", ctl_item(keys, i));
+	clean = ctl_clean(text);
+	printf("restart needed for %s: the new values take effect at the "
+	    "next start, the running ones stay until then\n", clean);
+	free(clean);
 }
 
 static void ctl_reload(const json_t *answer)
@@ -301,6 +393,38 @@ static void ctl_reload(const json_t *answer)
 
 	printf("reloaded %s\n", config);
 	free(config);
+	ctl_restart_needed(answer);
+}
+
+static void ctl_exclude(const json_t *answer)
+{
+	const json_t *entries = json_object_get(answer, "entries");
+	char *file = ctl_clean(ctl_str(answer, "file", "?"));
+	char *entry;
+
+	if (entries != NULL) {
+		printf("%s (%zu entr%s; the exclude key of the configuration "
+		    "adds its own):\n", file, json_array_size(entries),
+		    json_array_size(entries) == 1 ? "y" : "ies");
+		for (size_t i = 0; i < json_array_size(entries); i++) {
+			entry = ctl_clean(ctl_item(entries, i));
+			printf("  %s\n", entry);
+			free(entry);
+		}
+		free(file);
+		return;
+	}
+	entry = ctl_clean(ctl_str(answer, "entry", "?"));
+	if (!ctl_bool(answer, "changed"))
+		printf("%s is already in %s\n", entry, file);
+	else if (strcmp(ctl_str(answer, "action", ""), "add") == 0)
+		printf("added %s to %s; reloaded\n", entry, file);
+	else
+		printf("removed %s from %s; reloaded\n", entry, file);
+	free(entry);
+	free(file);
+	ctl_warning(answer);
+	ctl_restart_needed(answer);
 }
 
 static void ctl_metrics(const json_t *answer)
@@ -308,7 +432,7 @@ static void ctl_metrics(const json_t *answer)
 	fputs(ctl_str(answer, "metrics", ""), stdout);
 }
 
-int ctl_render(const char *command, const json_t *answer)
+void ctl_render(const char *command, const json_t *answer)
 {
 	static const struct {
 		const char *name;
@@ -316,8 +440,8 @@ int ctl_render(const char *command, const json_t *answer)
 	} renders[] = {
 		{ "status", ctl_status }, { "list", ctl_list },
 		{ "show", ctl_show }, { "block", ctl_block },
-		{ "unblock", ctl_unblock }, { "reload", ctl_reload },
-		{ "metrics", ctl_metrics },
+		{ "unblock", ctl_unblock }, { "exclude", ctl_exclude },
+		{ "reload", ctl_reload }, { "metrics", ctl_metrics },
 	};
 	char *error;
 
@@ -325,12 +449,22 @@ int ctl_render(const char *command, const json_t *answer)
 		error = ctl_clean(ctl_str(answer, "error",
 		    "the daemon gave no reason"));
 		fprintf(stderr, "bulwarkctl: %s: %s\n", command, error);
+		if (strcmp(command, "reload") == 0)
+			fprintf(stderr, "bulwarkctl: the running configuration "
+			    "stays in force\n");
 		free(error);
-		return CTL_FAILED;
+		return;
 	}
 	for (size_t i = 0; i < sizeof(renders) / sizeof(renders[0]); i++) {
 		if (strcmp(renders[i].name, command) == 0)
 			renders[i].render(answer);
 	}
-	return CTL_OK;
+}
+
+int ctl_exit_status(const json_t *answer)
+{
+	if (!ctl_bool(answer, "ok"))
+		return CTL_FAILED;
+	return ctl_array(answer, "restart_needed") != NULL ? CTL_RESTART :
+	    CTL_OK;
 }

@@ -96,6 +96,10 @@ static void config_set_default_detectors(struct config *cfg)
 	cfg->attack_max_commands = 10;
 	cfg->attack_count = ATTACK_COUNT_HELO | ATTACK_COUNT_UNKNOWN;
 	cfg->attack_action = ACTION_LOG;
+	cfg->concurrency_max_sessions = 20;
+	cfg->concurrency_action = ACTION_TEMPFAIL;
+	cfg->concurrency_reply = xstrdup("Too many simultaneous connections "
+	    "from %a, try again later");
 }
 
 static void config_set_default_hosts(struct config *cfg)
@@ -161,6 +165,7 @@ static void config_free(struct config *cfg)
 	free(cfg->blocked_file);
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++)
 		free(cfg->replies[d]);
+	free(cfg->concurrency_reply);
 	loader_free_strings(cfg->dha_status_codes, cfg->dha_status_code_count);
 	free(cfg->dha_recipients_file);
 	recipients_free(cfg->dha_recipients);
@@ -520,6 +525,7 @@ static const struct config_key config_root_keys[] = {
 	{ "dos", config_set_dos },
 	{ "dha", config_set_dha },
 	{ "attack", config_set_attack },
+	{ "concurrency", config_set_concurrency },
 	{ NULL, NULL }
 };
 

@@ -117,6 +117,16 @@ struct config {
 	unsigned attack_count;		/* ATTACK_COUNT_* bits */
 	enum action attack_action;	/* ACTION_LOG or ACTION_TEMPFAIL */
 
+	/*
+	 * The concurrency limit: more than max_sessions simultaneous
+	 * sessions of one host are refused at CONNECT (not a rule: no
+	 * window, no block).
+	 */
+	bool concurrency_enabled;
+	unsigned concurrency_max_sessions;
+	enum action concurrency_action;
+	char *concurrency_reply;
+
 	int refs;
 };
 

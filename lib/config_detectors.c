@@ -1,6 +1,7 @@
 /*
  * config_detectors.c - the dos, dha and attack groups of bulwark.conf:
- * one detection rule each, its action and reply.  See bulwark.conf(5).
+ * one detection rule each, its action and reply; and the concurrency
+ * group, a limit without a rule.  See bulwark.conf(5).
  *
  * The setters shared by the groups work on the rule of ld->detector,
  * which config_set_dos(), config_set_dha() and config_set_attack() set
@@ -18,6 +19,7 @@
 #define MAX_EVENTS	10000000
 #define MAX_FLAGGED	1000000
 #define MAX_COMMANDS	100000
+#define MAX_SESSIONS	100000
 
 static const struct name_value config_detector_actions[] = {
 	{ "tempfail", ACTION_TEMPFAIL }, { "reject", ACTION_REJECT },
@@ -117,7 +119,9 @@ static int set_action(struct loader *ld, const config_setting_t *s)
 	return 0;
 }
 
-static int set_reply(struct loader *ld, const config_setting_t *s)
+/* A reply template checked and put in *field. */
+static int set_reply_in(struct loader *ld, const config_setting_t *s,
+    char **field)
 {
 	const char *text, *problem;
 
@@ -125,8 +129,13 @@ static int set_reply(struct loader *ld, const config_setting_t *s)
 		return -1;
 	if ((problem = reply_problem(text)) != NULL)
 		return loader_fail_key(ld, s, "%s", problem);
-	loader_replace_string(&ld->cfg->replies[ld->detector], text);
+	loader_replace_string(field, text);
 	return 0;
+}
+
+static int set_reply(struct loader *ld, const config_setting_t *s)
+{
+	return set_reply_in(ld, s, &ld->cfg->replies[ld->detector]);
 }
 
 /* Setters of the dha group. */
@@ -212,6 +221,37 @@ static int set_max_flagged(struct loader *ld, const config_setting_t *s)
 	return loader_get_uint(ld, s, 0, MAX_FLAGGED, &loader_rule(ld)->max);
 }
 
+/* Setters of the concurrency group. */
+
+static int set_concurrency_enabled(struct loader *ld,
+    const config_setting_t *s)
+{
+	return loader_get_bool(ld, s, &ld->cfg->concurrency_enabled);
+}
+
+static int set_max_sessions(struct loader *ld, const config_setting_t *s)
+{
+	return loader_get_uint(ld, s, 1, MAX_SESSIONS,
+	    &ld->cfg->concurrency_max_sessions);
+}
+
+static int set_concurrency_action(struct loader *ld,
+    const config_setting_t *s)
+{
+	int action;
+
+	if (loader_get_enum(ld, s, config_detector_actions, &action) < 0)
+		return -1;
+	ld->cfg->concurrency_action = (enum action)action;
+	return 0;
+}
+
+static int set_concurrency_reply(struct loader *ld,
+    const config_setting_t *s)
+{
+	return set_reply_in(ld, s, &ld->cfg->concurrency_reply);
+}
+
 static const struct config_key config_dos_keys[] = {
 	{ "enabled", set_enabled },
 	{ "max_connections", set_max_events },
@@ -248,6 +288,19 @@ static const struct config_key config_attack_keys[] = {
 	{ "reply", set_reply },
 	{ NULL, NULL }
 };
+
+static const struct config_key config_concurrency_keys[] = {
+	{ "enabled", set_concurrency_enabled },
+	{ "max_sessions", set_max_sessions },
+	{ "action", set_concurrency_action },
+	{ "reply", set_concurrency_reply },
+	{ NULL, NULL }
+};
+
+int config_set_concurrency(struct loader *ld, const config_setting_t *s)
+{
+	return loader_walk_group(ld, s, config_concurrency_keys);
+}
 
 int config_set_dos(struct loader *ld, const config_setting_t *s)
 {

@@ -66,6 +66,7 @@ int loader_walk_group(struct loader *ld, const config_setting_t *group,
 int config_set_dos(struct loader *ld, const config_setting_t *s);
 int config_set_dha(struct loader *ld, const config_setting_t *s);
 int config_set_attack(struct loader *ld, const config_setting_t *s);
+int config_set_concurrency(struct loader *ld, const config_setting_t *s);
 
 /* The redis group, in config_redis.c. */
 void config_redis_defaults(struct redis_config *rc);

@@ -21,6 +21,7 @@ const struct metrics_bound metrics_latency_bounds[METRICS_LATENCY_BOUNDS] = {
 };
 
 static struct metrics_counts metrics;
+static uint64_t metrics_rate[METRICS_RATE_SECONDS];
 
 static inline void metrics_add(uint64_t *counter, uint64_t n)
 {
@@ -50,16 +51,60 @@ void metrics_event(enum detector detector)
 		metrics_add(&metrics.events[detector], 1);
 }
 
+static void metrics_rate_add(int64_t now)
+{
+	uint64_t *slot = &metrics_rate[(uint64_t)now % METRICS_RATE_SECONDS];
+	uint64_t second = (uint64_t)(uint32_t)now << 32;
+	uint64_t was = __atomic_load_n(slot, __ATOMIC_RELAXED), next;
+
+	do {
+		next = (was & 0xffffffff00000000u) == second ? was + 1 :
+		    second | 1;
+	} while (!__atomic_compare_exchange_n(slot, &was, next, true,
+	    __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+}
+
+uint64_t metrics_refusals_recent(int64_t now, unsigned seconds)
+{
+	uint64_t total = 0;
+
+	if (seconds >= METRICS_RATE_SECONDS)
+		seconds = METRICS_RATE_SECONDS - 1;
+	for (unsigned back = 0; back < seconds; back++) {
+		int64_t when = now - back;
+		uint64_t word = __atomic_load_n(&metrics_rate[(uint64_t)when %
+		    METRICS_RATE_SECONDS], __ATOMIC_RELAXED);
+
+		if (word >> 32 == (uint32_t)when)
+			total += word & 0xffffffffu;
+	}
+	return total;
+}
+
 void metrics_refusal(enum detector detector, enum action action)
 {
-	if (metrics_detector_ok(detector) && metrics_action_ok(action))
+	if (metrics_detector_ok(detector) && metrics_action_ok(action)) {
 		metrics_add(&metrics.refusals[detector][action], 1);
+		metrics_rate_add((int64_t)time(NULL));
+	}
+}
+
+static void metrics_other_refusal(unsigned row, enum action action)
+{
+	if (metrics_action_ok(action)) {
+		metrics_add(&metrics.refusals[row][action], 1);
+		metrics_rate_add((int64_t)time(NULL));
+	}
 }
 
 void metrics_blocked_list_refusal(enum action action)
 {
-	if (metrics_action_ok(action))
-		metrics_add(&metrics.refusals[METRICS_BLOCKED_LIST][action], 1);
+	metrics_other_refusal(METRICS_BLOCKED_LIST, action);
+}
+
+void metrics_concurrency_refusal(enum action action)
+{
+	metrics_other_refusal(METRICS_CONCURRENCY, action);
 }
 
 void metrics_block_started(enum detector detector)
@@ -93,6 +138,15 @@ void metrics_reload(bool ok)
 	metrics_add(ok ? &metrics.reloads_ok : &metrics.reloads_failed, 1);
 }
 
+void metrics_session_stage(int from, int to)
+{
+	if (from >= 0 && from < SESSIONS_STAGES)
+		__atomic_sub_fetch(&metrics.live_sessions[from], 1,
+		    __ATOMIC_RELAXED);
+	if (to >= 0 && to < SESSIONS_STAGES)
+		metrics_add(&metrics.live_sessions[to], 1);
+}
+
 uint64_t metrics_monotonic_ns(void)
 {
 	struct timespec ts;
@@ -109,6 +163,7 @@ void metrics_set_start_time(int64_t when)
 void metrics_reset(void)
 {
 	memset(&metrics, 0, sizeof(metrics));
+	memset(metrics_rate, 0, sizeof(metrics_rate));
 }
 
 /* Reading. */
@@ -134,6 +189,8 @@ void metrics_read(struct metrics_counts *counts)
 	metrics_copy(&counts->latency_sum_ns, &metrics.latency_sum_ns, 1);
 	metrics_copy(&counts->reloads_ok, &metrics.reloads_ok, 1);
 	metrics_copy(&counts->reloads_failed, &metrics.reloads_failed, 1);
+	metrics_copy(counts->live_sessions, metrics.live_sessions,
+	    SESSIONS_STAGES);
 	counts->start_time = __atomic_load_n(&metrics.start_time,
 	    __ATOMIC_RELAXED);
 }

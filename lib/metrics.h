@@ -14,6 +14,7 @@
  *                            when decided, not again when later commands
  *                            of the same session get the same reply;
  *   metrics_blocked_list_refusal(a)  the same for the static blocked list;
+ *   metrics_concurrency_refusal(a)   the same for the concurrency limit;
  *   metrics_block_started(d) a host blocked by detector d;
  *   metrics_flagged()        a connection flagged as a possible attack;
  *   metrics_store_error()    a store operation that failed;
@@ -21,7 +22,16 @@
  *                            in the bucket of the first bound of
  *                            metrics_latency_bounds[] at or above ns, or
  *                            in the last, unbounded one;
- *   metrics_reload(ok)       a configuration reload, done or refused.
+ *   metrics_reload(ok)       a configuration reload, done or refused;
+ *   metrics_session_stage(from, to)  a live session moved from stage from
+ *                            to stage to (sessions.h); from -1 when it
+ *                            opened, to -1 when it closed.  These are
+ *                            gauges: they go down as well as up.
+ *
+ * Refusals are also kept per second of the clock for the last
+ * METRICS_RATE_SECONDS seconds: metrics_refusals_recent(now, seconds)
+ * is the number decided in the `seconds` seconds up to now (now
+ * included), at most METRICS_RATE_SECONDS - 1 of them.
  *
  * metrics_monotonic_ns() is the clock store latencies are measured with.
  * metrics_set_start_time() records when the daemon started (Unix
@@ -39,12 +49,18 @@
 #include <stdint.h>
 
 #include "detector.h"
+#include "sessions.h"
 
 #define METRICS_ACTIONS		3	/* enum action: log, tempfail, reject */
-/* Refusals are kept per detector, then one row for the blocked list. */
+/*
+ * Refusals are kept per detector, then one row for the blocked list and
+ * one for the concurrency limit.
+ */
 #define METRICS_BLOCKED_LIST	DETECTOR_COUNT
-#define METRICS_REFUSERS	(DETECTOR_COUNT + 1)
+#define METRICS_CONCURRENCY	(DETECTOR_COUNT + 1)
+#define METRICS_REFUSERS	(DETECTOR_COUNT + 2)
 #define METRICS_LATENCY_BOUNDS	14
+#define METRICS_RATE_SECONDS	64
 
 /* An upper bound of a latency bucket, and the same in seconds as text. */
 struct metrics_bound {
@@ -67,6 +83,7 @@ struct metrics_counts {
 	uint64_t latency_sum_ns;
 	uint64_t reloads_ok;
 	uint64_t reloads_failed;
+	uint64_t live_sessions[SESSIONS_STAGES];	/* gauges */
 	int64_t start_time;
 };
 
@@ -74,11 +91,14 @@ void metrics_connection(void);
 void metrics_event(enum detector detector);
 void metrics_refusal(enum detector detector, enum action action);
 void metrics_blocked_list_refusal(enum action action);
+void metrics_concurrency_refusal(enum action action);
 void metrics_block_started(enum detector detector);
 void metrics_flagged(void);
 void metrics_store_error(void);
 void metrics_store_latency_ns(uint64_t ns);
 void metrics_reload(bool ok);
+void metrics_session_stage(int from, int to);
+uint64_t metrics_refusals_recent(int64_t now, unsigned seconds);
 
 uint64_t metrics_monotonic_ns(void);
 void metrics_set_start_time(int64_t when);

@@ -22,12 +22,14 @@
 #include "policy.h"
 #include "recipients.h"
 #include "reply.h"
+#include "sessions.h"
 #include "xalloc.h"
 
 struct policy {
 	pthread_mutex_t lock;		/* guards cfg */
 	struct config *cfg;
 	struct store *store;
+	struct sessions *sessions;	/* the live ones */
 	uint64_t next_session_id;
 	policy_observer_fn observer;
 	void *observer_arg;
@@ -37,6 +39,7 @@ struct policy_session {
 	struct policy *policy;
 	struct config *cfg;		/* the configuration this session started with */
 	uint64_t id;
+	uint64_t live;			/* its handle in the live sessions, or 0 */
 	bool counted;			/* has an IP, not excluded, not authenticated */
 	struct host_key key;
 	char addr_text[ADDR_TEXT_MAX];
@@ -58,7 +61,7 @@ enum policy_stage {
 
 /* The reply to a recipient missing from dha.recipients_file. */
 static const char policy_unknown_user_text[] = "No such user here";
-/* The reply while the shared store is away and redis.on_error is tempfail. */
+/* The reply while the shared store is away and its fallback says tempfail. */
 static const char policy_unavailable_text[] = "Service temporarily unavailable, try again later";
 
 struct policy *policy_new(struct config *cfg, struct store *store)
@@ -68,6 +71,7 @@ struct policy *policy_new(struct config *cfg, struct store *store)
 	pthread_mutex_init(&policy->lock, NULL);
 	policy->cfg = cfg;
 	policy->store = store;
+	policy->sessions = sessions_new(SESSIONS_CAPACITY);
 	return policy;
 }
 
@@ -76,6 +80,7 @@ void policy_free(struct policy *policy)
 	if (policy == NULL)
 		return;
 	config_unref(policy->cfg);
+	sessions_free(policy->sessions);
 	pthread_mutex_destroy(&policy->lock);
 	free(policy);
 }
@@ -111,6 +116,11 @@ void policy_set_observer(struct policy *policy, policy_observer_fn fn,
 uint64_t policy_session_id(const struct policy_session *session)
 {
 	return session->id;
+}
+
+struct sessions *policy_sessions(struct policy *policy)
+{
+	return policy->sessions;
 }
 
 static void verdict_continue(struct verdict *verdict)
@@ -238,14 +248,18 @@ static void policy_log_store_error(const struct policy_session *s,
 }
 
 /*
- * Without state, a node refuses only when told to.  Only a shared store
- * fails (the memory store never does), and redis.on_error says what then.
+ * An event the shared store could not decide: what the store's fallback
+ * decided (accept or tempfail) as a verdict.  A store without a fallback
+ * that fails lets the event through.
  */
-static void policy_store_failed(const struct config *cfg,
+static void policy_undecided(const struct policy_session *s,
+    const struct store_result *result, enum detector detector, int64_t now,
     struct verdict *verdict)
 {
+	metrics_store_error();
+	policy_log_store_error(s, detector, now);
 	verdict_continue(verdict);
-	if (cfg->redis.on_error != REDIS_ON_ERROR_TEMPFAIL || cfg->monitor_only)
+	if (result->decided != STORE_DECIDED_TEMPFAIL || s->cfg->monitor_only)
 		return;
 	verdict_set(verdict, VERDICT_TEMPFAIL, "421", "4.3.0");
 	snprintf(verdict->text, sizeof(verdict->text), "%s",
@@ -253,8 +267,10 @@ static void policy_store_failed(const struct config *cfg,
 }
 
 /*
- * One store operation for this session's host.  On a store failure the
- * verdict is the one redis.on_error asks for and false is returned.
+ * One store operation for this session's host.  True when a store
+ * decided (the shared one or the node's local one: result holds its
+ * outcome); false when none did, with the verdict of the store's
+ * fallback.
  */
 static bool policy_record(struct policy_session *s, enum detector detector,
     int connect, int64_t now, struct store_result *result,
@@ -269,19 +285,20 @@ static bool policy_record(struct policy_session *s, enum detector detector,
 		.rules = s->cfg->rules,
 	};
 	uint64_t started = metrics_monotonic_ns();
-	int rc;
 
 	metrics_event(detector);
-	rc = store_record(store, &event, result);
+	if (store_record(store, &event, result) < 0) {
+		memset(result, 0, sizeof(*result));
+		result->decided = STORE_DECIDED_ACCEPT;
+	}
 	metrics_store_latency_ns(metrics_monotonic_ns() - started);
-	if (rc == 0) {
+	if (result->decided == STORE_DECIDED_STORE ||
+	    result->decided == STORE_DECIDED_LOCAL) {
 		if (s->policy->observer != NULL)
 			s->policy->observer(&event, result, s->policy->observer_arg);
 		return true;
 	}
-	metrics_store_error();
-	policy_log_store_error(s, detector, now);
-	policy_store_failed(s->cfg, verdict);
+	policy_undecided(s, result, detector, now, verdict);
 	return false;
 }
 
@@ -309,12 +326,39 @@ static void policy_refuse_blocked_list(struct policy_session *s,
 	    STAGE_CONNECT, verdict);
 }
 
+/* The concurrency limit, for a host with live sessions (this one included). */
+static void policy_concurrency(struct policy_session *s, uint32_t live,
+    struct verdict *verdict)
+{
+	const struct config *cfg = s->cfg;
+	enum action action = policy_effective(cfg, cfg->concurrency_action);
+
+	if (!cfg->concurrency_enabled || live <= cfg->concurrency_max_sessions)
+		return;
+	metrics_concurrency_refusal(action);
+	policy_log_refuse(s, "connect", "concurrency", action, 0);
+	policy_refuse(s, cfg->concurrency_action, cfg->concurrency_reply,
+	    STAGE_CONNECT, verdict);
+}
+
+/* A connection refused at CONNECT is dropped by the MTA: not live. */
+static struct policy_session *policy_connected(struct policy_session *s,
+    const struct verdict *verdict)
+{
+	if (verdict->kind != VERDICT_CONTINUE) {
+		sessions_close(s->policy->sessions, s->live);
+		s->live = 0;
+	}
+	return s;
+}
+
 struct policy_session *policy_connect(struct policy *policy,
     const struct host_addr *addr, int64_t now, struct verdict *verdict)
 {
 	struct policy_session *s = policy_session_new(policy);
 	const struct config *cfg = s->cfg;
 	struct store_result result;
+	uint32_t live;
 
 	verdict_continue(verdict);
 	if (addr == NULL)
@@ -323,9 +367,10 @@ struct policy_session *policy_connect(struct policy *policy,
 	addr_format(addr, s->addr_text, sizeof(s->addr_text));
 	addr_key(addr, cfg->ipv4_prefix, cfg->ipv6_prefix, &s->key);
 	host_key_format(&s->key, s->key_text, sizeof(s->key_text));
+	s->live = sessions_open(policy->sessions, &s->key, now, &live);
 	if (hostlist_match(cfg->blocked, addr)) {
 		policy_refuse_blocked_list(s, verdict);
-		return s;
+		return policy_connected(s, verdict);
 	}
 	if (hostlist_match(cfg->exclude, addr)) {
 		log_debug("event=exclude session=%llx addr=%s reason=exclude-list",
@@ -335,7 +380,9 @@ struct policy_session *policy_connect(struct policy *policy,
 	s->counted = true;
 	if (policy_record(s, DETECTOR_DOS, 1, now, &result, verdict))
 		policy_apply(s, &result, STAGE_CONNECT, "connect", verdict);
-	return s;
+	if (verdict->kind == VERDICT_CONTINUE)
+		policy_concurrency(s, live, verdict);
+	return policy_connected(s, verdict);
 }
 
 /* Replay the session's refusal; true when there is one. */
@@ -424,6 +471,7 @@ static bool policy_helo_expected(struct policy_session *s, bool tls)
 void policy_helo(struct policy_session *s, const char *name, bool tls,
     int64_t now, struct verdict *verdict)
 {
+	sessions_advance(s->policy->sessions, s->live, SESSIONS_GREETED);
 	if (policy_refused(s, verdict))
 		return;
 	/* A HELO resets any transaction. */
@@ -438,6 +486,7 @@ void policy_mail(struct policy_session *s, const char *auth_user,
     int64_t now, struct verdict *verdict)
 {
 	(void)now;
+	sessions_advance(s->policy->sessions, s->live, SESSIONS_TRANSACTION);
 	if (policy_refused(s, verdict))
 		return;
 	s->in_transaction = true;
@@ -487,6 +536,7 @@ void policy_data(struct policy_session *s, int64_t now,
     struct verdict *verdict)
 {
 	(void)now;
+	sessions_advance(s->policy->sessions, s->live, SESSIONS_DATA);
 	policy_refused(s, verdict);
 }
 
@@ -524,6 +574,7 @@ void policy_close(struct policy_session *s)
 {
 	if (s == NULL)
 		return;
+	sessions_close(s->policy->sessions, s->live);
 	config_unref(s->cfg);
 	free(s);
 }

@@ -24,7 +24,20 @@
  * A session keeps the configuration it started with until it closes, so
  * policy_set_config() (reload) never changes rules under a connection.
  *
- * Functions never fail: a store error is logged and the event allowed.
+ * Functions never fail.  When the shared store fails, the store's result
+ * says what decided instead (store_fallback.h): the node's local store,
+ * or no store, and then the event is let through or refused with
+ * 421 4.3.0 (tempfail); an event no store decided is logged and counted.
+ * Every session with an IP address is also entered in the policy's
+ * table of live sessions (sessions.h) until it closes, with the furthest
+ * stage it reached (HELO: greeted, MAIL: transaction, DATA: data); one
+ * refused at CONNECT leaves it at once, as the MTA drops it.  With
+ * concurrency.enabled, a counted host (not excluded) with more than
+ * concurrency.max_sessions live sessions has the next refused at CONNECT,
+ * after the DoS rule has counted it; sessions the full table could not
+ * enter are not counted.
+ * policy_sessions() is that table.
+ *
  * Client text passed in (HELO names, addresses, commands) is only ever
  * logged escaped.  Sessions may be used from any thread, one event at a
  * time per session.
@@ -56,6 +69,7 @@ struct verdict {
 
 struct policy;
 struct policy_session;
+struct sessions;
 
 /* A recipient as the MTA reports it. */
 struct policy_rcpt {
@@ -95,6 +109,7 @@ void policy_close(struct policy_session *session);
 
 /* For logs and tests. */
 uint64_t policy_session_id(const struct policy_session *session);
+struct sessions *policy_sessions(struct policy *policy);
 
 /*
  * An observer sees every store operation the engine makes, with its

@@ -9,26 +9,52 @@ bool rule_blocked(const struct rule_state *state, int64_t now)
 	return state->block_until > now;
 }
 
+bool rule_window_open(const struct rule *rule, const struct rule_state *state,
+    int64_t now)
+{
+	if (state->window_start == 0)
+		return false;
+	if (now >= state->window_start + (int64_t)rule->period)
+		return false;
+	/* A block that ended since the window opened starts afresh. */
+	return !(state->block_until > state->window_start &&
+	    state->block_until <= now);
+}
+
+int64_t rule_block_start(const struct rule_state *state)
+{
+	return state->block_length == 0 ? 0 :
+	    state->block_until - (int64_t)state->block_length;
+}
+
+void rule_set_block(struct rule_state *state, int64_t start, int64_t until)
+{
+	int64_t length = until - start;
+
+	state->block_until = until;
+	state->block_length = length <= 0 ? 0 : length > UINT32_MAX ?
+	    UINT32_MAX : (uint32_t)length;
+}
+
+/* A sliding block moves its end and keeps its start, when known. */
+static void rule_slide(const struct rule *rule, struct rule_state *state,
+    int64_t now)
+{
+	int64_t start = rule_block_start(state);
+
+	state->block_until = now + rule->block;
+	if (start != 0)
+		rule_set_block(state, start, state->block_until);
+}
+
 enum rule_outcome rule_check_block(const struct rule *rule,
     struct rule_state *state, int64_t now)
 {
 	if (!rule->enabled || !rule_blocked(state, now))
 		return RULE_ALLOWED;
 	if (rule->sliding)
-		state->block_until = now + rule->block;
+		rule_slide(rule, state, now);
 	return RULE_REFUSED;
-}
-
-static bool rule_window_over(const struct rule *rule,
-    const struct rule_state *state, int64_t now)
-{
-	if (state->window_start == 0)
-		return true;
-	if (now >= state->window_start + (int64_t)rule->period)
-		return true;
-	/* A block that ended since the window opened starts afresh. */
-	return state->block_until > state->window_start &&
-	    state->block_until <= now;
 }
 
 enum rule_outcome rule_count(const struct rule *rule, struct rule_state *state,
@@ -38,7 +64,7 @@ enum rule_outcome rule_count(const struct rule *rule, struct rule_state *state,
 		return RULE_ALLOWED;
 	if (rule_check_block(rule, state, now) == RULE_REFUSED)
 		return RULE_REFUSED;
-	if (rule_window_over(rule, state, now)) {
+	if (!rule_window_open(rule, state, now)) {
 		state->window_start = now;
 		state->count = 0;
 	}
@@ -46,7 +72,7 @@ enum rule_outcome rule_count(const struct rule *rule, struct rule_state *state,
 		state->count++;
 	if (state->count <= rule->max)
 		return RULE_ALLOWED;
-	state->block_until = now + rule->block;
+	rule_set_block(state, now, now + rule->block);
 	return RULE_TRIPPED;
 }
 

@@ -1,12 +1,14 @@
 /*
- * rule.h - the detection rule: threshold, evaluation period, blocking period.
+ * rule.h - the detection rule: threshold, evaluation period, blocking
+ * period, on one (host key, detector) state.  rule_host.h applies the
+ * rules of every detector to one host.  Together they are the one home
+ * of window, block and expiry logic: nothing else judges a rule_state.
  *
- * One rule_state per (host key, detector).  On an event at time now:
+ * On an event at time now:
  *  1. blocked (block_until > now): refused; with sliding the block is
  *     moved to now + block.  Nothing is counted.
- *  2. otherwise a new evaluation period starts when there is none, when
- *     now >= window_start + period, or when a block ended since the window
- *     opened: window_start = now, count = 0.
+ *  2. otherwise a new evaluation period starts unless one is open
+ *     (rule_window_open): window_start = now, count = 0.
  *  3. count += 1 (saturating); when count > max the block starts
  *     (block_until = now + block) and this event is the one refused.
  *
@@ -14,8 +16,21 @@
  * CONNECT for the detectors that do not count connections).  Both return
  * what happened to the event.  A disabled rule allows everything and
  * leaves the state untouched.
- * rule_state_expiry() is the time after which the state carries nothing:
- * its window has closed and its block has ended.
+ *
+ * A block records its own length (block_length: seconds from its start
+ * to block_until), so its start stays what it was whatever `block` a
+ * reload puts in force; a sliding block keeps its start and grows.
+ * Length 0 means the start is unknown (state written before the length
+ * was kept).  rule_set_block() starts a block from start to until (a
+ * block set by hand).
+ *
+ * Questions, never changing the state:
+ * rule_window_open(): an evaluation period is open at now (opened, not
+ *   over by time, no block ended since it opened).
+ * rule_blocked(): the state's block is in force at now.
+ * rule_block_start(): when the block started, 0 when unknown.
+ * rule_state_expiry(): the time after which the state carries nothing:
+ *   its window has closed and its block has ended.
  */
 #ifndef BULWARK_RULE_H
 #define BULWARK_RULE_H
@@ -33,6 +48,7 @@ struct rule {
 
 struct rule_state {
 	uint32_t count;
+	uint32_t block_length;	/* block_until - the block's start; 0: unknown */
 	int64_t window_start;	/* 0: no window open */
 	int64_t block_until;	/* 0: never blocked */
 };
@@ -44,6 +60,10 @@ enum rule_outcome {
 };
 
 bool rule_blocked(const struct rule_state *state, int64_t now);
+bool rule_window_open(const struct rule *rule, const struct rule_state *state,
+    int64_t now);
+int64_t rule_block_start(const struct rule_state *state);
+void rule_set_block(struct rule_state *state, int64_t start, int64_t until);
 enum rule_outcome rule_check_block(const struct rule *rule,
     struct rule_state *state, int64_t now);
 enum rule_outcome rule_count(const struct rule *rule, struct rule_state *state,

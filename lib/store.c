@@ -1,22 +1,50 @@
 /*
  * store.c - backend selection and the event logic every backend shares.
+ *
+ * A shared backend is opened behind store_fallback.c with a memory store
+ * of the same configuration as the node's local one.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "config.h"
+#include "rule_host.h"
 #include "store.h"
+#include "store_fallback.h"
 
-static const struct store_ops *const store_backends[] = {
-	&store_memory_ops,
-	&store_redis_ops,
+static const struct {
+	const struct store_ops *ops;
+	bool shared;		/* may fail: opened behind the fallback */
+} store_backends[] = {
+	{ &store_memory_ops, false },
+	{ &store_redis_ops, true },
 };
+
+static struct store *store_open_shared(const struct store_ops *ops,
+    const struct config *cfg, char *err, size_t errlen)
+{
+	struct store *primary, *local;
+
+	if ((primary = ops->open(cfg, err, errlen)) == NULL)
+		return NULL;
+	if ((local = store_memory_ops.open(cfg, err, errlen)) == NULL) {
+		store_close(primary);
+		return NULL;
+	}
+	return store_fallback_new(primary, local, cfg->redis.on_error);
+}
 
 struct store *store_open(const struct config *cfg, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < sizeof(store_backends) / sizeof(store_backends[0]); i++) {
-		if (strcmp(store_backends[i]->name, cfg->store) == 0)
-			return store_backends[i]->open(cfg, err, errlen);
+		const struct store_ops *ops = store_backends[i].ops;
+
+		if (strcmp(ops->name, cfg->store) != 0)
+			continue;
+		if (store_backends[i].shared)
+			return store_open_shared(ops, cfg, err, errlen);
+		return ops->open(cfg, err, errlen);
 	}
 	snprintf(err, errlen, "unknown store \"%s\"", cfg->store);
 	return NULL;
@@ -28,36 +56,22 @@ void store_close(struct store *store)
 		store->ops->close(store);
 }
 
-static void store_check_blocks(const struct store_event *event,
-    struct store_host *host, struct store_result *result)
-{
-	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
-		struct rule_state *state = &host->state[d];
-
-		if (rule_check_block(&event->rules[d], state, event->now) != RULE_REFUSED)
-			continue;
-		if (result->outcome != RULE_REFUSED ||
-		    state->block_until > result->block_until) {
-			result->outcome = RULE_REFUSED;
-			result->detector = (enum detector)d;
-			result->count = state->count;
-			result->block_until = state->block_until;
-		}
-	}
-}
-
 void store_apply_event(const struct store_event *event,
     struct store_host *host, struct store_result *result)
 {
 	struct rule_state *state = &host->state[event->counted];
+	struct rule_block block;
 
 	memset(result, 0, sizeof(*result));
 	result->outcome = RULE_ALLOWED;
 	result->detector = event->counted;
-	if (event->connect) {
-		store_check_blocks(event, host, result);
-		if (result->outcome == RULE_REFUSED)
-			return;
+	if (event->connect &&
+	    rule_host_check_blocks(event->rules, host->state, event->now, &block)) {
+		result->outcome = RULE_REFUSED;
+		result->detector = block.detector;
+		result->count = block.count;
+		result->block_until = block.until;
+		return;
 	}
 	result->outcome = rule_count(&event->rules[event->counted], state,
 	    event->now);
@@ -66,16 +80,17 @@ void store_apply_event(const struct store_event *event,
 		result->block_until = state->block_until;
 }
 
-int64_t store_host_expiry(const struct store_host *host,
-    const struct rule *rules)
+const char *store_decider_name(enum store_decider decider)
 {
-	int64_t expiry = 0;
-
-	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
-		int64_t e = rule_state_expiry(&rules[d], &host->state[d]);
-
-		if (e > expiry)
-			expiry = e;
+	switch (decider) {
+	case STORE_DECIDED_STORE:
+		return "store";
+	case STORE_DECIDED_LOCAL:
+		return "local";
+	case STORE_DECIDED_ACCEPT:
+		return "accept";
+	case STORE_DECIDED_TEMPFAIL:
+		return "tempfail";
 	}
-	return expiry;
+	return "?";
 }

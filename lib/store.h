@@ -7,26 +7,34 @@
  * event for this host and tell me the verdict") so that a remote backend
  * can do it atomically in one round trip.  Backends hold no configuration
  * of the rules: each event carries the rules in force, so a reload needs
- * no store change.
+ * no store change.  What a state means (blocked?, by what, until when,
+ * expiry) is for rule.h and rule_host.h to say, never a backend.
  *
- * store_record(): apply one event (see store_apply_event) and fill result.
+ * store_open() opens the backend cfg->store names; a shared backend
+ * (Redis) comes wrapped in store_fallback.h, with a memory store as the
+ * node's local one, and answers to the backend's name.
+ *
+ * store_record(): apply one event (see store_apply_event) and fill result;
+ *                 result->decided says what decided it (a backend alone:
+ *                 always STORE_DECIDED_STORE).
  * store_lookup(): copy the host's states (zeroed when the host is unknown).
- * store_block():  block the host for detector until the given time
- *                 (DETECTOR_MANUAL for blocks made by hand).
+ * store_block():  block the host for detector from now until the given
+ *                 time (DETECTOR_MANUAL for blocks made by hand).
  * store_unblock(): end every block of the host and forget its counts.
  * store_list_blocks(): call fn for every host with a block active at now;
  *                 fn returning non-zero stops the walk.
  * All return 0, or -1 when the backend failed (store_error() says why; the
  * caller decides what to do without state).  They are safe to call from
  * many threads at once.
- * store_degraded(): 1 while the backend works in a degraded way (Redis
- *                 away: the node decides with its local state), else 0;
- *                 a backend without the op is never degraded.
+ * store_degraded(): 1 while the store works in a degraded way (the shared
+ *                 store away: the node decides without it), else 0; a
+ *                 store without the op is never degraded.
  * store_set_note(): keep a note (who set a manual block, when, why) with
  *                 the host until `until`; store_get_note(): 1 and the
  *                 note, or 0 when there is none.  store_unblock() forgets
  *                 the note too.  Optional: without the ops a note is not
  *                 kept (set returns 0, get finds none).
+ * store_decider_name(): "store", "local", "accept", "tempfail".
  * store_close() accepts NULL.
  */
 #ifndef BULWARK_STORE_H
@@ -38,6 +46,7 @@
 #include "addr.h"
 #include "detector.h"
 #include "rule.h"
+#include "rule_host.h"
 
 struct config;
 
@@ -49,8 +58,17 @@ struct store_event {
 	const struct rule *rules;	/* rules[DETECTOR_COUNT] in force */
 };
 
+/* What decided an event. */
+enum store_decider {
+	STORE_DECIDED_STORE,	/* the store: the shared one, or the only one */
+	STORE_DECIDED_LOCAL,	/* the shared store failed: the node's own */
+	STORE_DECIDED_ACCEPT,	/* the shared store failed: let through */
+	STORE_DECIDED_TEMPFAIL	/* the shared store failed: try again later */
+};
+
 struct store_result {
-	enum rule_outcome outcome;
+	enum store_decider decided;
+	enum rule_outcome outcome;	/* RULE_ALLOWED unless decided by a store */
 	enum detector detector;		/* refusing or tripping detector, else counted */
 	uint32_t count;			/* that detector's count after the event */
 	int64_t block_until;		/* end of its block when refused or tripped */
@@ -114,9 +132,7 @@ struct store *store_open(const struct config *cfg, char *err, size_t errlen);
 void store_apply_event(const struct store_event *event,
     struct store_host *host, struct store_result *result);
 
-/* Time after which the host's state carries nothing. */
-int64_t store_host_expiry(const struct store_host *host,
-    const struct rule *rules);
+const char *store_decider_name(enum store_decider decider);
 
 static inline int store_record(struct store *store,
     const struct store_event *event, struct store_result *result)

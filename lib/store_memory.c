@@ -18,7 +18,7 @@
  * at the 1st, 2nd, 4th, 8th ... eviction of each shard.
  *
  * Expiry: each entry keeps the time after which its state carries
- * nothing (store_host_expiry() with the rules of its last event, and
+ * nothing (rule_host_expiry() with the rules of its last event, and
  * never before the end of a block set with block()).  An expired entry
  * counts as unknown.  Every record() and block() also sweeps two slots of
  * its shard and frees the expired ones, so stale state does not linger
@@ -36,11 +36,9 @@
  * three 32-bit links) plus 4 to 8 bytes of hash buckets.  A shard's arrays
  * grow by doubling up to its capacity and are only released by close().
  *
- * Notes on manual blocks live apart from the shards, in one small table
- * under its own lock: they are set and read only by hand (bulwarkctl),
- * never on an SMTP event.  At most MEMORY_NOTES_MAX are kept; when the
- * table is full the expired notes go first, then the one whose block
- * ends first.  unblock() drops the host's note with its state.
+ * Notes on manual blocks live apart from the shards, in the small table
+ * of store_memory_notes.c; unblock() drops the host's note with its
+ * state.
  *
  * Nothing here fails: error() has nothing to report.
  */
@@ -54,6 +52,8 @@
 
 #include "config.h"
 #include "log.h"
+#include "rule_host.h"
+#include "store_memory_notes.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -63,7 +63,6 @@
 #define MEMORY_SWEEP_STEP	2	/* slots visited by the sweep per operation */
 #define MEMORY_TAIL_SCAN	4	/* LRU entries searched for an expired one */
 #define MEMORY_NIL		UINT32_MAX
-#define MEMORY_NOTES_MAX	1024
 
 struct memory_entry {
 	struct host_key key;		/* family 0: a free slot */
@@ -89,26 +88,13 @@ struct memory_shard {
 	uint64_t evictions;		/* live entries dropped because full */
 };
 
-struct memory_note {
-	struct host_key key;
-	int64_t until;
-	struct store_note note;
-};
-
-struct memory_notes {
-	pthread_mutex_t lock;
-	struct memory_note *items;
-	size_t count;
-	size_t size;
-};
-
 struct memory_store {
 	struct store base;
 	uint64_t seed;
 	unsigned max_hosts;
 	unsigned nshards;
 	struct memory_shard *shards;
-	struct memory_notes notes;
+	struct memory_notes *notes;
 };
 
 /* One host's place in the store, held with its shard locked. */
@@ -385,7 +371,7 @@ static int memory_record(struct store *base, const struct store_event *event,
 	memory_enter(memory_of(base), &event->key, event->now, &ref);
 	memory_load(&ref, event->now, &host);
 	store_apply_event(event, &host, result);
-	memory_save(&ref, &host, store_host_expiry(&host, event->rules),
+	memory_save(&ref, &host, rule_host_expiry(event->rules, host.state),
 	    event->now);
 	memory_leave(&ref);
 	return 0;
@@ -414,98 +400,23 @@ static int memory_block(struct store *base, const struct host_key *key,
 
 	memory_enter(memory_of(base), key, now, &ref);
 	expiry = memory_load(&ref, now, &host);
-	host.state[detector].block_until = until;
+	rule_host_set_block(host.state, detector, until, now);
 	memory_save(&ref, &host, until > expiry ? until : expiry, now);
 	memory_leave(&ref);
 	return 0;
 }
 
-/* The index of key's note, or notes->count; called with the lock held. */
-static size_t memory_note_find(const struct memory_notes *notes,
-    const struct host_key *key)
-{
-	size_t i = 0;
-
-	while (i < notes->count && !host_key_equal(&notes->items[i].key, key))
-		i++;
-	return i;
-}
-
-static void memory_note_remove(struct memory_notes *notes, size_t i)
-{
-	notes->items[i] = notes->items[--notes->count];
-}
-
-/* Room for one more note in a full table: expired ones, else the first to end. */
-static void memory_note_evict(struct memory_notes *notes, int64_t now)
-{
-	size_t i = 0, first = 0;
-
-	while (i < notes->count) {
-		if (notes->items[i].until <= now) {
-			memory_note_remove(notes, i);
-			continue;
-		}
-		if (notes->items[i].until < notes->items[first].until)
-			first = i;
-		i++;
-	}
-	if (notes->count == MEMORY_NOTES_MAX)
-		memory_note_remove(notes, first);
-}
-
 static int memory_set_note(struct store *base, const struct host_key *key,
     const struct store_note *note, int64_t until, int64_t now)
 {
-	struct memory_notes *notes = &memory_of(base)->notes;
-	size_t i;
-
-	pthread_mutex_lock(&notes->lock);
-	i = memory_note_find(notes, key);
-	if (i == notes->count) {
-		if (notes->count == MEMORY_NOTES_MAX)
-			memory_note_evict(notes, now);
-		if (notes->count == notes->size) {
-			notes->size = notes->size ? notes->size * 2 : 16;
-			notes->items = xrealloc(notes->items, notes->size,
-			    sizeof(*notes->items));
-		}
-		i = notes->count++;
-	}
-	notes->items[i].key = *key;
-	notes->items[i].until = until;
-	notes->items[i].note = *note;
-	pthread_mutex_unlock(&notes->lock);
+	memory_notes_set(memory_of(base)->notes, key, note, until, now);
 	return 0;
 }
 
 static int memory_get_note(struct store *base, const struct host_key *key,
     struct store_note *out)
 {
-	struct memory_notes *notes = &memory_of(base)->notes;
-	size_t i;
-	int found;
-
-	pthread_mutex_lock(&notes->lock);
-	i = memory_note_find(notes, key);
-	found = i < notes->count;
-	if (found)
-		*out = notes->items[i].note;
-	pthread_mutex_unlock(&notes->lock);
-	return found;
-}
-
-static void memory_forget_note(struct memory_store *store,
-    const struct host_key *key)
-{
-	struct memory_notes *notes = &store->notes;
-	size_t i;
-
-	pthread_mutex_lock(&notes->lock);
-	i = memory_note_find(notes, key);
-	if (i < notes->count)
-		memory_note_remove(notes, i);
-	pthread_mutex_unlock(&notes->lock);
+	return memory_notes_get(memory_of(base)->notes, key, out);
 }
 
 static int memory_unblock(struct store *base, const struct host_key *key)
@@ -516,17 +427,8 @@ static int memory_unblock(struct store *base, const struct host_key *key)
 	if (ref.slot != MEMORY_NIL)
 		memory_release(ref.store, ref.shard, ref.slot);
 	memory_leave(&ref);
-	memory_forget_note(memory_of(base), key);
+	memory_notes_forget(memory_of(base)->notes, key);
 	return 0;
-}
-
-static bool memory_blocked(const struct store_host *host, int64_t now)
-{
-	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
-		if (rule_blocked(&host->state[d], now))
-			return true;
-	}
-	return false;
 }
 
 static void memory_collect(struct memory_shard *shard, int64_t now,
@@ -537,7 +439,8 @@ static void memory_collect(struct memory_shard *shard, int64_t now,
 	for (uint32_t i = 0; i < shard->nused; i++) {
 		const struct memory_entry *e = &shard->slots[i];
 
-		if (e->key.family == 0 || !memory_blocked(&e->host, now))
+		if (e->key.family == 0 ||
+		    !rule_host_blocked(e->host.state, now, NULL))
 			continue;
 		if (list->count == list->size) {
 			list->size = list->size ? list->size * 2 : 16;
@@ -625,7 +528,7 @@ static struct store *memory_open(const struct config *cfg, char *err,
 	store->max_hosts = max;
 	store->nshards = memory_shard_count(max);
 	store->shards = xcalloc(store->nshards, sizeof(*store->shards));
-	pthread_mutex_init(&store->notes.lock, NULL);
+	store->notes = memory_notes_new();
 	/* Share max out exactly: the first max % nshards shards get one more. */
 	for (unsigned s = 0; s < store->nshards; s++)
 		memory_shard_init(&store->shards[s], max / store->nshards +
@@ -643,8 +546,7 @@ static void memory_close(struct store *base)
 		free(store->shards[s].buckets);
 	}
 	free(store->shards);
-	pthread_mutex_destroy(&store->notes.lock);
-	free(store->notes.items);
+	memory_notes_free(store->notes);
 	free(store);
 }
 

@@ -52,12 +52,12 @@ static void runtime_apply_log(struct runtime *rt, const struct config *cfg)
 }
 
 static void runtime_install(struct runtime *rt, struct config *next,
-    const char *via)
+    const char *via, char *changed, size_t changedlen)
 {
 	struct config *running = policy_config(rt->policy);
-	char changed[256], path[1024];
+	char path[1024];
 
-	if (config_keep_start_keys(next, running, changed, sizeof(changed)) > 0)
+	if (config_keep_start_keys(next, running, changed, changedlen) > 0)
 		log_warning("event=reload-restart-needed keys=%s "
 		    "reason=\"these keys take effect at the next start; their "
 		    "running values are kept\"", changed);
@@ -72,13 +72,24 @@ static void runtime_install(struct runtime *rt, struct config *next,
 int runtime_reload(struct runtime *rt, const char *via, char *err,
     size_t errlen)
 {
+	char changed[RUNTIME_RESTART_KEYS_MAX];
+
+	return runtime_reload_keys(rt, via, changed, sizeof(changed), err,
+	    errlen);
+}
+
+int runtime_reload_keys(struct runtime *rt, const char *via, char *changed,
+    size_t changedlen, char *err, size_t errlen)
+{
 	char why[CONFIG_ERROR_MAX], quoted[CONFIG_ERROR_MAX * 4];
 	struct config *next;
 
+	if (changedlen > 0)
+		changed[0] = '\0';
 	pthread_mutex_lock(&rt->reload_lock);
 	next = config_load(rt->config_path, why, sizeof(why));
 	if (next != NULL)
-		runtime_install(rt, next, via);
+		runtime_install(rt, next, via, changed, changedlen);
 	pthread_mutex_unlock(&rt->reload_lock);
 	if (next != NULL)
 		return 0;

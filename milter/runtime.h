@@ -13,6 +13,9 @@
  * returned.  Both outcomes are logged (event=reload) and counted.  Safe
  * from any thread; reloads run one at a time.  via names who asked
  * ("signal", "control") for the log.
+ * runtime_reload_keys() is runtime_reload() that also writes the names
+ * of the keys that need a restart, comma-separated, to changed ("" when
+ * none, or when the file did not load).
  */
 #ifndef BULWARK_RUNTIME_H
 #define BULWARK_RUNTIME_H
@@ -39,7 +42,11 @@ struct runtime {
 void runtime_init(struct runtime *rt, const char *config_path,
     struct policy *policy, struct store *store, bool foreground);
 void runtime_destroy(struct runtime *rt);
+#define RUNTIME_RESTART_KEYS_MAX 256
+
 int runtime_reload(struct runtime *rt, const char *via, char *err,
     size_t errlen);
+int runtime_reload_keys(struct runtime *rt, const char *via, char *changed,
+    size_t changedlen, char *err, size_t errlen);
 
 #endif

@@ -46,17 +46,6 @@ int commands_fail(struct command_ctx *c, const char *fmt, ...)
 	return -1;
 }
 
-int commands_host(struct command_ctx *c, const char *text,
-    struct host_addr *addr, struct host_key *key, char *key_text)
-{
-	if (addr_parse(text, addr) < 0)
-		return commands_fail(c, "\"%.64s\" is not an IPv4 or IPv6 "
-		    "address", text);
-	addr_key(addr, c->cfg->ipv4_prefix, c->cfg->ipv6_prefix, key);
-	host_key_format(key, key_text, ADDR_TEXT_MAX);
-	return 0;
-}
-
 void commands_members(struct command_ctx *c, json_t *members)
 {
 	json_object_update_new(c->answer, members);
@@ -65,7 +54,7 @@ void commands_members(struct command_ctx *c, json_t *members)
 /* status */
 
 /* A lookup is the cheapest call that needs the backend to answer. */
-static json_t *commands_store_health(struct command_ctx *c)
+json_t *commands_store_health(struct command_ctx *c)
 {
 	struct store *store = c->rt->store;
 	struct host_key probe = { .family = 4 };
@@ -148,81 +137,194 @@ static void commands_note(struct command_ctx *c, const struct host_key *key,
 		    c->rt->store->ops->name, store_error(c->rt->store));
 }
 
-static int commands_block_host(struct command_ctx *c)
+/* Block one host key; -1 with c->err when the store failed. */
+static int commands_block_key(struct command_ctx *c,
+    const struct host_key *key, int64_t until, unsigned seconds,
+    const char *reason)
 {
-	struct host_addr addr;
-	struct host_key key;
 	char key_text[ADDR_TEXT_MAX];
-	const char *reason;
-	unsigned seconds;
-	int64_t until;
-	bool excluded;
 
-	if (commands_host(c, c->argv[0], &addr, &key, key_text) < 0 ||
-	    commands_block_args(c, &seconds, &reason) < 0)
-		return -1;
-	until = c->now + seconds;
-	if (store_block(c->rt->store, &key, DETECTOR_MANUAL, until, c->now) < 0)
+	if (store_block(c->rt->store, key, DETECTOR_MANUAL, until, c->now) < 0)
 		return commands_fail(c, "the store failed: %s",
 		    store_error(c->rt->store));
-	commands_note(c, &key, reason, until);
+	commands_note(c, key, reason, until);
 	metrics_block_started(DETECTOR_MANUAL);
+	host_key_format(key, key_text, sizeof(key_text));
 	commands_log_block(c, key_text, until, seconds, reason);
-	excluded = hostlist_match(c->cfg->exclude, &addr) &&
-	    !hostlist_match(c->cfg->blocked, &addr);
-	commands_members(c, json_pack("{s:o, s:I, s:I, s:o, s:b, s:o}",
-	    "host", control_json_text(key_text),
-	    "until", (json_int_t)until,
-	    "duration", (json_int_t)seconds,
-	    "reason", control_json_text(reason),
-	    "excluded", excluded,
-	    "warning", control_json_text(excluded ? "the address is on the "
-	    "exclude list: the block is not enforced while it is" : NULL)));
 	return 0;
 }
 
-static bool commands_blocked(const struct store_host *host, int64_t now)
+/* Whether the first address of key is excluded (and not listed). */
+static bool commands_key_excluded(const struct command_ctx *c,
+    const struct host_key *key)
 {
-	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
-		if (rule_blocked(&host->state[d], now))
-			return true;
+	struct host_addr addr = { .family = key->family };
+
+	memcpy(addr.bytes, key->bytes, sizeof(addr.bytes));
+	return hostlist_match(c->cfg->exclude, &addr) &&
+	    !hostlist_match(c->cfg->blocked, &addr);
+}
+
+/*
+ * A prefix wider than one host is blocked host key by host key, so that
+ * each block is an ordinary one (listed, shown, lifted alone); past
+ * COMMANDS_PREFIX_HOSTS_MAX keys that would flood the store, and the
+ * blocked list (which holds prefixes) is the tool.
+ */
+static int commands_block_host(struct command_ctx *c)
+{
+	struct command_target t;
+	struct host_key key;
+	const char *reason;
+	unsigned seconds;
+	size_t hosts, excluded = 0;
+	int64_t until;
+
+	if (commands_target(c, c->argv[0], &t) < 0 ||
+	    commands_block_args(c, &seconds, &reason) < 0)
+		return -1;
+	hosts = commands_target_hosts(&t);
+	if (hosts == 0 || hosts > COMMANDS_PREFIX_HOSTS_MAX)
+		return commands_fail(c, "%s holds more than %d hosts (%s_prefix "
+		    "= %u), the most a block by hand covers: list it in blocked "
+		    "or blocked_file and reload", t.text,
+		    COMMANDS_PREFIX_HOSTS_MAX, t.addr.family == 4 ? "ipv4" :
+		    "ipv6", t.host_prefix);
+	until = c->now + seconds;
+	for (size_t i = 0; i < hosts; i++) {
+		commands_target_key(&t, i, &key);
+		if (commands_block_key(c, &key, until, seconds, reason) < 0)
+			return -1;
+		if (t.one_host ? hostlist_match(c->cfg->exclude, &t.addr) &&
+		    !hostlist_match(c->cfg->blocked, &t.addr) :
+		    commands_key_excluded(c, &key))
+			excluded++;
 	}
-	return false;
+	commands_members(c, json_pack("{s:o, s:I, s:I, s:I, s:o, s:b, s:o}",
+	    "host", control_json_text(t.one_host ? t.key_text : t.text),
+	    "hosts", (json_int_t)hosts,
+	    "until", (json_int_t)until,
+	    "duration", (json_int_t)seconds,
+	    "reason", control_json_text(reason),
+	    "excluded", excluded > 0,
+	    "warning", control_json_text(excluded == 0 ? NULL : t.one_host ?
+	    "the address is on the exclude list: the block is not enforced "
+	    "while it is" : "some of its hosts are on the exclude list: their "
+	    "blocks are not enforced while they are")));
+	return 0;
+}
+
+/* unblock of a prefix wider than one host, or --all [DETECTOR]. */
+static int commands_unblock_many(struct command_ctx *c,
+    const struct command_target *t, int only)
+{
+	char key_text[ADDR_TEXT_MAX];
+	struct host_key *keys;
+	size_t count, done;
+	json_t *hosts = json_array();
+
+	if (commands_target_blocked(c, t, only, &keys, &count) < 0) {
+		json_decref(hosts);
+		return -1;
+	}
+	for (done = 0; done < count; done++) {
+		if (store_unblock(c->rt->store, &keys[done]) < 0)
+			break;
+		host_key_format(&keys[done], key_text, sizeof(key_text));
+		if (done < COMMANDS_LIST_MAX)
+			json_array_append_new(hosts, control_json_text(key_text));
+	}
+	free(keys);
+	log_notice("event=manual-unblock scope=%s detector=%s count=%zu "
+	    "uid=%ld", t->all ? "all" : t->text, only < 0 ? "any" :
+	    detector_name((enum detector)only), done, (long)c->peer);
+	if (done < count) {
+		json_decref(hosts);
+		return commands_fail(c, "the store failed after %zu of %zu "
+		    "hosts were unblocked: %s", done, count,
+		    store_error(c->rt->store));
+	}
+	commands_members(c, json_pack("{s:s, s:o, s:o, s:b, s:I, s:o}",
+	    "scope", t->all ? "all" : "prefix",
+	    "host", control_json_text(t->all ? NULL : t->text),
+	    "detector", control_json_text(only < 0 ? NULL :
+	    detector_name((enum detector)only)),
+	    "was_blocked", done > 0,
+	    "unblocked", (json_int_t)done,
+	    "hosts", hosts));
+	return 0;
+}
+
+static int commands_unblock_all(struct command_ctx *c)
+{
+	struct command_target all = { .all = true };
+	enum detector d;
+
+	if (c->argc < 2)
+		return commands_unblock_many(c, &all, -1);
+	if (detector_from_name(c->argv[1], &d) < 0)
+		return commands_fail(c, "\"%.32s\" is not a detector (expected "
+		    "dos, dha, attack or manual)", c->argv[1]);
+	return commands_unblock_many(c, &all, (int)d);
 }
 
 static int commands_unblock(struct command_ctx *c)
 {
-	struct host_addr addr;
-	struct host_key key;
+	struct command_target t;
 	struct store_host host;
-	char key_text[ADDR_TEXT_MAX];
 	bool was_blocked;
 
-	if (commands_host(c, c->argv[0], &addr, &key, key_text) < 0)
+	if (strcmp(c->argv[0], "--all") == 0)
+		return commands_unblock_all(c);
+	if (c->argc > 1)
+		return commands_fail(c, "unblock: too many arguments");
+	if (commands_target(c, c->argv[0], &t) < 0)
 		return -1;
-	if (store_lookup(c->rt->store, &key, &host) < 0 ||
-	    store_unblock(c->rt->store, &key) < 0)
+	if (!t.one_host)
+		return commands_unblock_many(c, &t, -1);
+	if (store_lookup(c->rt->store, &t.key, &host) < 0 ||
+	    store_unblock(c->rt->store, &t.key) < 0)
 		return commands_fail(c, "the store failed: %s",
 		    store_error(c->rt->store));
-	was_blocked = commands_blocked(&host, c->now);
+	was_blocked = rule_host_blocked(host.state, c->now, NULL);
 	log_notice("event=manual-unblock host=%s was_blocked=%s uid=%ld",
-	    key_text, was_blocked ? "yes" : "no", (long)c->peer);
-	commands_members(c, json_pack("{s:o, s:b}",
-	    "host", control_json_text(key_text),
-	    "was_blocked", was_blocked));
+	    t.key_text, was_blocked ? "yes" : "no", (long)c->peer);
+	commands_members(c, json_pack("{s:s, s:o, s:o, s:b, s:I, s:[o*]}",
+	    "scope", "host",
+	    "host", control_json_text(t.key_text),
+	    "detector", json_null(),
+	    "was_blocked", was_blocked,
+	    "unblocked", (json_int_t)was_blocked,
+	    "hosts", was_blocked ? control_json_text(t.key_text) : NULL));
 	return 0;
 }
 
 /* reload, metrics */
 
+json_t *commands_restart_keys(const char *keys)
+{
+	json_t *list = json_array();
+	const char *end;
+
+	while (keys[0] != '\0') {
+		end = strchrnul(keys, ',');
+		json_array_append_new(list, json_stringn(keys,
+		    (size_t)(end - keys)));
+		keys = end[0] == ',' ? end + 1 : end;
+	}
+	return list;
+}
+
 static int commands_reload(struct command_ctx *c)
 {
-	char err[CONFIG_ERROR_MAX];
+	char err[CONFIG_ERROR_MAX], keys[RUNTIME_RESTART_KEYS_MAX];
 
-	if (runtime_reload(c->rt, "control", err, sizeof(err)) < 0)
+	if (runtime_reload_keys(c->rt, "control", keys, sizeof(keys), err,
+	    sizeof(err)) < 0)
 		return commands_fail(c, "%s", err);
-	commands_members(c, json_pack("{s:o}",
-	    "config", control_json_text(c->rt->config_path)));
+	commands_members(c, json_pack("{s:o, s:o}",
+	    "config", control_json_text(c->rt->config_path),
+	    "restart_needed", commands_restart_keys(keys)));
 	return 0;
 }
 
@@ -243,9 +345,11 @@ static const struct command commands_table[] = {
 	{ "list", 0, 1, commands_list },
 	{ "show", 1, 1, commands_show },
 	{ "block", 2, 3, commands_block_host },
-	{ "unblock", 1, 1, commands_unblock },
+	{ "unblock", 1, 2, commands_unblock },
 	{ "reload", 0, 0, commands_reload },
 	{ "metrics", 0, 0, commands_metrics },
+	{ "exclude", 1, 2, commands_exclude },
+	{ "top", 0, 0, commands_top },
 };
 
 static const struct command *commands_find(const char *name)
@@ -352,7 +456,7 @@ char *commands_run(struct runtime *rt, const char *line, uid_t peer)
 		*args++ = '\0';
 	if ((cmd = commands_find(request)) == NULL)
 		return commands_refuse("unknown command (expected status, list, "
-		    "show, block, unblock, reload or metrics)");
+		    "show, block, unblock, exclude, reload, metrics or top)");
 	c.now = (int64_t)time(NULL);
 	c.cfg = policy_config(rt->policy);
 	answer = commands_execute(&c, cmd, args);

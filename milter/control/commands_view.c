@@ -2,12 +2,11 @@
  * commands_view.c - the commands that read the store: list and show.
  * See commands.h for their answers.
  *
- * What a block is known by: its end and count come from the store; when
- * and where it started and why come from the note a block by hand
- * carries, when the store keeps notes.  For a detector's block that does
- * not slide the start is its end minus the running block period; a block
- * of the memory store always started on this node.  Anything else is
- * unknown (null).
+ * What a block is known by: its start, end and count come from the
+ * store, judged by the rule module (rule.h, rule_host.h); when and where
+ * it started and why come from the note a block by hand carries, when
+ * the store keeps notes.  A block of the memory store always started on
+ * this node.  Anything else is unknown (null).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,14 +88,10 @@ static bool view_note(struct command_ctx *c, const struct host_key *key,
 	    store_get_note(c->rt->store, key, note) == 1;
 }
 
-static int64_t view_started(const struct command_ctx *c, enum detector d,
-    const struct rule_state *st, const struct store_note *note)
+static int64_t view_started(const struct rule_state *st,
+    const struct store_note *note)
 {
-	if (note != NULL)
-		return note->set_at;
-	if (d == DETECTOR_MANUAL || c->cfg->rules[d].sliding)
-		return 0;
-	return st->block_until - c->cfg->rules[d].block;
+	return note != NULL ? note->set_at : rule_block_start(st);
 }
 
 static const char *view_node(const struct command_ctx *c, enum detector d,
@@ -122,7 +117,7 @@ json_t *commands_block(struct command_ctx *c, const struct host_key *key,
 	    "detector", detector_name(d),
 	    "count", d == DETECTOR_MANUAL ? json_null() :
 	    json_integer(st->count),
-	    "started", control_json_time(view_started(c, d, st, known)),
+	    "started", control_json_time(view_started(st, known)),
 	    "ends", (json_int_t)st->block_until,
 	    "sliding", d != DETECTOR_MANUAL && c->cfg->rules[d].sliding,
 	    "node", control_json_text(view_node(c, d, known)),
@@ -188,12 +183,11 @@ struct view_host {
 	int latest;			/* detector whose block ends last, or -1 */
 };
 
-/* Whether the detector's evaluation period is still open at now. */
-static bool view_window_open(const struct rule *rule,
-    const struct rule_state *st, int64_t now)
+/* Whether the detector counts anything: attack also flags alone. */
+static bool view_enabled(const struct config *cfg, enum detector d)
 {
-	return st->window_start > 0 && now < st->window_start + rule->period &&
-	    !(st->block_until > st->window_start && st->block_until <= now);
+	return d == DETECTOR_ATTACK ? cfg->attack_enabled :
+	    cfg->rules[d].enabled;
 }
 
 static json_t *view_detector(struct command_ctx *c, enum detector d,
@@ -201,12 +195,13 @@ static json_t *view_detector(struct command_ctx *c, enum detector d,
 {
 	const struct rule *rule = &c->cfg->rules[d];
 	bool counted = d != DETECTOR_MANUAL;
-	bool open = counted && view_window_open(rule, st, c->now);
+	bool open = counted && rule_window_open(rule, st, c->now);
 	bool blocked = rule_blocked(st, c->now);
-
-	return json_pack("{s:s, s:b, s:I, s:o, s:o, s:o, s:o, s:b, s:o, s:b}",
+	json_t *entry = json_pack("{s:s, s:b, s:b, s:I, s:o, s:o, s:o, s:o, "
+	    "s:b, s:o, s:b}",
 	    "detector", detector_name(d),
-	    "enabled", rule->enabled,
+	    "enabled", view_enabled(c->cfg, d),
+	    "blocks", rule->enabled,
 	    "count", (json_int_t)(open ? st->count : 0),
 	    "max", counted ? json_integer(rule->max) : json_null(),
 	    "period", counted ? json_integer(rule->period) : json_null(),
@@ -216,15 +211,36 @@ static json_t *view_detector(struct command_ctx *c, enum detector d,
 	    "blocked", blocked,
 	    "block_until", control_json_time(blocked ? st->block_until : 0),
 	    "sliding", counted && rule->sliding);
+
+	if (d == DETECTOR_ATTACK)
+		json_object_update_new(entry, json_pack("{s:I, s:s}",
+		    "max_commands", (json_int_t)c->cfg->attack_max_commands,
+		    "flag_action", action_name(c->cfg->attack_action)));
+	return entry;
 }
 
-static const char *view_status(const struct view_host *h)
+/* Whether some detector counts the host in an open evaluation period. */
+static bool view_counted(const struct command_ctx *c,
+    const struct view_host *h)
+{
+	for (unsigned d = 0; d < DETECTOR_MANUAL; d++) {
+		if (h->host.state[d].count > 0 && rule_window_open(
+		    &c->cfg->rules[d], &h->host.state[d], c->now))
+			return true;
+	}
+	return false;
+}
+
+static const char *view_status(const struct command_ctx *c,
+    const struct view_host *h)
 {
 	if (h->listed)
 		return "blocked-list";
 	if (h->excluded)
 		return "excluded";
-	return h->latest >= 0 ? "blocked" : "counted";
+	if (h->latest >= 0)
+		return "blocked";
+	return view_counted(c, h) ? "counted" : "unseen";
 }
 
 static void view_why_blocked(struct command_ctx *c, const struct view_host *h,
@@ -261,21 +277,20 @@ static void view_why(struct command_ctx *c, const struct view_host *h,
 		    "; its blocks are not enforced" : "");
 	else if (h->latest >= 0)
 		view_why_blocked(c, h, why, len);
+	else if (view_counted(c, h))
+		snprintf(why, len, "not blocked; counted in an open evaluation "
+		    "period (see COUNT)");
 	else
-		snprintf(why, len, "not blocked");
+		snprintf(why, len, "not blocked; nothing is known of it: "
+		    "no event counted in an open evaluation period");
 }
 
 static int view_latest(const struct store_host *host, int64_t now)
 {
-	int latest = -1;
+	struct rule_block block;
 
-	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
-		if (rule_blocked(&host->state[d], now) && (latest < 0 ||
-		    host->state[d].block_until >
-		    host->state[latest].block_until))
-			latest = (int)d;
-	}
-	return latest;
+	return rule_host_blocked(host->state, now, &block) ?
+	    (int)block.detector : -1;
 }
 
 static json_t *view_blocks(struct command_ctx *c, const struct view_host *h)
@@ -292,12 +307,20 @@ static json_t *view_blocks(struct command_ctx *c, const struct view_host *h)
 
 int commands_show(struct command_ctx *c)
 {
+	struct command_target t;
 	struct view_host h;
 	char addr_text[ADDR_TEXT_MAX], why[STORE_NOTE_REASON_MAX + 128];
 	json_t *detectors;
 
-	if (commands_host(c, c->argv[0], &h.addr, &h.key, h.key_text) < 0)
+	if (commands_target(c, c->argv[0], &t) < 0)
 		return -1;
+	if (!t.one_host)
+		return commands_fail(c, "%s holds more than one host (%s_prefix "
+		    "= %u): show one of its addresses, or list", t.text,
+		    t.addr.family == 4 ? "ipv4" : "ipv6", t.host_prefix);
+	h.addr = t.addr;
+	h.key = t.key;
+	memcpy(h.key_text, t.key_text, sizeof(h.key_text));
 	if (store_lookup(c->rt->store, &h.key, &h.host) < 0)
 		return commands_fail(c, "the store failed: %s",
 		    store_error(c->rt->store));
@@ -312,11 +335,11 @@ int commands_show(struct command_ctx *c)
 		    (enum detector)d, &h.host.state[d]));
 	commands_members(c, json_pack("{s:o, s:o, s:b, s:b, s:s, s:o, s:o, "
 	    "s:o}",
-	    "address", control_json_text(addr_text),
+	    "address", control_json_text(t.is_prefix ? t.text : addr_text),
 	    "host", control_json_text(h.key_text),
 	    "excluded", h.excluded,
 	    "blocked_list", h.listed,
-	    "status", view_status(&h),
+	    "status", view_status(c, &h),
 	    "why", control_json_text(why),
 	    "detectors", detectors,
 	    "blocks", view_blocks(c, &h)));

@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "metrics_table.h"
 #include "rule.h"
+#include "sessions.h"
 #include "xalloc.h"
 
 /* The order refusals are shown in. */
@@ -75,12 +76,22 @@ static void table_info(struct metrics_table *t, const struct metrics_counts *c)
 	table_sample(t, (uint64_t)c->start_time);
 }
 
+static const char *table_refuser_name(unsigned r)
+{
+	if (r == METRICS_BLOCKED_LIST)
+		return "blocked-list";
+	if (r == METRICS_CONCURRENCY)
+		return "concurrency";
+	return detector_name((enum detector)r);
+}
+
 static void table_refusals(struct metrics_table *t,
     const struct metrics_counts *c)
 {
 	table_family(t, "bulwark_refusals_total", METRICS_COUNTER,
 	    "Refusals decided, by the detector whose block or rule refused "
-	    "(or the static blocked list) and the action taken; action log "
+	    "(or the static blocked list, or the concurrency limit) and the "
+	    "action taken; action log "
 	    "counts what was only logged. Counted once when decided, not "
 	    "again for later commands of the same session.");
 	for (unsigned r = 0; r < METRICS_REFUSERS; r++) {
@@ -90,8 +101,7 @@ static void table_refusals(struct metrics_table *t,
 			    c->refusals[r][action]);
 
 			s->labels[0] = (struct metrics_label){ "detector",
-			    r == METRICS_BLOCKED_LIST ? "blocked-list" :
-			    detector_name(r) };
+			    table_refuser_name(r) };
 			s->labels[1] = (struct metrics_label){ "action",
 			    action_name(action) };
 		}
@@ -188,6 +198,18 @@ static void table_store(struct metrics_table *t,
 	table_latency(t, c);
 }
 
+static void table_sessions(struct metrics_table *t,
+    const struct metrics_counts *c)
+{
+	table_family(t, "bulwark_live_sessions", METRICS_GAUGE,
+	    "SMTP sessions with an IP address open now on this node, by the "
+	    "furthest stage reached: connected, greeted (HELO/EHLO), "
+	    "transaction (MAIL), data (DATA).");
+	for (unsigned s = 0; s < SESSIONS_STAGES; s++)
+		table_labeled(t, "stage", sessions_stage_name(s),
+		    c->live_sessions[s]);
+}
+
 static void table_reloads(struct metrics_table *t,
     const struct metrics_counts *c)
 {
@@ -207,6 +229,7 @@ void metrics_table_build(struct metrics_table *t, struct store *store,
 	metrics_read(&c);
 	table_info(t, &c);
 	table_traffic(t, &c);
+	table_sessions(t, &c);
 	if (store != NULL)
 		table_store_state(t, store, now);
 	table_store(t, &c);

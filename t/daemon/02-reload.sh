@@ -79,7 +79,7 @@ echo "192.0.2.40" >"$d/exclude"
 # Keys read only at start keep their running values, with a warning.
 conf "$d/bulwark.conf" "$d/elsewhere" "$head
 dos = { max_connections = 5; period = \"1h\"; block = \"1h\"; };"
-ctl_is 0 "a reload that changes the sockets" "$d" reload
+ctl_is 4 "a reload that changes the sockets: exit 4" "$d" reload
 check "restart-only keys are named in a warning" test "$(log_count \
     "$d/log" "event=reload-restart-needed keys=socket,pidfile,control")" \
     -eq 1

@@ -330,7 +330,7 @@ check_files() {
 	else
 		not_ok "the installed configuration's socket is not in $SOCKDIR"
 	fi
-	for page in bulwark.8 bulwarkctl.8 bulwark.conf.5; do
+	for page in bulwark.8 bulwarkctl.8 bulwark.conf.5 bulwark-storm.7; do
 		# man -l renders without writing man-db's cache of the page.
 		if [ "$(man -w "$page" 2>/dev/null)" = "/usr/share/man/man${page##*.}/$page.gz" ] &&
 		    MANWIDTH=80 man -l "/usr/share/man/man${page##*.}/$page.gz" 2>&1 |

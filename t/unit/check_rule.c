@@ -1,13 +1,14 @@
 /*
- * check_rule.c - the detection rule (rule.c) and the event logic every
- * store shares (store_apply_event, store_host_expiry in store.c), driven
- * by an injected clock.
+ * check_rule.c - the detection rule (rule.c), every detector's rule on
+ * one host (rule_host.c) and the event logic every store shares
+ * (store_apply_event in store.c), driven by an injected clock.
  */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rule.h"
+#include "rule_host.h"
 #include "store.h"
 
 #define T0 1700000000
@@ -22,7 +23,7 @@ static struct rule make_rule(uint32_t max, uint32_t period, uint32_t block,
 
 static struct rule_state zero_state(void)
 {
-	struct rule_state state = { 0, 0, 0 };
+	struct rule_state state = { 0, 0, 0, 0 };
 
 	return state;
 }
@@ -139,7 +140,8 @@ END_TEST
 START_TEST(test_disabled_rule)
 {
 	struct rule rule = make_rule(0, 60, 600, true);
-	struct rule_state state = { 7, T0, T0 + 100 };
+	struct rule_state state = { .count = 7, .window_start = T0,
+	    .block_until = T0 + 100 };
 
 	rule.enabled = false;
 	ck_assert_int_eq(rule_count(&rule, &state, T0 + 1), RULE_ALLOWED);
@@ -151,7 +153,8 @@ END_TEST
 START_TEST(test_count_saturates)
 {
 	struct rule rule = make_rule(UINT32_MAX, 60, 600, false);
-	struct rule_state state = { UINT32_MAX - 1, T0, 0 };
+	struct rule_state state = { .count = UINT32_MAX - 1,
+	    .window_start = T0 };
 
 	ck_assert_int_eq(rule_count(&rule, &state, T0 + 1), RULE_ALLOWED);
 	ck_assert_uint_eq(state.count, UINT32_MAX);
@@ -169,7 +172,7 @@ END_TEST
 START_TEST(test_check_block)
 {
 	struct rule rule = make_rule(3, 60, 600, false);
-	struct rule_state state = { 2, T0, 0 };
+	struct rule_state state = { .count = 2, .window_start = T0 };
 
 	ck_assert_int_eq(rule_check_block(&rule, &state, T0 + 1), RULE_ALLOWED);
 	ck_assert_uint_eq(state.count, 2);
@@ -200,6 +203,88 @@ START_TEST(test_state_expiry)
 	ck_assert_int_eq(rule_state_expiry(&rule, &state), T0 + 600);
 	state.window_start = 0;
 	ck_assert_int_eq(rule_state_expiry(&rule, &state), T0 + 600);
+}
+END_TEST
+
+START_TEST(test_window_open)
+{
+	struct rule rule = make_rule(3, 60, 600, false);
+	struct rule_state state = zero_state();
+
+	ck_assert(!rule_window_open(&rule, &state, T0));
+	state.window_start = T0;
+	ck_assert(rule_window_open(&rule, &state, T0));
+	ck_assert(rule_window_open(&rule, &state, T0 + 59));
+	ck_assert(!rule_window_open(&rule, &state, T0 + 60));
+	/* A block in force keeps the window; one that ended closes it. */
+	state.block_until = T0 + 30;
+	ck_assert(rule_window_open(&rule, &state, T0 + 29));
+	ck_assert(!rule_window_open(&rule, &state, T0 + 30));
+	/* A block that ended before the window opened does not. */
+	state.block_until = T0 - 5;
+	ck_assert(rule_window_open(&rule, &state, T0 + 10));
+	/* The answer follows the rule's period in force. */
+	rule.period = 5;
+	ck_assert(!rule_window_open(&rule, &state, T0 + 10));
+}
+END_TEST
+
+START_TEST(test_block_start_kept)
+{
+	struct rule rule = make_rule(3, 60, 600, false);
+	struct rule_state state = zero_state();
+
+	trip(&rule, &state, T0);
+	ck_assert_int_eq(rule_block_start(&state), T0);
+	ck_assert_uint_eq(state.block_length, 600);
+	/* A reload shortens the blocking period: the block stays as it was. */
+	rule.block = 60;
+	ck_assert_int_eq(rule_count(&rule, &state, T0 + 100), RULE_REFUSED);
+	ck_assert_int_eq(rule_block_start(&state), T0);
+	ck_assert_int_eq(state.block_until, T0 + 600);
+	/* A sliding block moves its end and keeps its start. */
+	rule.sliding = true;
+	ck_assert_int_eq(rule_count(&rule, &state, T0 + 580), RULE_REFUSED);
+	ck_assert_int_eq(state.block_until, T0 + 640);
+	ck_assert_int_eq(rule_block_start(&state), T0);
+	ck_assert_uint_eq(state.block_length, 640);
+	ck_assert_int_eq(rule_check_block(&rule, &state, T0 + 600), RULE_REFUSED);
+	ck_assert_int_eq(rule_block_start(&state), T0);
+	ck_assert_int_eq(state.block_until, T0 + 660);
+}
+END_TEST
+
+START_TEST(test_block_start_unknown)
+{
+	struct rule rule = make_rule(3, 60, 600, true);
+	struct rule_state state = { .count = 4, .window_start = T0,
+	    .block_until = T0 + 600 };
+
+	/* State from before blocks kept their length: the start is unknown. */
+	ck_assert_int_eq(rule_block_start(&state), 0);
+	ck_assert_int_eq(rule_check_block(&rule, &state, T0 + 10), RULE_REFUSED);
+	ck_assert_int_eq(state.block_until, T0 + 610);
+	ck_assert_int_eq(rule_block_start(&state), 0);
+	ck_assert_uint_eq(state.block_length, 0);
+}
+END_TEST
+
+START_TEST(test_set_block)
+{
+	struct rule_state state = zero_state();
+
+	rule_set_block(&state, T0, T0 + 100);
+	ck_assert_int_eq(state.block_until, T0 + 100);
+	ck_assert_int_eq(rule_block_start(&state), T0);
+	ck_assert(rule_blocked(&state, T0 + 99));
+	ck_assert(!rule_blocked(&state, T0 + 100));
+	/* A block already over has no length. */
+	rule_set_block(&state, T0, T0 - 1);
+	ck_assert_int_eq(state.block_until, T0 - 1);
+	ck_assert_uint_eq(state.block_length, 0);
+	/* A length past 32 bits saturates. */
+	rule_set_block(&state, 1, (int64_t)UINT32_MAX + 10);
+	ck_assert_uint_eq(state.block_length, UINT32_MAX);
 }
 END_TEST
 
@@ -353,16 +438,63 @@ START_TEST(test_other_event_trips)
 }
 END_TEST
 
+START_TEST(test_host_blocked)
+{
+	struct rule_block block;
+
+	ck_assert_int_eq(rule_host_blocked(host.state, T0, &block), 0);
+	ck_assert_int_eq(rule_host_blocked(host.state, T0, NULL), 0);
+	rule_set_block(&host.state[DETECTOR_DHA], T0 - 10, T0 + 100);
+	host.state[DETECTOR_DHA].count = 3;
+	host.state[DETECTOR_MANUAL].block_until = T0 + 300;
+	host.state[DETECTOR_ATTACK].block_until = T0 - 1;
+	ck_assert_int_eq(rule_host_blocked(host.state, T0, &block), 1);
+	ck_assert_int_eq(block.detector, DETECTOR_MANUAL);
+	ck_assert_int_eq(block.until, T0 + 300);
+	ck_assert_int_eq(block.start, 0);
+	ck_assert_int_eq(rule_host_blocked(host.state, T0 + 300, NULL), 0);
+	/* Disabled rules do not matter: the state says blocked. */
+	host.state[DETECTOR_MANUAL].block_until = 0;
+	rules[DETECTOR_DHA].enabled = false;
+	ck_assert_int_eq(rule_host_blocked(host.state, T0 + 99, &block), 1);
+	ck_assert_int_eq(block.detector, DETECTOR_DHA);
+	ck_assert_uint_eq(block.count, 3);
+	ck_assert_int_eq(block.start, T0 - 10);
+	ck_assert_int_eq(block.until, T0 + 100);
+	/* At CONNECT a disabled detector's block does not refuse. */
+	ck_assert_int_eq(rule_host_check_blocks(rules, host.state, T0, &block), 0);
+	/* Ties: the lower detector names the block. */
+	host.state[DETECTOR_DOS].block_until = T0 + 100;
+	ck_assert_int_eq(rule_host_blocked(host.state, T0, &block), 1);
+	ck_assert_int_eq(block.detector, DETECTOR_DOS);
+}
+END_TEST
+
+START_TEST(test_host_set_block)
+{
+	struct rule_block block;
+
+	host.state[DETECTOR_DOS].count = 2;
+	host.state[DETECTOR_DOS].window_start = T0 - 5;
+	rule_host_set_block(host.state, DETECTOR_DOS, T0 + 50, T0);
+	ck_assert_uint_eq(host.state[DETECTOR_DOS].count, 2);
+	ck_assert_int_eq(host.state[DETECTOR_DOS].window_start, T0 - 5);
+	ck_assert_int_eq(rule_host_blocked(host.state, T0 + 1, &block), 1);
+	ck_assert_int_eq(block.start, T0);
+	ck_assert_int_eq(block.until, T0 + 50);
+}
+END_TEST
+
 START_TEST(test_host_expiry)
 {
-	ck_assert_int_eq(store_host_expiry(&host, rules), 0);
+	ck_assert_int_eq(rule_host_expiry(rules, host.state), 0);
 	host.state[DETECTOR_DOS].window_start = T0;
-	ck_assert_int_eq(store_host_expiry(&host, rules), T0 + 60);
+	ck_assert_int_eq(rule_host_expiry(rules, host.state), T0 + 60);
 	rules[DETECTOR_DHA].period = 3600;
 	host.state[DETECTOR_DHA].window_start = T0 - 10;
-	ck_assert_int_eq(store_host_expiry(&host, rules), T0 + 3590);
+	ck_assert_int_eq(rule_host_expiry(rules, host.state), T0 + 3590);
 	host.state[DETECTOR_MANUAL].block_until = T0 + 86400;
-	ck_assert_int_eq(store_host_expiry(&host, rules), T0 + 86400);
+	ck_assert_int_eq(rule_host_expiry(rules, host.state), T0 + 86400);
 }
 END_TEST
 
@@ -383,6 +515,10 @@ static Suite *rule_suite(void)
 	tcase_add_test(tc, test_check_block);
 	tcase_add_test(tc, test_state_expiry);
 	tcase_add_test(tc, test_outcome_names);
+	tcase_add_test(tc, test_window_open);
+	tcase_add_test(tc, test_block_start_kept);
+	tcase_add_test(tc, test_block_start_unknown);
+	tcase_add_test(tc, test_set_block);
 	suite_add_tcase(suite, tc);
 
 	tcase_add_checked_fixture(ev, event_setup, NULL);
@@ -395,6 +531,8 @@ static Suite *rule_suite(void)
 	tcase_add_test(ev, test_other_events_check_own_detector);
 	tcase_add_test(ev, test_other_event_trips);
 	tcase_add_test(ev, test_host_expiry);
+	tcase_add_test(ev, test_host_blocked);
+	tcase_add_test(ev, test_host_set_block);
 	suite_add_tcase(suite, ev);
 	return suite;
 }

@@ -6,7 +6,9 @@
  * counts and blocks, a TTL on every key, the memory a host costs, a
  * flushed script cache, a paused, stopped or restarted server, AUTH and
  * SELECT, odd key prefixes, many threads on a small pool, and a sentinel
- * failover.
+ * failover; and the script (store_redis.lua) as Redis runs it: the
+ * fields it writes, a hash an older version wrote, stale state, an
+ * unknown operation.
  *
  * Servers are started with PR_SET_PDEATHSIG, so they die with the
  * process that started them even when a test fails (check's forked tests
@@ -36,10 +38,11 @@
 #include "log.h"
 #include "store.h"
 #include "store_conformance.h"
+#include "store_redis_lua.h"
 #include "test_files.h"
 #include "xalloc.h"
 
-#define MARGIN_S	10	/* the TTL margin of store_redis_script.h */
+#define MARGIN_S	10	/* the TTL margin of store_redis.lua */
 #define HOSTS		2000	/* hosts seen once, for the memory test */
 #define BYTES_MAX	300	/* what one may cost */
 
@@ -359,6 +362,10 @@ static enum rule_outcome connect_ok(struct store *store,
 {
 	ck_assert_msg(rec(store, key, DETECTOR_DOS, 1, now, result) == 0,
 	    "record: %s", store_error(store));
+	/* Decided by a store: Redis, or the node's own while it is away. */
+	ck_assert_msg(result->decided == STORE_DECIDED_STORE ||
+	    result->decided == STORE_DECIDED_LOCAL, "decided by %s: %s",
+	    store_decider_name(result->decided), store_error(store));
 	return result->outcome;
 }
 
@@ -624,6 +631,7 @@ START_TEST(redis_paused)
 		/* The block learned from Redis holds; others are counted here. */
 		ck_assert_int_eq(connect_ok(s, &h, t + 1, &r), RULE_REFUSED);
 		ck_assert_int_eq(r.block_until, t + 600);
+		ck_assert_int_eq(r.decided, STORE_DECIDED_LOCAL);
 		ck_assert_int_eq(connect_ok(s, &g, t + 1, &r), RULE_ALLOWED);
 		took = ms_now() - t0;
 		worst = took > worst ? took : worst;
@@ -703,10 +711,14 @@ START_TEST(redis_restarted)
 	start = ms_now();
 	ck_assert_int_eq(connect_ok(s, &h, t + 1, &r), RULE_REFUSED);
 	ck_assert_int_eq(connect_ok(s, &g, t + 1, &r), RULE_ALLOWED);
-	/* on_error=accept: the caller hears of it, and quickly. */
-	ck_assert_int_eq(rec(acc, &g, DETECTOR_DOS, 1, t + 1, &r), -1);
+	ck_assert_int_eq(r.decided, STORE_DECIDED_LOCAL);
+	/* on_error=accept: the result says so, and quickly. */
+	ck_assert_int_eq(rec(acc, &g, DETECTOR_DOS, 1, t + 1, &r), 0);
+	ck_assert_int_eq(r.decided, STORE_DECIDED_ACCEPT);
+	ck_assert_int_eq(r.outcome, RULE_ALLOWED);
 	ck_assert_str_ne(store_error(acc), "no error");
-	ck_assert_int_eq(rec(acc, &g, DETECTOR_DOS, 1, t + 1, &r), -1);
+	ck_assert_int_eq(rec(acc, &g, DETECTOR_DOS, 1, t + 1, &r), 0);
+	ck_assert_int_eq(r.decided, STORE_DECIDED_ACCEPT);
 	ck_assert_int_le(ms_now() - start, 200);
 
 	ck_assert_int_eq(server_run(&srv, NULL), 0);
@@ -756,7 +768,9 @@ START_TEST(redis_auth)
 	store_close(s);
 	set_string(&cfg->redis.password, "wrong");
 	s = open_store(cfg);
-	ck_assert_int_eq(rec(s, &h, DETECTOR_DOS, 1, t, &r), -1);
+	ck_assert_int_eq(rec(s, &h, DETECTOR_DOS, 1, t, &r), 0);
+	ck_assert_int_eq(r.decided, STORE_DECIDED_ACCEPT);
+	ck_assert_int_eq(store_degraded(s), 1);
 	ck_assert_ptr_nonnull(strstr(store_error(s), "AUTH"));
 	store_close(s);
 	config_unref(cfg);
@@ -815,7 +829,8 @@ static void *worker_run(void *arg)
 	struct store_result r;
 
 	for (unsigned i = 0; i < WORKER_EVENTS; i++) {
-		if (rec(w->store, w->key, DETECTOR_DOS, 1, w->now, &r) != 0)
+		if (rec(w->store, w->key, DETECTOR_DOS, 1, w->now, &r) != 0 ||
+		    r.decided != STORE_DECIDED_STORE)
 			w->failures++;
 	}
 	return NULL;
@@ -990,7 +1005,8 @@ START_TEST(redis_sentinel_failover)
 	server_kill(&master, SIGKILL);
 	start = ms_now();
 	ck_assert(poll_until(sentinel_names, &sen, replica.port, 15000));
-	while (rec(s, &h, DETECTOR_DOS, 1, t, &r) != 0 && ms_now() - start < 18000)
+	while ((rec(s, &h, DETECTOR_DOS, 1, t, &r) != 0 ||
+	    r.decided != STORE_DECIDED_STORE) && ms_now() - start < 18000)
 		sleep_ms(50);
 	printf("redis: failover followed in %lld ms\n", (long long)(ms_now() - start));
 	/* The count went on from what the replica had. */
@@ -1008,6 +1024,146 @@ END_TEST
 static void redis_test_setup(void)
 {
 	test_rules_init();
+}
+
+/* The script on its own: the hash it writes, read with plain commands. */
+
+/* Field of the hash of key under prefix, as a number; -1 when absent. */
+static long long hash_field(const char *prefix, const struct host_key *key,
+    const char *field)
+{
+	char text[ADDR_TEXT_MAX], name[256];
+	redisReply *reply;
+	long long n = -1;
+
+	host_key_format(key, text, sizeof(text));
+	snprintf(name, sizeof(name), "%s{%s}", prefix, text);
+	reply = server_command(&shared, "HGET %s %s", name, field);
+	ck_assert_ptr_nonnull(reply);
+	if (reply->type == REDIS_REPLY_STRING)
+		n = strtoll(reply->str, NULL, 10);
+	freeReplyObject(reply);
+	return n;
+}
+
+static long long hash_len(const char *prefix, const struct host_key *key)
+{
+	char text[ADDR_TEXT_MAX], cmd[256];
+
+	host_key_format(key, text, sizeof(text));
+	snprintf(cmd, sizeof(cmd), "HLEN %s{%s}", prefix, text);
+	return server_integer(&shared, cmd);
+}
+
+START_TEST(script_fields)
+{
+	struct config *cfg = redis_cfg(&shared, "t:lua:", REDIS_ON_ERROR_ACCEPT, 500);
+	struct store *s = open_store(cfg);
+	struct host_key h = v4(11, 1), m = v4(11, 2);
+	struct store_result r;
+	int64_t t = time(NULL);
+
+	for (int i = 0; i < 4; i++)
+		connect_ok(s, &h, t, &r);
+	ck_assert_int_eq(r.outcome, RULE_TRIPPED);
+	ck_assert_int_eq(hash_field("t:lua:", &h, "c:dos"), 4);
+	ck_assert_int_eq(hash_field("t:lua:", &h, "w:dos"), t);
+	ck_assert_int_eq(hash_field("t:lua:", &h, "b:dos"), t + 600);
+	ck_assert_int_eq(hash_field("t:lua:", &h, "l:dos"), 600);
+	ck_assert_int_eq(hash_field("t:lua:", &h, "x"), t + 600);
+	/* Nothing else: untouched detectors cost no field. */
+	ck_assert_int_eq(hash_len("t:lua:", &h), 5);
+	ck_assert_int_eq(store_block(s, &m, DETECTOR_MANUAL, t + 100, t - 20), 0);
+	ck_assert_int_eq(hash_field("t:lua:", &m, "b:manual"), t + 100);
+	ck_assert_int_eq(hash_field("t:lua:", &m, "l:manual"), 120);
+	ck_assert_int_eq(hash_field("t:lua:", &m, "x"), t + 100);
+	ck_assert_int_eq(hash_len("t:lua:", &m), 3);
+	store_close(s);
+	config_unref(cfg);
+}
+END_TEST
+
+START_TEST(script_old_hash)
+{
+	struct config *cfg = redis_cfg(&shared, "t:old:", REDIS_ON_ERROR_ACCEPT, 500);
+	struct store *s = open_store(cfg);
+	struct host_key h = v4(12, 1);
+	struct store_result r;
+	struct store_host host;
+	int64_t t = time(NULL);
+	redisReply *reply;
+
+	/* A block as a version that kept no length wrote it. */
+	reply = server_command(&shared, "HSET t:old:{192.0.12.1} c:dos 4 "
+	    "w:dos %lld b:dos %lld x %lld", (long long)t, (long long)t + 600,
+	    (long long)t + 600);
+	ck_assert_ptr_nonnull(reply);
+	freeReplyObject(reply);
+	test_rules[DETECTOR_DOS].sliding = true;
+	ck_assert_int_eq(connect_ok(s, &h, t + 10, &r), RULE_REFUSED);
+	ck_assert_int_eq(r.block_until, t + 610);
+	ck_assert_int_eq(store_lookup(s, &h, &host), 0);
+	ck_assert_int_eq(host.state[DETECTOR_DOS].block_until, t + 610);
+	/* Its start stays unknown, and no length is made up. */
+	ck_assert_int_eq(rule_block_start(&host.state[DETECTOR_DOS]), 0);
+	ck_assert_int_eq(hash_field("t:old:", &h, "l:dos"), -1);
+	ck_assert_int_eq(hash_field("t:old:", &h, "x"), t + 610);
+	store_close(s);
+	config_unref(cfg);
+}
+END_TEST
+
+START_TEST(script_stale)
+{
+	struct config *cfg = redis_cfg(&shared, "t:stale:", REDIS_ON_ERROR_ACCEPT, 500);
+	struct store *s = open_store(cfg);
+	struct host_key h = v4(13, 1);
+	struct store_result r;
+	int64_t t = time(NULL);
+	redisReply *reply;
+
+	/* State whose x has passed (a node's clock ahead, say) is empty. */
+	reply = server_command(&shared, "HSET t:stale:{192.0.13.1} c:dos 99 "
+	    "w:dos %lld b:manual %lld l:manual 5 x %lld", (long long)t - 1000,
+	    (long long)t - 5, (long long)t - 5);
+	ck_assert_ptr_nonnull(reply);
+	freeReplyObject(reply);
+	ck_assert_int_eq(connect_ok(s, &h, t, &r), RULE_ALLOWED);
+	ck_assert_uint_eq(r.count, 1);
+	ck_assert_int_eq(hash_field("t:stale:", &h, "c:dos"), 1);
+	ck_assert_int_eq(hash_field("t:stale:", &h, "b:manual"), -1);
+	ck_assert_int_eq(hash_field("t:stale:", &h, "l:manual"), -1);
+	ck_assert_int_eq(hash_len("t:stale:", &h), 3);
+	store_close(s);
+	config_unref(cfg);
+}
+END_TEST
+
+START_TEST(script_unknown_operation)
+{
+	redisReply *reply = server_command(&shared, "EVAL %s 1 t:op:{x} z 1",
+	    store_redis_script);
+
+	ck_assert_ptr_nonnull(reply);
+	ck_assert_int_eq(reply->type, REDIS_REPLY_ERROR);
+	ck_assert_ptr_nonnull(strstr(reply->str, "bulwark: unknown operation"));
+	freeReplyObject(reply);
+	ck_assert_int_eq(server_integer(&shared, "EXISTS t:op:{x}"), 0);
+}
+END_TEST
+
+static Suite *script_suite(void)
+{
+	Suite *suite = suite_create("store-redis-script");
+	TCase *tc = tcase_create("script");
+
+	tcase_add_checked_fixture(tc, redis_test_setup, NULL);
+	tcase_add_test(tc, script_fields);
+	tcase_add_test(tc, script_old_hash);
+	tcase_add_test(tc, script_stale);
+	tcase_add_test(tc, script_unknown_operation);
+	suite_add_tcase(suite, tc);
+	return suite;
 }
 
 static Suite *redis_suite(void)
@@ -1061,6 +1217,7 @@ int main(void)
 	cfg = redis_cfg(&shared, "bulwark:conformance:", REDIS_ON_ERROR_ACCEPT, 1000);
 	runner = srunner_create(store_conformance_suite("redis", cfg));
 	srunner_add_suite(runner, redis_suite());
+	srunner_add_suite(runner, script_suite());
 	srunner_run_all(runner, CK_NORMAL);
 	failed = srunner_ntests_failed(runner);
 	srunner_free(runner);

@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "rule_host.h"
 #include "store.h"
 
 /* One id per test: the second byte of its hosts. */
@@ -50,7 +51,8 @@ enum conf_test {
 	CONF_LIST,
 	CONF_LIST_STOP,
 	CONF_DISABLED,
-	CONF_NOTE
+	CONF_NOTE,
+	CONF_RELOAD
 };
 
 static struct config *conf_cfg;
@@ -135,6 +137,8 @@ static void conf_record(const struct host_key *key, enum detector counted,
 	event.connect = connect;
 	event.rules = conf_rules;
 	ck_assert_int_eq(store_record(conf_store, &event, result), 0);
+	ck_assert_msg(result->decided == STORE_DECIDED_STORE, "decided by %s: %s",
+	    store_decider_name(result->decided), store_error(conf_store));
 }
 
 /* A CONNECT at now; return its outcome, result optional. */
@@ -473,6 +477,7 @@ START_TEST(conf_block)
 	conf_put_block(&key, DETECTOR_MANUAL, t + 1000, t);
 	conf_lookup(&key, &host);
 	ck_assert_int_eq(host.state[DETECTOR_MANUAL].block_until, t + 1000);
+	ck_assert_int_eq(rule_block_start(&host.state[DETECTOR_MANUAL]), t);
 	for (unsigned d = 0; d < DETECTOR_MANUAL; d++) {
 		ck_assert_int_eq(host.state[d].block_until, 0);
 		ck_assert_uint_eq(host.state[d].count, 0);
@@ -666,6 +671,41 @@ START_TEST(conf_note)
 }
 END_TEST
 
+/* A block keeps the start and end it was given, whatever a reload says. */
+START_TEST(conf_reload)
+{
+	struct host_key key = conf_key(CONF_RELOAD, 1);
+	struct store_result r;
+	struct store_host host;
+	struct conf_listing list;
+	struct rule_block block;
+	int64_t t = conf_t0;
+
+	conf_trip_dos(&key, t);
+	conf_lookup(&key, &host);
+	ck_assert_int_eq(rule_block_start(&host.state[DETECTOR_DOS]), t);
+	/* The reload: a block of 60 s instead of 600 s. */
+	conf_rules[DETECTOR_DOS].block = 60;
+	ck_assert_int_eq(conf_connect(&key, t + 100, &r), RULE_REFUSED);
+	ck_assert_int_eq(r.block_until, t + 600);
+	conf_lookup(&key, &host);
+	ck_assert_int_eq(rule_host_blocked(host.state, t + 100, &block), 1);
+	ck_assert_int_eq(block.detector, DETECTOR_DOS);
+	ck_assert_int_eq(block.start, t);
+	ck_assert_int_eq(block.until, t + 600);
+	conf_walk(CONF_RELOAD, t + 100, 0, &list);
+	ck_assert_uint_eq(list.count, 1);
+	ck_assert_int_eq(rule_block_start(&list.hosts[0].state[DETECTOR_DOS]), t);
+	/* Sliding from now on: the end moves by the new period, the start stays. */
+	conf_rules[DETECTOR_DOS].sliding = true;
+	ck_assert_int_eq(conf_connect(&key, t + 590, &r), RULE_REFUSED);
+	ck_assert_int_eq(r.block_until, t + 650);
+	conf_lookup(&key, &host);
+	ck_assert_int_eq(rule_block_start(&host.state[DETECTOR_DOS]), t);
+	ck_assert_int_eq(host.state[DETECTOR_DOS].block_until, t + 650);
+}
+END_TEST
+
 static Suite *store_conformance_suite(const char *backend, struct config *cfg)
 {
 	static char name[64];	/* check keeps the pointer */
@@ -694,6 +734,7 @@ static Suite *store_conformance_suite(const char *backend, struct config *cfg)
 	tcase_add_test(tc, conf_list_stop);
 	tcase_add_test(tc, conf_disabled);
 	tcase_add_test(tc, conf_note);
+	tcase_add_test(tc, conf_reload);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

@@ -1,0 +1,198 @@
+-- store_redis.lua - the script the Redis store runs with EVALSHA: one
+-- host's state read, changed and written back atomically, in one round
+-- trip.  It is rule.c and rule_host.c, line by line, on a Redis hash; the
+-- build turns it into the C string store_redis_script (store_redis_lua.h).
+--
+-- A host is one hash, KEYS[1].  Per detector name n (dos, dha, attack,
+-- manual) the fields are "c:n" count, "w:n" window start, "b:n" block end
+-- and "l:n" block length (the end minus the block's start; 0: unknown);
+-- "x" is the time after which the state carries nothing.  Absent fields
+-- are 0.  Times are the node's Unix seconds; a state whose x has passed
+-- is read as empty, as the memory store does.  The key's TTL is set
+-- relative to the node's time (x - now + MARGIN), so Redis's clock and
+-- the node's may differ; nothing is written for a state that carries
+-- nothing, and an expired key is deleted.
+--
+-- ARGV[1] is the operation, ARGV[2] now; then
+--   "e" one event (store_apply_event()): ARGV[3] the counted detector,
+--       ARGV[4] "1" at CONNECT, then each detector's rule in enum detector
+--       order (see parse_rules).  Returns { outcome, detector, count,
+--       block_until } numbered as enum rule_outcome and enum detector.
+--   "b" store_block(): ARGV[3] the detector, ARGV[4] the block's end.
+--       Returns 0.
+-- Detectors are numbered from 0 as in enum detector.
+
+local DETECTORS = 4		-- dos, dha, attack, manual: enum detector's order
+-- The hash fields of each detector's state, in the order of PARTS.
+local FIELDS = {
+	'c:dos', 'w:dos', 'b:dos', 'l:dos',
+	'c:dha', 'w:dha', 'b:dha', 'l:dha',
+	'c:attack', 'w:attack', 'b:attack', 'l:attack',
+	'c:manual', 'w:manual', 'b:manual', 'l:manual' }
+local PARTS = { 'count', 'window', 'block', 'length' }
+local ALLOWED, REFUSED, TRIPPED = 0, 1, 2
+local U32_MAX = 4294967295
+local MARGIN = 10
+
+local key = KEYS[1]
+local now = tonumber(ARGV[2])
+
+-- state[d].count, .window, .block, .length: detector d's state;
+-- loaded[f]: FIELDS[f] as read, so that only changes are written.
+local state, loaded = {}, {}
+local expiry, exists, stale = 0, false, false
+
+local function load()
+	local r = redis.call('HMGET', key, 'x', unpack(FIELDS))
+	local x = tonumber(r[1]) or 0
+	local live = x > now
+	for i = 1, #r do exists = exists or r[i] ~= false end
+	for f = 1, #FIELDS do loaded[f] = live and tonumber(r[f + 1]) or 0 end
+	for d = 1, DETECTORS do
+		local f = (d - 1) * #PARTS	-- detector d's fields follow f
+		state[d] = { count = loaded[f + 1], window = loaded[f + 2],
+			block = loaded[f + 3], length = loaded[f + 4] }
+	end
+	expiry = live and x or 0
+	stale = exists and not live
+end
+
+local function save(x)
+	if x <= now then
+		if exists then redis.call('DEL', key) end
+		return
+	end
+	if stale then redis.call('DEL', key) end
+	local args = {}
+	for d = 1, DETECTORS do
+		local s, f = state[d], (d - 1) * #PARTS
+		for p = 1, #PARTS do
+			local v = s[PARTS[p]]
+			if v ~= loaded[f + p] then
+				args[#args + 1] = FIELDS[f + p]
+				args[#args + 1] = string.format('%d', v)
+			end
+		end
+	end
+	if x ~= expiry then
+		args[#args + 1] = 'x'
+		args[#args + 1] = string.format('%d', x)
+	end
+	if #args > 0 then redis.call('HSET', key, unpack(args)) end
+	if x ~= expiry then redis.call('EXPIRE', key, x - now + MARGIN) end
+end
+
+-- rules[d]: detector d's rule; ARGV holds each rule from ARGV[5] on as
+-- enabled, sliding, max, period, block.
+local function parse_rules()
+	local rules, i = {}, 5
+	for d = 1, DETECTORS do
+		rules[d] = { enabled = ARGV[i] == '1', sliding = ARGV[i + 1] == '1',
+			max = tonumber(ARGV[i + 2]), period = tonumber(ARGV[i + 3]),
+			block = tonumber(ARGV[i + 4]) }
+		i = i + 5
+	end
+	return rules
+end
+
+-- rule.c
+
+local function blocked(s) return s.block > now end
+
+local function block_start(s)
+	if s.length == 0 then return 0 end
+	return s.block - s.length
+end
+
+local function set_block(s, start, untill)
+	local length = untill - start
+	if length <= 0 then length = 0 end
+	if length > U32_MAX then length = U32_MAX end
+	s.block, s.length = untill, length
+end
+
+local function window_open(r, s)
+	if s.window == 0 or now >= s.window + r.period then return false end
+	return not (s.block > s.window and s.block <= now)
+end
+
+local function check_block(r, s)
+	if not r.enabled or not blocked(s) then return ALLOWED end
+	if r.sliding then
+		local start = block_start(s)
+		s.block = now + r.block
+		if start ~= 0 then set_block(s, start, s.block) end
+	end
+	return REFUSED
+end
+
+local function count(r, s)
+	if not r.enabled then return ALLOWED end
+	if check_block(r, s) == REFUSED then return REFUSED end
+	if not window_open(r, s) then s.window, s.count = now, 0 end
+	if s.count < U32_MAX then s.count = s.count + 1 end
+	if s.count <= r.max then return ALLOWED end
+	set_block(s, now, now + r.block)
+	return TRIPPED
+end
+
+local function state_expiry(r, s)
+	local e = s.window == 0 and 0 or s.window + r.period
+	if s.block > e then e = s.block end
+	return e
+end
+
+-- rule_host.c
+
+local function check_blocks(rules)
+	local latest
+	for d = 1, DETECTORS do
+		if check_block(rules[d], state[d]) == REFUSED and
+		    (latest == nil or state[d].block > state[latest].block) then
+			latest = d
+		end
+	end
+	return latest
+end
+
+local function host_expiry(rules)
+	local x = 0
+	for d = 1, DETECTORS do
+		local e = state_expiry(rules[d], state[d])
+		if e > x then x = e end
+	end
+	return x
+end
+
+-- The operations.
+
+-- Detectors are 0-based in ARGV and in the reply, 1-based here.
+local function event()
+	local rules = parse_rules()
+	local d = tonumber(ARGV[3]) + 1
+	local res
+	load()
+	local latest = ARGV[4] == '1' and check_blocks(rules) or nil
+	if latest ~= nil then
+		local s = state[latest]
+		res = { REFUSED, latest - 1, s.count, s.block }
+	else
+		local s = state[d]
+		local o = count(rules[d], s)
+		res = { o, d - 1, s.count, o ~= ALLOWED and s.block or 0 }
+	end
+	save(host_expiry(rules))
+	return res
+end
+
+local function block()
+	local d, untill = tonumber(ARGV[3]) + 1, tonumber(ARGV[4])
+	load()
+	set_block(state[d], now, untill)
+	save(math.max(untill, expiry))
+	return 0
+end
+
+if ARGV[1] == 'e' then return event() end
+if ARGV[1] == 'b' then return block() end
+return redis.error_reply('bulwark: unknown operation')
