@@ -352,7 +352,8 @@ redisReply *redis_cluster_command(struct redis_cluster *c, const char *key,
 	    &cmd, err, errlen);
 }
 
-size_t redis_cluster_primaries(struct redis_cluster *c,
+/* Copy the distinct primaries of the map; how many there are. */
+static size_t redis_cluster_copy_primaries(struct redis_cluster *c,
     struct redis_cluster_node_ref *out, size_t max)
 {
 	bool seen[REDIS_CLUSTER_NODES_MAX] = { false };
@@ -371,6 +372,29 @@ size_t redis_cluster_primaries(struct redis_cluster *c,
 		count++;
 	}
 	return count < max ? count : max;
+}
+
+int redis_cluster_primaries(struct redis_cluster *c, int64_t deadline,
+    struct redis_cluster_node_ref *out, size_t max, char *err, size_t errlen)
+{
+	size_t count;
+
+	if (redis_cluster_start(c, err, errlen) < 0)
+		return -1;
+	pthread_mutex_lock(&c->lock);
+	while ((count = redis_cluster_copy_primaries(c, out, max)) == 0) {
+		c->soon = true;
+		pthread_cond_signal(&c->wake);
+		if (redis_cluster_wait(&c->mapped, &c->lock, deadline) ==
+		    ETIMEDOUT && (count = redis_cluster_copy_primaries(c, out,
+		    max)) == 0) {
+			snprintf(err, errlen, "no cluster map yet%s%s",
+			    c->error[0] != '\0' ? ": " : "", c->error);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return count > 0 ? (int)count : -1;
 }
 
 void redis_cluster_stats(struct redis_cluster *c,

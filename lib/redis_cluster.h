@@ -43,7 +43,9 @@
  *
  * redis_cluster_primaries() copies (at most max) the endpoints and pools
  * of the primaries of the current map, for work that concerns every
- * primary rather than one key; the pools stay valid until close.
+ * primary rather than one key, and returns how many it copied; it waits
+ * for the first map up to the deadline (-1 with the reason in err).  The
+ * pools stay valid until close.
  * redis_cluster_stats() reports redirects followed and map reads, for
  * tests and metrics.
  *
@@ -120,8 +122,9 @@ redisReply *redis_cluster_command(struct redis_cluster *c, const char *key,
     size_t keylen, int64_t deadline, int argc, const char **argv,
     const size_t *argvlen, char *err, size_t errlen);
 
-size_t redis_cluster_primaries(struct redis_cluster *c,
-    struct redis_cluster_node_ref *out, size_t max);
+int redis_cluster_primaries(struct redis_cluster *c, int64_t deadline,
+    struct redis_cluster_node_ref *out, size_t max, char *err,
+    size_t errlen);
 void redis_cluster_stats(struct redis_cluster *c,
     struct redis_cluster_stats *out);
 

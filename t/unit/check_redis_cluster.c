@@ -181,7 +181,8 @@ START_TEST(routes_by_slot)
 	}
 	ck_assert_int_eq(total, 600);
 	ck_assert_int_eq(with_keys, 3);
-	ck_assert_uint_eq(redis_cluster_primaries(c, prim, 8), 3);
+	ck_assert_int_eq(redis_cluster_primaries(c, redis_deadline(TIMEOUT_MS),
+	    prim, 8, key, sizeof(key)), 3);
 	redis_cluster_stats(c, &st);
 	ck_assert_uint_eq(st.moved, 0);
 	ck_assert_uint_ge(st.map_reads, 1);
