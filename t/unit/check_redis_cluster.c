@@ -12,7 +12,8 @@
  * reader held off, so the redirects are what the client follows); a live
  * redis-cli --cluster reshard under load, with no failed command and no
  * count lost; a primary killed under load, its replica promoted, the
- * client following it.  The failover test prints the worst reply time,
+ * client following it, and the Redis store's script running on the new
+ * primary with the count made before the kill.  The failover test prints the worst reply time,
  * the errors and when they ended; it asserts that no command failed
  * later than FOLLOW_MS after the new primary serves the slot, and the
  * reply time only loosely (timing is measured in make bench, not
@@ -23,9 +24,11 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "addr.h"
 #include "config.h"
 #include "redis_cluster_impl.h"
 #include "redis_servers.h"
+#include "store.h"
 #include "xalloc.h"
 
 #define TIMEOUT_MS	200
@@ -471,6 +474,64 @@ static int replica_of(int primary)
 	return -1;
 }
 
+/* The Redis store on the cluster, its rules a DoS max of 100. */
+static struct store *cluster_store(struct rule *rules)
+{
+	struct config *cfg = config_defaults();
+	struct store *store;
+	char err[256];
+
+	free(cfg->store);
+	cfg->store = xstrdup("redis");
+	cfg->redis.cluster = xcalloc(1, sizeof(char *));
+	cfg->redis.cluster[0] = xcalloc(1, 32);
+	snprintf(cfg->redis.cluster[0], 32, "127.0.0.1:%d", cl.node[0].port);
+	cfg->redis.cluster_count = 1;
+	cfg->redis.timeout_ms = TIMEOUT_MS;
+	store = store_open(cfg, err, sizeof(err));
+	ck_assert_msg(store != NULL, "store_open: %s", err);
+	config_unref(cfg);
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
+		struct rule rule = { d == DETECTOR_DOS, false, 100, 3600, 600 };
+
+		rules[d] = rule;
+	}
+	return store;
+}
+
+/* A host whose key lies on the primary at index node. */
+static struct host_key host_on(int node)
+{
+	struct host_key key;
+	char text[ADDR_TEXT_MAX + 16];
+
+	for (unsigned d = 1; d < 256; d++) {
+		memset(&key, 0, sizeof(key));
+		key.family = 4;
+		key.prefix = 32;
+		key.bytes[0] = 192;
+		key.bytes[2] = 2;
+		key.bytes[3] = (uint8_t)d;
+		snprintf(text, sizeof(text), "bulwark:{");
+		host_key_format(&key, text + 9, sizeof(text) - 10);
+		strcat(text, "}");
+		if (rs_cluster_slot_owner(&cl, &cl.node[0],
+		    redis_cluster_slot(text, strlen(text))) == node)
+			return key;
+	}
+	ck_abort_msg("no host on node %d", node);
+	return key;
+}
+
+static int store_count(struct store *store, const struct rule *rules,
+    const struct host_key *key, struct store_result *result)
+{
+	struct store_event event = { .key = *key, .now = time(NULL),
+	    .counted = DETECTOR_DOS, .connect = 1, .rules = rules };
+
+	return store_record(store, &event, result);
+}
+
 START_TEST(primary_killed_under_load)
 {
 	static const int seeds[] = { 0, 1, 2, 3, 4, 5 };
@@ -481,10 +542,20 @@ START_TEST(primary_killed_under_load)
 	int64_t kill_ms, promoted_ms = 0, first = 0, last = 0, worst = 0;
 	int victim, heir;
 	size_t ops = 0, late = 0;
+	struct rule rules[DETECTOR_COUNT];
+	struct store_result result;
+	struct host_key host;
+	struct store *store;
 
 	victim = rs_cluster_slot_owner(&cl, &cl.node[0], slot);
 	heir = replica_of(victim);
 	ck_assert_int_ge(heir, 0);
+	store = cluster_store(rules);
+	host = host_on(victim);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(store_count(store, rules, &host, &result), 0);
+		ck_assert_int_eq(result.decided, STORE_DECIDED_STORE);
+	}
 	load_start(loads, c, "f:");
 	rs_sleep_ms(1000);
 	kill_ms = rs_ms_now();
@@ -531,6 +602,20 @@ START_TEST(primary_killed_under_load)
 	ck_assert_msg(first == 0 || first >= kill_ms, "failed before the kill");
 	for (int t = 0; t < LOAD_THREADS; t++)
 		must_set(c, loads[t].keys[0], "after");
+	/*
+	 * The store's script on the new primary, which never ran it
+	 * (NOSCRIPT, then EVAL), once its fallback's back-off ends; the
+	 * count made before the kill was replicated.
+	 */
+	for (int64_t until = rs_ms_now() + 5000; rs_ms_now() < until;
+	    rs_sleep_ms(100)) {
+		ck_assert_int_eq(store_count(store, rules, &host, &result), 0);
+		if (result.decided == STORE_DECIDED_STORE)
+			break;
+	}
+	ck_assert_int_eq(result.decided, STORE_DECIDED_STORE);
+	ck_assert_uint_eq(result.count, 3);
+	store_close(store);
 	redis_cluster_close(c);
 }
 END_TEST
