@@ -19,7 +19,7 @@
  * at once, every REDIS_CLUSTER_CHECK_MS, and soon (at most every
  * REDIS_CLUSTER_SOON_MS) after a command saw a redirect, a failed
  * connection or CLUSTERDOWN.  It asks the node that answered last first,
- * then the seeds and the other nodes it knows.  The thread is started by
+ * then every other node it knows (seeds included) in turn.  The thread is started by
  * the first command in each process (a cluster opened before fork()
  * works in the child) and runs with every signal blocked.
  *
