@@ -10,37 +10,35 @@ a=$WORKDIR/a
 b=$WORKDIR/b
 mkdir "$a" "$b"
 
-# node DIR: a cluster-enabled redis-server on two free ports (client and
-# bus); tried again on other ports when another process took one.
+# Twelve ports held for this test: a client and a bus port per node.
+if ! hold_ports 12; then
+	not_ok "ports held"
+	exit 1
+fi
+set -- $ports
+
+# node DIR PORT BUS: a cluster-enabled redis-server.
 node() {
 	mkdir -p "$1"
-	for try in 1 2 3 4 5 6 7 8; do
-		set -- "$1" $(free_ports 2)
-		redis-server --port "$2" --cluster-port "$3" --bind 127.0.0.1 \
-		    --cluster-enabled yes --cluster-config-file nodes.conf \
-		    --cluster-node-timeout 1000 --save "" --appendonly no \
-		    --dir "$1" --logfile "$1/redis.log" --daemonize no &
-		p=$!
-		if wait_until sh -c "redis-cli -p $2 info server 2>/dev/null |
-		    grep -q '^process_id:$p'"; then
-			track "$p"
-			echo "$2" >"$1/port"
-			return 0
-		fi
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-		rm -f "$1/nodes.conf"
-	done
-	return 1
+	redis-server --port "$2" --cluster-port "$3" --bind 127.0.0.1 \
+	    --cluster-enabled yes --cluster-config-file nodes.conf \
+	    --cluster-node-timeout 1000 --save "" --appendonly no \
+	    --dir "$1" --logfile "$1/redis.log" --daemonize no &
+	p=$!
+	track "$p"
+	echo "$2" >"$1/port"
+	wait_until sh -c "redis-cli -p $2 info server 2>/dev/null |
+	    grep -q '^process_id:$p'"
 }
 
 addrs=""
 for n in 1 2 3 4 5 6; do
-	if ! node "$WORKDIR/r$n"; then
+	if ! node "$WORKDIR/r$n" "$1" "$2"; then
 		not_ok "cluster node $n started"
 		exit 1
 	fi
-	addrs="$addrs 127.0.0.1:$(cat "$WORKDIR/r$n/port")"
+	addrs="$addrs 127.0.0.1:$1"
+	shift 2
 done
 p1=$(cat "$WORKDIR/r1/port")
 p2=$(cat "$WORKDIR/r2/port")
