@@ -55,6 +55,8 @@ struct redis_config {
 	char **sentinels;		/* "host:port", ... */
 	size_t sentinel_count;
 	char *master_name;		/* used with sentinels */
+	char **cluster;			/* seed nodes "host:port", ... */
+	size_t cluster_count;		/* > 0: a Redis Cluster */
 	char *username;			/* "" when unset */
 	char *password;			/* "" when unset */
 	unsigned database;
