@@ -63,6 +63,19 @@ size_t hostlist_count(const struct hostlist *list)
 	return list->count;
 }
 
+int hostlist_walk(const struct hostlist *list,
+    int (*fn)(const struct host_key *entry, void *arg), void *arg)
+{
+	int rc;
+
+	for (size_t i = 0; i < list->size; i++) {
+		if (list->slots[i].family != 0 &&
+		    (rc = fn(&list->slots[i], arg)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* The slot holding key, or the free slot where it belongs. */
 static struct host_key *hostlist_slot(const struct hostlist *list,
     const struct host_key *key)
