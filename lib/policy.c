@@ -29,6 +29,8 @@ struct policy {
 	struct config *cfg;
 	struct store *store;
 	uint64_t next_session_id;
+	policy_block_fn on_block;	/* read and written atomically */
+	void *on_block_arg;
 };
 
 struct policy_session {
@@ -97,6 +99,14 @@ struct config *policy_config(struct policy *policy)
 	cfg = config_ref(policy->cfg);
 	pthread_mutex_unlock(&policy->lock);
 	return cfg;
+}
+
+void policy_set_block_observer(struct policy *policy, policy_block_fn fn,
+    void *arg)
+{
+	__atomic_store_n(&policy->on_block, NULL, __ATOMIC_RELEASE);
+	policy->on_block_arg = arg;
+	__atomic_store_n(&policy->on_block, fn, __ATOMIC_RELEASE);
 }
 
 uint64_t policy_session_id(const struct policy_session *session)
@@ -189,10 +199,15 @@ static void policy_apply(struct policy_session *s,
     const char *stage_name, struct verdict *verdict)
 {
 	enum action action = s->cfg->actions[result->detector];
+	policy_block_fn on_block;
 
 	verdict_continue(verdict);
 	if (result->outcome == RULE_ALLOWED)
 		return;
+	on_block = __atomic_load_n(&s->policy->on_block, __ATOMIC_ACQUIRE);
+	if (on_block != NULL)
+		on_block(&s->key, result->detector, result->block_until,
+		    s->policy->on_block_arg);
 	if (result->outcome == RULE_TRIPPED) {
 		metrics_block_started(result->detector);
 		policy_log_block(s, result);

@@ -93,6 +93,17 @@ void policy_end_of_message(struct policy_session *session);
 /* Ends the session; NULL is accepted. */
 void policy_close(struct policy_session *session);
 
+/*
+ * An observer of blocks (the daemon's firewall): fn is called on the
+ * event's thread each time an event trips a rule or is refused by a block
+ * in force, with the host key, the detector and the end of its block.  It
+ * must return at once.  fn NULL removes the observer.
+ */
+typedef void (*policy_block_fn)(const struct host_key *key,
+    enum detector detector, int64_t until, void *arg);
+void policy_set_block_observer(struct policy *policy, policy_block_fn fn,
+    void *arg);
+
 /* For logs and tests. */
 uint64_t policy_session_id(const struct policy_session *session);
 

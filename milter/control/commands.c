@@ -21,6 +21,8 @@
 #include "control.h"
 #include "duration.h"
 #include "escape.h"
+#include "firewall.h"
+#include "firewall_stats.h"
 #include "hostlist.h"
 #include "isotime.h"
 #include "log.h"
@@ -91,10 +93,28 @@ static json_t *commands_counters(struct command_ctx *c)
 	return counters;
 }
 
+/* The firewall's state and what it did. */
+static json_t *commands_firewall(struct command_ctx *c)
+{
+	struct firewall_stats st;
+
+	firewall_stats_read(&st);
+	return json_pack("{s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "state", firewall_state_name(st.state),
+	    "table", control_json_text(c->cfg->firewall.enabled ?
+	    c->cfg->firewall.table : NULL),
+	    "elements", (json_int_t)st.elements,
+	    "pushed", (json_int_t)st.counters[FIREWALL_PUSHED],
+	    "removed", (json_int_t)st.counters[FIREWALL_REMOVED],
+	    "errors", (json_int_t)st.counters[FIREWALL_ERRORS],
+	    "skipped", (json_int_t)st.counters[FIREWALL_SKIPPED],
+	    "dropped", (json_int_t)st.counters[FIREWALL_DROPPED]);
+}
+
 static int commands_status(struct command_ctx *c)
 {
 	commands_members(c, json_pack("{s:s, s:I, s:o, s:I, s:I, s:o, s:b, "
-	    "s:o, s:o}",
+	    "s:o, s:o, s:o}",
 	    "version", BULWARK_VERSION,
 	    "pid", (json_int_t)getpid(),
 	    "node", control_json_text(c->rt->node),
@@ -103,6 +123,7 @@ static int commands_status(struct command_ctx *c)
 	    "config", control_json_text(c->rt->config_path),
 	    "monitor_only", c->cfg->monitor_only,
 	    "store", commands_store_health(c),
+	    "firewall", commands_firewall(c),
 	    "counters", commands_counters(c)));
 	return 0;
 }
@@ -166,6 +187,7 @@ static int commands_block_host(struct command_ctx *c)
 		return commands_fail(c, "the store failed: %s",
 		    store_error(c->rt->store));
 	commands_note(c, &key, reason, until);
+	firewall_add(&key, DETECTOR_MANUAL, until);
 	metrics_block_started(DETECTOR_MANUAL);
 	commands_log_block(c, key_text, until, seconds, reason);
 	excluded = hostlist_match(c->cfg->exclude, &addr) &&
@@ -205,6 +227,7 @@ static int commands_unblock(struct command_ctx *c)
 		return commands_fail(c, "the store failed: %s",
 		    store_error(c->rt->store));
 	was_blocked = commands_blocked(&host, c->now);
+	firewall_remove(&key);
 	log_notice("event=manual-unblock host=%s was_blocked=%s uid=%ld",
 	    key_text, was_blocked ? "yes" : "no", (long)c->peer);
 	commands_members(c, json_pack("{s:o, s:b}",
