@@ -18,7 +18,9 @@
 #     a set that disappears is one logged error, not a stop, and its
 #     return is logged once;
 #   - a daemon dropping root for "nobody" keeps CAP_NET_ADMIN alone and
-#     still changes its set;
+#     still changes its set; one started as nobody with CAP_NET_ADMIN
+#     ambient (the systemd unit) keeps it with the firewall on, and
+#     drops it with the firewall off;
 #   - two daemons on one Redis (two tables standing for two nodes): a
 #     block made through node A is loaded by node B when B starts, and B
 #     pushes a block made through A at the first connection B refuses.
@@ -41,7 +43,10 @@ finish() {
 	exit
 }
 
+AMB_PID=
+
 fw_cleanup() {
+	[ -n "$AMB_PID" ] && kill -KILL "$AMB_PID" 2>/dev/null
 	cleanup
 	ip netns del "$NODE" 2>/dev/null
 	ip netns del "$CLIENT" 2>/dev/null
@@ -53,7 +58,7 @@ preflight() {
 		not_ok "the firewall tests need root (network namespaces, nftables)"
 		finish
 	fi
-	for tool in ip nft postfix postconf redis-server redis-cli perl; do
+	for tool in ip nft setpriv postfix postconf redis-server redis-cli perl; do
 		command -v "$tool" >/dev/null 2>&1 && continue
 		not_ok "$tool is not installed (contrib/install-deps.sh check)"
 	done
@@ -313,6 +318,47 @@ EOF2
 	expect_set "user nobody: the set is still changed" capt blocked4 \
 	    198.51.100.21
 	bw_stop bwcap
+	bw_wait bwcap 15
+	ambient on 0000000000001000
+	ambient off 0000000000000000
+}
+
+# ambient on|off CAPEFF: started as nobody with CAP_NET_ADMIN ambient (as
+# the systemd unit does), the firewall on or off: the capabilities left.
+ambient() {
+	local dir="$WORK/amb-$1" pid i=0 eff
+	mkdir "$dir" && chown nobody "$dir"
+	cat >"$dir/b.conf" <<EOF2
+socket = "unix:$dir/b.sock";
+pidfile = "$dir/b.pid";
+control = "unix:$dir/c.sock";
+metrics_listen = "";
+firewall = { enabled = $([ "$1" = on ] && echo true || echo false); table = "capt"; };
+EOF2
+	ip netns exec "$NODE" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    --inh-caps=+net_admin --ambient-caps=+net_admin \
+	    "$TOP/milter/bulwark" -f -c "$dir/b.conf" 2>"$dir/log" &
+	pid=$!
+	AMB_PID=$pid
+	while ! grep -qs 'event=start' "$dir/log" && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	eff=$(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$pid/status" 2>/dev/null)
+	if [ "$eff" = "$2" ]; then
+		ok "ambient CAP_NET_ADMIN, firewall $1: CapEff $eff"
+	else
+		not_ok "ambient CAP_NET_ADMIN, firewall $1: CapEff '$eff', $2 expected"
+		show "$dir/log"
+	fi
+	if [ "$1" = on ]; then
+		"$CTL" -s "$dir/c.sock" block 198.51.100.20 1h >/dev/null 2>&1
+		expect_set "ambient CAP_NET_ADMIN: the set is changed" capt \
+		    blocked4 198.51.100.20
+	fi
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	AMB_PID=
 }
 
 array() {
