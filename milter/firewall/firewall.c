@@ -9,6 +9,7 @@
  * it; the pointer changes with every reload), which it then syncs to.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -235,6 +236,7 @@ void firewall_stop(void)
 	firewall_nft_close(w->nft);
 	firewall_table_free(&w->table);
 	firewall_guard_free(&w->guard);
+	free(w->pending);
 	config_unref(w->cfg);
 	memset(w, 0, sizeof(*w));
 }

@@ -172,20 +172,12 @@ static int worker_push(struct firewall_worker *w, const struct host_key *key,
 	return rc;
 }
 
-void firewall_worker_add(struct firewall_worker *w, const struct host_key *key,
-    int64_t until, int64_t now)
+/* Push key now, replacing what it must. */
+static void worker_add_now(struct firewall_worker *w,
+    const struct host_key *key, int64_t until, int64_t now)
 {
-	const struct firewall_entry *e = firewall_table_find(&w->table, key, now);
 	char err[WORKER_ERROR_MAX];
 
-	if (until != 0 && until <= now)
-		return;
-	/* Pushed already, for as long or longer. */
-	if (e != NULL && (e->until == 0 || (until != 0 && e->until >= until)))
-		return;
-	if (firewall_table_covering(&w->table, key, now) != NULL ||
-	    worker_guarded(w, key) || (e == NULL && !worker_room(w, now)))
-		return;
 	if (worker_push(w, key, until, now, err, sizeof(err)) < 0) {
 		worker_failed(w, "add", err);
 		return;
@@ -195,6 +187,83 @@ void firewall_worker_add(struct firewall_worker *w, const struct host_key *key,
 	worker_ok(w);
 }
 
+static void worker_pend(struct firewall_worker *w, const struct host_key *key,
+    int64_t until)
+{
+	if (w->npending == w->pending_size) {
+		w->pending_size = w->pending_size ? w->pending_size * 2 : 64;
+		w->pending = xrealloc(w->pending, w->pending_size,
+		    sizeof(*w->pending));
+	}
+	w->pending[w->npending++] = (struct firewall_entry){ *key, until };
+	firewall_table_put(&w->table, key, until);
+}
+
+void firewall_worker_add(struct firewall_worker *w, const struct host_key *key,
+    int64_t until, int64_t now)
+{
+	const struct firewall_entry *e = firewall_table_find(&w->table, key, now);
+
+	if (until != 0 && until <= now)
+		return;
+	/* Pushed already (or about to be), for as long or longer. */
+	if (e != NULL && (e->until == 0 || (until != 0 && e->until >= until)))
+		return;
+	if (firewall_table_covering(&w->table, key, now) != NULL ||
+	    worker_guarded(w, key) || (e == NULL && !worker_room(w, now)))
+		return;
+	if (e == NULL && !firewall_table_has_longer(&w->table, key)) {
+		worker_pend(w, key, until);
+		return;
+	}
+	firewall_worker_flush(w, now);
+	worker_add_now(w, key, until, now);
+}
+
+static void flush_family(struct firewall_worker *w, struct firewall_cmd *c,
+    uint8_t family, int64_t now)
+{
+	c->in_list = 0;
+	for (size_t i = 0; i < w->npending; i++) {
+		const struct firewall_entry *e = &w->pending[i];
+
+		if (e->key.family != family)
+			continue;
+		if (c->in_list == 0)
+			firewall_cmd_elements(c, w->nft, "add", family);
+		firewall_cmd_element(c, &e->key, e->until == 0 ? 0 :
+		    e->until - now);
+	}
+	if (c->in_list > 0)
+		firewall_cmd_end(c);
+}
+
+void firewall_worker_flush(struct firewall_worker *w, int64_t now)
+{
+	struct firewall_cmd c;
+	char err[WORKER_ERROR_MAX];
+	size_t n = w->npending;
+
+	if (n == 0)
+		return;
+	firewall_cmd_init(&c);
+	flush_family(w, &c, 4, now);
+	flush_family(w, &c, 6, now);
+	w->npending = 0;
+	if (worker_run(w, &c, err, sizeof(err)) == 0) {
+		firewall_stats_count(FIREWALL_PUSHED, n);
+		worker_ok(w);
+	} else {
+		/* One bad element spoils the batch: push them one by one. */
+		for (size_t i = 0; i < n; i++)
+			firewall_table_del(&w->table, &w->pending[i].key);
+		for (size_t i = 0; i < n; i++)
+			worker_add_now(w, &w->pending[i].key,
+			    w->pending[i].until, now);
+	}
+	firewall_cmd_free(&c);
+}
+
 void firewall_worker_remove(struct firewall_worker *w,
     const struct host_key *key, int64_t now)
 {
@@ -202,6 +271,7 @@ void firewall_worker_remove(struct firewall_worker *w,
 	char err[WORKER_ERROR_MAX];
 	int rc;
 
+	firewall_worker_flush(w, now);
 	if (firewall_table_find(&w->table, key, now) == NULL)
 		return;
 	firewall_cmd_init(&c);
@@ -221,6 +291,7 @@ void firewall_worker_remove(struct firewall_worker *w,
 
 void firewall_worker_tick(struct firewall_worker *w, int64_t now)
 {
+	firewall_worker_flush(w, now);
 	firewall_stats_set_elements(firewall_table_purge(&w->table, now));
 }
 
@@ -365,6 +436,7 @@ void firewall_worker_sync(struct firewall_worker *w, int64_t now)
 		log_warning("event=firewall-addresses reason=\"%s\"", quoted);
 	}
 	firewall_table_clear(&w->table);
+	w->npending = 0;
 	w->full = false;
 	sync_load(w, now);
 	firewall_cmd_init(&c);
