@@ -26,7 +26,7 @@
 #define REDIS_PREFIX_MAX	200
 #define REDIS_KEY_MAX		(REDIS_PREFIX_MAX + ADDR_TEXT_MAX + 3)
 #define REDIS_ERROR_MAX		256
-/* EVALSHA sha 1 key op now counted connect, then five per rule. */
+/* EVALSHA sha 1 key op time counted connect, then five per rule. */
 #define REDIS_ARGS_MAX		(8 + 5 * DETECTOR_COUNT)
 #define REDIS_SHA_LEN		40
 
@@ -34,6 +34,7 @@ struct redis_store {
 	struct store base;
 	struct redis_pool *pool;
 	unsigned timeout_ms;
+	bool node_clock;		/* the script uses the node's times */
 	char prefix[REDIS_PREFIX_MAX + 1];
 	size_t prefix_len;
 
