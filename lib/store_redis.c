@@ -20,7 +20,10 @@
  *
  * Failures: every call waits at most timeout_ms and returns -1 when Redis
  * failed or answered an error; error() then says why (the store's last
- * error, copied to a per-thread buffer).  open() connects nothing.
+ * error, copied to a per-thread buffer).  record() tells the two apart:
+ * STORE_KEY_FAILED when Redis answered an error about the host's key (a
+ * key of the wrong type) or an answer the store cannot read, -1 when the
+ * node failed.  open() connects nothing.
  *
  * Bounds: key_prefix is at most REDIS_PREFIX_MAX bytes.
  */
@@ -88,20 +91,24 @@ static int redis_record(struct store *base, const struct store_event *event,
 	char keybuf[REDIS_KEY_MAX], err[REDIS_ERROR_MAX];
 	struct redis_args a;
 	redisReply *reply;
+	bool node_failed;
 	int rc;
 
 	redis_script_args(s, &event->key, keybuf, &a);
 	redis_event_args(s, event, &a);
-	if ((reply = redis_script(s, &a, err, sizeof(err))) == NULL) {
+	reply = redis_script_key(s, &a, &node_failed, err, sizeof(err));
+	if (reply == NULL) {
 		redis_set_error(s, err);
-		return -1;
+		return node_failed ? -1 : STORE_KEY_FAILED;
 	}
 	memset(result, 0, sizeof(*result));
 	rc = redis_result_parse(reply, result, err, sizeof(err));
 	freeReplyObject(reply);
-	if (rc < 0)
+	if (rc < 0) {
 		redis_set_error(s, err);
-	return rc;
+		return STORE_KEY_FAILED;
+	}
+	return 0;
 }
 
 static void redis_field_parse(const redisReply *name, const redisReply *value,

@@ -6,7 +6,12 @@
  *   timeout_ms.  redis_command() returns the reply, NULL when the
  *   connection failed or Redis answered an error (err says which);
  *   redis_script() runs the script (EVALSHA, EVAL when Redis no longer
- *   has it) with the arguments started by redis_script_args().
+ *   has it) with the arguments started by redis_script_args();
+ *   redis_script_key() also says, when it returns NULL, whether the
+ *   node failed (no connection, no reply, an error reply of a node that
+ *   cannot serve now: redis_conn_failed()) or Redis answered an error
+ *   about the command or its key.  Only a failure of the node closes the
+ *   connection.
  *   redis_set_error() keeps a reason for error(), made safe to quote.
  * store_redis_list.c: list_blocks() (SCAN), and the host key a hash
  *   name stands for.
@@ -69,6 +74,8 @@ void redis_script_args(const struct redis_store *s,
     const struct host_key *key, char *keybuf, struct redis_args *a);
 redisReply *redis_script(struct redis_store *s, struct redis_args *a,
     char *err, size_t errlen);
+redisReply *redis_script_key(struct redis_store *s, struct redis_args *a,
+    bool *node_failed, char *err, size_t errlen);
 redisReply *redis_command(struct redis_store *s, int argc, const char **argv,
     const size_t *argvlen, char *err, size_t errlen);
 int redis_command_done(struct redis_store *s, int argc, const char **argv,

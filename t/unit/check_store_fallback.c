@@ -38,6 +38,7 @@ struct scripted {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool fail;			/* every call fails */
+	unsigned bad_host;		/* record() of 192.0.2.<this>: key error */
 	bool hold;			/* record() waits until released */
 	bool held;			/* a record() is waiting */
 	unsigned records;
@@ -68,6 +69,8 @@ static int scripted_record(struct store *base, const struct store_event *event,
 		pthread_cond_wait(&s->cond, &s->lock);
 	s->held = false;
 	rc = s->fail ? -1 : 0;
+	if (rc == 0 && s->bad_host != 0 && event->key.bytes[3] == s->bad_host)
+		rc = STORE_KEY_FAILED;
 	*result = s->answer;
 	pthread_mutex_unlock(&s->lock);
 	return rc;
@@ -501,6 +504,44 @@ START_TEST(fb_tempfail)
 }
 END_TEST
 
+/*
+ * One host's key fails (a key of the wrong type): its events are decided
+ * as on_error says, every other host's still go to the primary, and the
+ * node is never degraded.
+ */
+START_TEST(fb_key_error)
+{
+	struct store_result r, bad;
+
+	fb_open(REDIS_ON_ERROR_LOCAL);
+	primary->bad_host = 50;
+	snprintf(primary->error, sizeof(primary->error), "WRONGTYPE");
+	for (unsigned i = 1; i <= 20; i++) {
+		record(50, DETECTOR_DOS, 1, T0, &bad);
+		ck_assert_int_eq(bad.decided, STORE_DECIDED_LOCAL);
+		ck_assert_int_eq(store_degraded(store), 0);
+		record(i, DETECTOR_DOS, 1, T0, &r);
+		ck_assert_int_eq(r.decided, STORE_DECIDED_STORE);
+	}
+	ck_assert_uint_eq(primary->records, 40);
+	/* The node's own count of that host: over max since the 4th. */
+	ck_assert_int_eq(bad.outcome, RULE_REFUSED);
+	ck_assert_uint_eq(log_lines("event=store-", NULL), 0);
+	/* A probe that meets a key error finds the primary answering again. */
+	primary_fails("down");
+	record(1, DETECTOR_DOS, 1, T0, &r);
+	ck_assert_int_eq(store_degraded(store), 1);
+	primary->fail = false;
+	advance_ms(100);
+	record(50, DETECTOR_DOS, 1, T0, &r);
+	ck_assert_int_eq(r.decided, STORE_DECIDED_LOCAL);
+	ck_assert_int_eq(store_degraded(store), 0);
+	ck_assert_uint_eq(log_lines("event=store-recovered", NULL), 1);
+	record(2, DETECTOR_DOS, 1, T0, &r);
+	ck_assert_int_eq(r.decided, STORE_DECIDED_STORE);
+}
+END_TEST
+
 START_TEST(fb_log_escaped)
 {
 	struct store_result r;
@@ -619,6 +660,29 @@ START_TEST(fb_policy)
 }
 END_TEST
 
+/* An error about one key: counted and logged (once a second), not degraded. */
+START_TEST(fb_policy_key_error)
+{
+	struct policy *policy;
+	struct verdict v;
+	unsigned long long errors;
+
+	fb_open(REDIS_ON_ERROR_LOCAL);
+	policy = policy_new(config_ref(cfg), store);
+	primary->bad_host = 50;
+	snprintf(primary->error, sizeof(primary->error), "WRONGTYPE");
+	errors = store_errors("local");
+	for (int i = 0; i < 5; i++)
+		connect_verdict(policy, 50, &v);
+	ck_assert_uint_eq(store_errors("local"), errors + 5);
+	ck_assert_int_eq(store_degraded(store), 0);
+	ck_assert_uint_eq(log_lines("event=store-error", "host=192.0.2.50",
+	    "reason=\"WRONGTYPE\"", NULL), 1);
+	ck_assert_uint_eq(log_lines("event=store-degraded", NULL), 0);
+	policy_free(policy);
+}
+END_TEST
+
 START_TEST(fb_policy_bare_store_fails)
 {
 	struct policy *policy;
@@ -650,11 +714,13 @@ static Suite *fallback_suite(void)
 	tcase_add_test(tc, fb_local);
 	tcase_add_test(tc, fb_accept);
 	tcase_add_test(tc, fb_tempfail);
+	tcase_add_test(tc, fb_key_error);
 	tcase_add_test(tc, fb_log_escaped);
 	tcase_add_test(tc, fb_calls_fail_through);
 	suite_add_tcase(suite, tc);
 	tcase_add_checked_fixture(pol, fb_setup, fb_teardown);
 	tcase_add_loop_test(pol, fb_policy, 0, 3);
+	tcase_add_test(pol, fb_policy_key_error);
 	tcase_add_test(pol, fb_policy_bare_store_fails);
 	suite_add_tcase(suite, pol);
 	return suite;

@@ -1099,6 +1099,52 @@ START_TEST(redis_clock_ahead)
 }
 END_TEST
 
+/*
+ * A key of the wrong type for one host: that host's events are decided
+ * by on_error (the node's own store), every other host's reach Redis,
+ * the node is never degraded and its pool is kept.
+ */
+START_TEST(redis_wrong_type)
+{
+	struct config *cfg = redis_cfg(&shared, "t:wt:", REDIS_ON_ERROR_LOCAL,
+	    500);
+	struct store *s = open_store(cfg);
+	struct host_key bad = v4(15, 50), warm = v4(15, 1);
+	struct store_result r;
+	int64_t t = time(NULL);
+	long long connections;
+	unsigned reached = 0;
+	redisReply *reply = server_command(&shared, "SET t:wt:{192.0.15.50} x");
+
+	ck_assert_ptr_nonnull(reply);
+	freeReplyObject(reply);
+	connect_ok(s, &warm, t, &r);
+	connections = server_info(&shared, "stats",
+	    "total_connections_received:");
+	for (unsigned i = 1; i <= 200; i++) {
+		struct host_key other = v4(16, i);
+
+		ck_assert_int_eq(rec(s, &bad, DETECTOR_DOS, 1, t, &r), 0);
+		ck_assert_int_eq(r.decided, STORE_DECIDED_LOCAL);
+		ck_assert_int_eq(store_degraded(s), 0);
+		ck_assert_int_eq(rec(s, &other, DETECTOR_DOS, 1, t, &r), 0);
+		ck_assert_int_eq(r.decided, STORE_DECIDED_STORE);
+	}
+	ck_assert_ptr_nonnull(strstr(store_error(s), "WRONGTYPE"));
+	/* No connection was dropped for it: the pool's (4) and INFO's at most. */
+	ck_assert_int_le(server_info(&shared, "stats",
+	    "total_connections_received:") - connections, 5);
+	for (unsigned i = 1; i <= 200; i++) {
+		struct host_key other = v4(16, i);
+
+		reached += redis_count(&shared, "t:wt:", &other) == 1;
+	}
+	ck_assert_uint_eq(reached, 200);
+	store_close(s);
+	config_unref(cfg);
+}
+END_TEST
+
 START_TEST(script_fields)
 {
 	struct config *cfg = redis_cfg(&shared, "t:lua:", REDIS_ON_ERROR_ACCEPT, 500);
@@ -1221,6 +1267,7 @@ static Suite *redis_suite(void)
 	tcase_add_test(tc, redis_two_nodes);
 	tcase_add_test(tc, redis_ttl);
 	tcase_add_test(tc, redis_clock_ahead);
+	tcase_add_test(tc, redis_wrong_type);
 	tcase_add_test(tc, redis_memory);
 	tcase_add_test(tc, redis_script_flush);
 	tcase_add_test(tc, redis_paused);
