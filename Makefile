@@ -86,9 +86,8 @@ ctl/bulwarkctl: $(CTL_OBJ) lib/libbulwark.a
 	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) lib/libbulwark.a $(LIBS)
 
 # The checks of daemon infrastructure link the objects they test too.
-t/unit/check_metrics t/unit/check_store_fallback: \
-           milter/metrics/metrics_table.o milter/metrics/metrics_text.o \
-           milter/metrics/metrics_json.o
+t/unit/check_metrics: milter/metrics/metrics_table.o \
+           milter/metrics/metrics_text.o milter/metrics/metrics_json.o
 t/unit/check_json: milter/control/control_json.o
 
 $(REPLAY_OBJ): ALL_CFLAGS += -Ictl/replay \
