@@ -8,6 +8,11 @@
 #                   bulwark.conf stays)
 #   make fuzz       build the fuzz/ harnesses with clang, run each FUZZ_SECONDS
 #   make bench-replay  lines per second of bulwark-replay on a generated log
+#   make tsan       build the daemon with ThreadSanitizer in build/tsan, run
+#                   t/sanitize/run.sh (load, reload storm, Redis faults)
+#                   for SANITIZE_SECONDS
+#   make asan       the same with AddressSanitizer and UBSan, in build/asan
+#   make bench      build bench/, run it against the floor (BENCH_SECONDS each)
 
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
@@ -31,10 +36,17 @@ CHECK_LIBS  = $(shell pkg-config --libs check 2>/dev/null)
 # request handling of milter/) built apart with sanitizers.
 FUZZ_CC  ?= clang
 FUZZ_SECONDS ?= 30
+SANITIZE_SECONDS ?= 30
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
            -fno-sanitize-recover=all -std=gnu11 $(WARN) -D_GNU_SOURCE \
            -DBULWARK_VERSION='"$(VERSION)"' -Ilib $(MILTER_INC) \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+
+# The daemon built apart with sanitizers, for t/sanitize/run.sh: objects
+# under build/SAN/, so the normal build's .o files are left alone.
+TSAN_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=thread
+ASAN_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+           -fno-sanitize-recover=undefined
 
 LIB_SRC    = $(sort $(wildcard lib/*.c))
 LIB_OBJ    = $(LIB_SRC:.c=.o)
@@ -50,6 +62,7 @@ UNIT_SRC   = $(sort $(wildcard t/unit/check_*.c))
 UNIT_BIN   = $(UNIT_SRC:.c=)
 HEADERS    = $(wildcard lib/*.h milter/*.h milter/*/*.h ctl/*.h ctl/replay/*.h \
            t/unit/*.h)
+BENCH_BIN  = bench/store_bench bench/sessions_bench bench/loadgen bench/floor
 FUZZ_SRC   = $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN   = $(FUZZ_SRC:.c=)
 FUZZ_LIB_OBJ = $(LIB_SRC:%.c=fuzz/obj/%.o)
@@ -106,7 +119,17 @@ bench/store_bench: bench/store_bench.c lib/libbulwark.a $(HEADERS)
 bench/sessions_bench: bench/sessions_bench.c lib/libbulwark.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libbulwark.a $(LIBS)
 
-bench: bench/store_bench bench/sessions_bench
+bench/loadgen: bench/loadgen.c
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
+
+bench/floor: bench/floor.c
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(MILTER_LIBS) $(LIBS)
+
+bench-build: all $(BENCH_BIN)
+
+bench: deps-check
+	@$(MAKE) --no-print-directory bench-build
+	@bench/run.sh
 
 bench-replay: ctl/bulwark-replay
 	@bench/replay_bench.sh
@@ -128,6 +151,23 @@ fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/obj/libbulwark.a $(HEADERS)
 fuzz: $(FUZZ_BIN)
 	@fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 
+build/tsan/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(MILTER_INC) $(TSAN_CFLAGS) -c -o $@ $<
+
+build/asan/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(MILTER_INC) $(ASAN_CFLAGS) -c -o $@ $<
+
+build/tsan/bulwark: $(addprefix build/tsan/,$(MILTER_OBJ) $(LIB_OBJ))
+	$(CC) $(TSAN_CFLAGS) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS) $(LIBS)
+
+build/asan/bulwark: $(addprefix build/asan/,$(MILTER_OBJ) $(LIB_OBJ))
+	$(CC) $(ASAN_CFLAGS) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS) $(LIBS)
+
+tsan asan: %: deps-check build/%/bulwark ctl/bulwarkctl
+	@t/sanitize/run.sh $@ build/$@/bulwark $(SANITIZE_SECONDS)
+
 deps:
 	@contrib/install-deps.sh build
 
@@ -139,7 +179,7 @@ run: deps
 	@contrib/run-foreground.sh
 
 check: deps-check
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(BENCH_BIN)
 	@t/run-all.sh $(UNIT_BIN)
 
 install: milter/bulwark ctl/bulwarkctl ctl/bulwark-replay
@@ -183,7 +223,7 @@ uninstall:
 clean:
 	rm -f lib/*.o lib/libbulwark.a lib/store_redis_lua.h milter/*.o milter/*/*.o milter/bulwark ctl/*.o \
 	    ctl/bulwarkctl ctl/replay/*.o ctl/bulwark-replay $(UNIT_BIN) \
-	    bench/store_bench bench/sessions_bench $(FUZZ_BIN)
-	rm -rf fuzz/obj
+	    $(BENCH_BIN) $(FUZZ_BIN)
+	rm -rf fuzz/obj build
 
-.PHONY: all bench bench-replay deps deps-check run check install uninstall clean fuzz
+.PHONY: all bench bench-build bench-replay deps deps-check run check install uninstall clean fuzz tsan asan
