@@ -169,12 +169,13 @@ redisReply *redis_script_key(struct redis_store *s, struct redis_args *a,
 		reply = redis_cluster_run(s->cluster, a->argv[3], a->argvlen[3],
 		    deadline, redis_script_fn, &call, err, errlen);
 		*node_failed = reply == NULL || redis_reply_node_error(reply);
-		return *node_failed ? redis_reply_ok(reply, err, errlen) : reply;
+		return redis_reply_ok(reply, err, errlen);
 	}
 	*node_failed = true;
 	if (redis_pool_get(s->pool, deadline, &conn, err, errlen) < 0)
 		return NULL;
-	reply = redis_script_on(s, conn, deadline, a, err, errlen);
+	reply = redis_reply_ok(redis_script_on(s, conn, deadline, a, err,
+	    errlen), err, errlen);
 	*node_failed = redis_conn_failed(conn);
 	redis_pool_put(s->pool, conn, !*node_failed);
 	return reply;
