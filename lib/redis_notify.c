@@ -25,10 +25,11 @@
 #define REDIS_NOTIFY_ERROR_MAX	256
 
 struct redis_notify {
-	struct redis_pool *pool;
+	redis_notify_pool_fn *pool_fn;
 	struct store_known *known;
 	char *channel;
 	unsigned timeout_ms;
+	struct redis_pool *pool;	/* of the connection the thread holds */
 	redis_notify_fn *synced;
 	redis_notify_fn *tick;
 	void *arg;
@@ -163,14 +164,14 @@ int redis_notify_apply(struct store_known *known, const char *msg, size_t len)
 	return 0;
 }
 
-struct redis_notify *redis_notify_new(struct redis_pool *pool,
-    struct store_known *known, const char *channel, unsigned timeout_ms,
+struct redis_notify *redis_notify_new(struct store_known *known,
+    const char *channel, unsigned timeout_ms, redis_notify_pool_fn *pool_fn,
     redis_notify_fn *synced, redis_notify_fn *tick, void *arg)
 {
 	struct redis_notify *n = xcalloc(1, sizeof(*n));
 
 	pthread_once(&redis_notify_once, redis_notify_atfork);
-	n->pool = pool;
+	n->pool_fn = pool_fn;
 	n->known = known;
 	n->channel = xstrdup(channel);
 	n->timeout_ms = timeout_ms;
@@ -192,13 +193,15 @@ static struct redis_conn *redis_notify_connect(struct redis_notify *n)
 	char err[REDIS_NOTIFY_ERROR_MAX];
 	int64_t deadline = redis_deadline(n->timeout_ms);
 	const char *argv[] = { "SUBSCRIBE", n->channel };
+	struct redis_pool *pool = n->pool_fn(n->arg);
 	struct redis_conn *conn;
 	redisReply *reply;
 	bool ok;
 
-	if (redis_pool_connect_own(n->pool, deadline, &conn, err,
+	if (pool == NULL || redis_pool_connect_own(pool, deadline, &conn, err,
 	    sizeof(err)) < 0)
 		return NULL;
+	n->pool = pool;
 	reply = redis_conn_command(conn, deadline, 2, argv, NULL, err,
 	    sizeof(err));
 	ok = reply != NULL && reply->type == REDIS_REPLY_ARRAY &&

@@ -17,8 +17,10 @@
  * redis_notify_key_parse(): the host key of its canonical text ("addr"
  * or "addr/prefix" as host_key_format() writes it); -1 for any other.
  *
- * redis_notify_new() prepares the listener of channel over pool; it
- * connects nothing.  redis_notify_run() starts its thread unless one runs
+ * redis_notify_new() prepares the listener of channel; it connects
+ * nothing.  pool_fn(arg) names the pool to connect through each time the
+ * listener (re)connects (a server's, the master's, or a cluster node's:
+ * a message published on any node of a cluster reaches every node).  redis_notify_run() starts its thread unless one runs
  * in this process already (after fork() the child starts its own), and
  * costs two atomic loads when it does.  The thread:
  *  - keeps a connection of its own (redis_pool_connect_own(): the server,
@@ -52,6 +54,7 @@
 struct redis_notify;
 
 typedef void redis_notify_fn(void *arg);
+typedef struct redis_pool *redis_notify_pool_fn(void *arg);
 
 size_t redis_notify_block(char *buf, const struct host_key *key,
     enum detector detector, int64_t until, int64_t start, uint32_t count);
@@ -61,8 +64,8 @@ int redis_notify_apply(struct store_known *known, const char *msg,
 int redis_notify_key_parse(const char *text, size_t len,
     struct host_key *out);
 
-struct redis_notify *redis_notify_new(struct redis_pool *pool,
-    struct store_known *known, const char *channel, unsigned timeout_ms,
+struct redis_notify *redis_notify_new(struct store_known *known,
+    const char *channel, unsigned timeout_ms, redis_notify_pool_fn *pool_fn,
     redis_notify_fn *synced, redis_notify_fn *tick, void *arg);
 void redis_notify_run(struct redis_notify *n);
 bool redis_notify_subscribed(struct redis_notify *n);

@@ -9,8 +9,9 @@
  * Health is one flag read without the lock on the common path (healthy:
  * every event asks the primary), and a small state machine under the
  * lock while degraded: who is probing, when the next probe may go, the
- * back-off.  A failure of the primary is a reason to degrade whatever it
- * was; fallback_failed() is the one place that judges it.
+ * back-off.  fallback_failed() is the one place that judges a failure
+ * of the primary: a failure of the node degrades, an error about one
+ * host's key does not.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -82,7 +83,8 @@ static bool fallback_remembers(const struct fallback_store *s)
 /*
  * The local decision with the primary's record: every block the node
  * knows refuses at CONNECT (sliding ones slide on), and a block the local
- * store trips joins the record, to be enforced and written back later.
+ * store trips while the primary is away joins the record, to be enforced
+ * and handed to the primary when it is back.
  */
 static void fallback_local(struct fallback_store *s,
     const struct store_event *event, struct store_result *result)
@@ -100,7 +102,9 @@ static void fallback_local(struct fallback_store *s,
 	}
 	/* The memory store never fails. */
 	store_record(s->local, event, result);
-	if (s->known != NULL && result->outcome == RULE_TRIPPED)
+	/* Only while the primary is away: a key's error is that key's. */
+	if (s->known != NULL && result->outcome == RULE_TRIPPED &&
+	    atomic_load_explicit(&s->degraded, memory_order_acquire))
 		store_known_hold(s->known, &event->key, result->detector,
 		    result->block_until, event->now, result->count);
 }
@@ -150,12 +154,19 @@ static void fallback_unprobe(struct fallback_store *s, bool probe)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* The primary failed an event (or the check at open). */
-static void fallback_failed(struct fallback_store *s, bool probe)
+/*
+ * The primary failed an event (or the check at open) with rc.  An error
+ * about the event's key is an answer: the primary works.
+ */
+static void fallback_failed(struct fallback_store *s, bool probe, int rc)
 {
 	char reason[ESCAPE_OUT_MAX];
 	bool entered = false;
 
+	if (rc == STORE_KEY_FAILED) {
+		fallback_ok(s);
+		return;
+	}
 	pthread_mutex_lock(&s->lock);
 	if (!s->degraded) {
 		atomic_store_explicit(&s->degraded, true, memory_order_release);
@@ -207,11 +218,12 @@ static int fallback_record(struct store *base, const struct store_event *event,
 {
 	struct fallback_store *s = fallback_of(base);
 	bool probe;
+	int rc;
 
 	if (!fallback_ask(s, &probe))
 		return fallback_decide(s, event, result);
-	if (store_record(s->primary, event, result) < 0) {
-		fallback_failed(s, probe);
+	if ((rc = store_record(s->primary, event, result)) < 0) {
+		fallback_failed(s, probe, rc);
 		return fallback_decide(s, event, result);
 	}
 	/* Refused from the primary's record: its backend was not asked. */
@@ -318,7 +330,7 @@ static void fallback_check(struct fallback_store *s)
 	struct store_host host;
 
 	if (store_lookup(s->primary, &probe, &host) < 0)
-		fallback_failed(s, false);
+		fallback_failed(s, false, -1);
 }
 
 struct store *store_fallback_new(struct store *primary, struct store *local,

@@ -320,13 +320,16 @@ static int known_each(struct store_known *k, int64_t now, bool pending,
 
 	for (i = 0; i < STORE_KNOWN_SHARDS; i++)
 		known_copy_shard(&k->shard[i], now, pending, &items, &n, &cap);
-	for (i = 0; i < n && !stop; i++)
-		stop = fn(arg, &items[i].key, items[i].detector, items[i].until,
-		    items[i].start);
-	/* Not handed over: pending still. */
-	for (i = stop && i > 0 ? i - 1 : i; pending && i < n; i++)
-		store_known_hold(k, &items[i].key, items[i].detector,
-		    items[i].until, 0, 0);
+	for (i = 0; i < n && (pending || !stop); i++) {
+		int rc = fn(arg, &items[i].key, items[i].detector,
+		    items[i].until, items[i].start);
+
+		/* One that was not handed over is pending still. */
+		if (rc != 0 && pending)
+			store_known_hold(k, &items[i].key, items[i].detector,
+			    items[i].until, 0, 0);
+		stop = stop || rc != 0;
+	}
 	free(items);
 	return stop;
 }
@@ -391,7 +394,20 @@ uint64_t store_known_sync_begin(struct store_known *k)
 	return atomic_fetch_add(&k->generation, 1) + 1;
 }
 
-/* Take one shard's entries not set since generation since; a list. */
+static bool known_pending(const struct known_entry *e)
+{
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
+		if (e->block[d].pending)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Take one shard's entries not set since generation since, and holding
+ * nothing pending (not in the shared store yet, so not in its listing);
+ * a list.
+ */
 static struct known_entry *known_take_stale(struct store_known *k,
     struct known_shard *shard, uint64_t since)
 {
@@ -404,7 +420,7 @@ static struct known_entry *known_take_stale(struct store_known *k,
 		while (*p != NULL) {
 			struct known_entry *e = *p;
 
-			if (e->stamp >= since) {
+			if (e->stamp >= since || known_pending(e)) {
 				p = &e->next;
 				continue;
 			}

@@ -39,8 +39,9 @@
  *   store_apply_event() does; true when refused.
  * store_known_each(): fn for every block active at now (a copy is taken
  *   first: fn may call into the record); fn returning non-zero stops.
- * store_known_each_pending(): the same for the pending blocks, which are
- *   pending no more unless fn failed (returned non-zero) before them.
+ * store_known_each_pending(): the same for every pending block, which is
+ *   pending no more unless fn failed on it (returned non-zero; the walk
+ *   goes on, and returns non-zero).
  * store_known_sweep(): reclaim what has ended, and log what was refused
  *   without a log line: one line per block per STORE_KNOWN_SUMMARY_S
  *   (event=refuse-summary ... refused=N), and a last one when the block

@@ -8,9 +8,12 @@
  * a host's state shares one hash tag (Redis Cluster) and one TTL.  The
  * fields and the script that keeps them are in store_redis.lua: record()
  * and block() are one script call each, which runs the rules
- * (store_apply_event) inside Redis, atomically, with the node's clock.
- * lookup() is one HGETALL; list_blocks() is in
- * store_redis_list.c, the commands in store_redis_cmd.c.
+ * (store_apply_event) inside Redis, atomically, on Redis's clock: the
+ * times of events and blocks are Redis's, the node's own only with the
+ * test setting redis.node_clock.  block() passes the block's length
+ * (until - now), so a node's clock off by some seconds moves nothing.
+ * lookup() is one HGETALL; list_blocks() is in store_redis_list.c, the
+ * commands in store_redis_cmd.c.
  *
  * The node's record of blocks (store_known.h) is kept here, with its
  * listener (redis_notify.h, started by the first call in each process)
@@ -20,14 +23,24 @@
  * into the record and, in one more round trip, into the index and to the
  * channel; unblock() is one pipelined DEL, ZREM and PUBLISH.  A refusal
  * Redis decided updates the record, so a block tripped elsewhere before
- * the node listened is refused locally from its next connection on.
+ * the node listened is refused locally from its next connection on.  The
+ * record judges a block's end (Redis's time) by the event's time: a node
+ * whose clock is off refuses from it for that much less or longer.
+ *
+ * With redis.cluster, each call goes to the primary serving its host's
+ * slot (redis_cluster.h, which also writes down how a block index per
+ * slot group would spare list_blocks() its SCAN); list_blocks() scans
+ * each primary in turn.
  *
  * A note lives in the host's hash beside its state ("n:at", "n:node",
  * "n:why"), so unblock's DEL and the key's TTL take it away too.
  *
  * Failures: every call waits at most timeout_ms and returns -1 when Redis
  * failed or answered an error; error() then says why (the store's last
- * error, copied to a per-thread buffer).  open() connects nothing.
+ * error, copied to a per-thread buffer).  record() tells the two apart:
+ * STORE_KEY_FAILED when Redis answered an error about the host's key (a
+ * key of the wrong type) or an answer the store cannot read, -1 when the
+ * node failed.  open() connects nothing.
  *
  * Bounds: key_prefix is at most REDIS_PREFIX_MAX bytes.
  */
@@ -63,12 +76,18 @@ bad:
 	return -1;
 }
 
-/* The script's "e" arguments: now, counted, connect, then each rule. */
-static void redis_event_args(const struct store_event *event,
-    struct redis_args *a)
+/* The time the script runs on: 0 for Redis's own, unless a test set one. */
+static int64_t redis_time_arg(const struct redis_store *s, int64_t now)
+{
+	return s->node_clock ? now : 0;
+}
+
+/* The script's "e" arguments: time, counted, connect, then each rule. */
+static void redis_event_args(const struct redis_store *s,
+    const struct store_event *event, struct redis_args *a)
 {
 	redis_arg(a, "e", 1);
-	redis_arg_int(a, event->now);
+	redis_arg_int(a, redis_time_arg(s, event->now));
 	redis_arg_int(a, event->counted);
 	redis_arg_int(a, event->connect != 0);
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
@@ -119,6 +138,7 @@ static int redis_record(struct store *base, const struct store_event *event,
 	char keybuf[REDIS_KEY_MAX], err[REDIS_ERROR_MAX];
 	struct redis_args a;
 	redisReply *reply;
+	bool node_failed;
 	int rc;
 
 	redis_notify_run(s->notify);
@@ -126,19 +146,21 @@ static int redis_record(struct store *base, const struct store_event *event,
 	if (redis_known_refuses(s, event, result))
 		return 0;
 	redis_script_args(s, &event->key, keybuf, &a);
-	redis_event_args(event, &a);
-	if ((reply = redis_script(s, &a, err, sizeof(err))) == NULL) {
+	redis_event_args(s, event, &a);
+	reply = redis_script_key(s, &a, &node_failed, err, sizeof(err));
+	if (reply == NULL) {
 		redis_set_error(s, err);
-		return -1;
+		return node_failed ? -1 : STORE_KEY_FAILED;
 	}
 	memset(result, 0, sizeof(*result));
 	rc = redis_result_parse(reply, result, err, sizeof(err));
 	freeReplyObject(reply);
-	if (rc < 0)
+	if (rc < 0) {
 		redis_set_error(s, err);
-	else
-		redis_known_update(s, event, result);
-	return rc;
+		return STORE_KEY_FAILED;
+	}
+	redis_known_update(s, event, result);
+	return 0;
 }
 
 static void redis_field_parse(const redisReply *name, const redisReply *value,
@@ -210,9 +232,9 @@ int redis_block_write(struct redis_store *s, const struct host_key *key,
 
 	redis_script_args(s, key, keybuf, &a);
 	redis_arg(&a, "b", 1);
-	redis_arg_int(&a, now);
+	redis_arg_int(&a, redis_time_arg(s, now));
 	redis_arg_int(&a, detector);
-	redis_arg_int(&a, until);
+	redis_arg_int(&a, until - now);
 	if ((reply = redis_script(s, &a, err, sizeof(err))) == NULL) {
 		redis_set_error(s, err);
 		return -1;
@@ -320,29 +342,34 @@ static struct store *redis_open(const struct config *cfg, char *err,
     size_t errlen)
 {
 	const struct redis_config *rc = &cfg->redis;
+	struct redis_cluster *cluster = NULL;
+	struct redis_pool *pool = NULL;
 	char channel[REDIS_KEY_MAX];
 	struct redis_store *s;
-	struct redis_pool *pool;
 
 	if (rc->key_prefix == NULL || strlen(rc->key_prefix) > REDIS_PREFIX_MAX) {
 		snprintf(err, errlen, "redis key_prefix must be at most %d bytes",
 		    REDIS_PREFIX_MAX);
 		return NULL;
 	}
-	if ((pool = redis_pool_open(rc, err, errlen)) == NULL)
+	if (rc->cluster_count > 0 ?
+	    (cluster = redis_cluster_open(rc, err, errlen)) == NULL :
+	    (pool = redis_pool_open(rc, err, errlen)) == NULL)
 		return NULL;
 	s = xcalloc(1, sizeof(*s));
 	s->base.ops = &store_redis_ops;
 	s->pool = pool;
+	s->cluster = cluster;
 	s->timeout_ms = rc->timeout_ms;
+	s->node_clock = rc->node_clock;
 	s->prefix_len = strlen(rc->key_prefix);
 	memcpy(s->prefix, rc->key_prefix, s->prefix_len + 1);
 	pthread_mutex_init(&s->lock, NULL);
 	snprintf(s->error, sizeof(s->error), "no error");
 	s->known = store_known_new(cfg->memory_max_hosts);
 	snprintf(channel, sizeof(channel), "%sevents", rc->key_prefix);
-	s->notify = redis_notify_new(pool, s->known, channel, rc->timeout_ms,
-	    redis_sync_synced, redis_sync_tick, s);
+	s->notify = redis_notify_new(s->known, channel, rc->timeout_ms,
+	    redis_sync_pool, redis_sync_synced, redis_sync_tick, s);
 	redis_notify_run(s->notify);
 	return &s->base;
 }
@@ -354,6 +381,7 @@ static void redis_close(struct store *base)
 	redis_notify_free(s->notify);
 	store_known_free(s->known);
 	redis_pool_close(s->pool);
+	redis_cluster_close(s->cluster);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -5,7 +5,9 @@
  * HGETALLs, fn called with no connection held.  The hashes are the
  * truth: a member whose hash holds no active block is skipped (the
  * ticks prune it).  The cost is in proportion to the blocks, never to
- * the keyspace.  See store_redis_impl.h.
+ * the keyspace.  On a cluster, where the index and the hashes live on
+ * different primaries, each command goes to its key's primary, one at a
+ * time.  See store_redis_impl.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +80,35 @@ static int redis_page_read(struct redis_store *s, struct redis_conn *conn,
 	return rc;
 }
 
+/* A cluster's page: each HGETALL to its key's primary. */
+static int redis_page_read_cluster(struct redis_store *s,
+    const redisReply *members, int64_t now, struct redis_page *page,
+    char *err, size_t errlen)
+{
+	page->items = xcalloc(members->elements + 1, sizeof(*page->items));
+	for (size_t i = 0; i < members->elements; i++) {
+		const redisReply *m = members->element[i];
+		struct redis_blocked *b = &page->items[page->count];
+		char hash[REDIS_KEY_MAX];
+		const char *argv[] = { "HGETALL", hash };
+		size_t argvlen[2] = { 7, 0 };
+		redisReply *reply;
+
+		if (m->type != REDIS_REPLY_STRING ||
+		    redis_notify_key_parse(m->str, m->len, &b->key) < 0)
+			continue;
+		argvlen[1] = redis_key(s, &b->key, hash);
+		if ((reply = redis_command(s, 2, argv, argvlen, err,
+		    errlen)) == NULL)
+			return -1;
+		if (redis_host_parse(reply, &b->host) == 0 &&
+		    rule_host_blocked(b->host.state, now, NULL))
+			page->count++;
+		freeReplyObject(reply);
+	}
+	return 0;
+}
+
 /* The members of ranks [first, first + REDIS_PAGE_SIZE) and their hosts. */
 static int redis_index_page(struct redis_store *s, int64_t now, size_t first,
     struct redis_page *page, char *err, size_t errlen)
@@ -92,6 +123,17 @@ static int redis_index_page(struct redis_store *s, int64_t now, size_t first,
 	redisReply *reply;
 	int rc = -1;
 
+	if (s->cluster != NULL) {
+		if ((reply = redis_command(s, 4, argv, argvlen, err,
+		    errlen)) == NULL)
+			return -1;
+		page->members = reply->type == REDIS_REPLY_ARRAY ?
+		    reply->elements : 0;
+		rc = reply->type == REDIS_REPLY_ARRAY ?
+		    redis_page_read_cluster(s, reply, now, page, err, errlen) : 0;
+		freeReplyObject(reply);
+		return rc;
+	}
 	if (redis_pool_get(s->pool, deadline, &conn, err, errlen) < 0)
 		return -1;
 	reply = redis_reply_ok(redis_conn_command(conn, deadline, 4, argv,

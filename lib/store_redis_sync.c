@@ -91,8 +91,26 @@ static void redis_cmd_arg(struct redis_cmd *c, const char *str, size_t len)
 	c->argvlen[c->argc++] = len;
 }
 
+/* A cluster's commands go one by one, each to its key's primary. */
+static int redis_pipeline_cluster(struct redis_store *s,
+    struct redis_cmd *cmds, size_t n, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		redisReply *reply = redis_command(s, cmds[i].argc, cmds[i].argv,
+		    cmds[i].argvlen, err, errlen);
+
+		if (reply == NULL)
+			rc = -1;
+		freeReplyObject(reply);
+	}
+	return rc;
+}
+
 /*
- * Send cmds in one pipeline; 0 when every reply came and none was an
+ * Send cmds in one pipeline (one by one on a cluster, where their keys
+ * live on different primaries); 0 when every reply came and none was an
  * error, else -1 with err set.
  */
 static int redis_pipeline(struct redis_store *s, struct redis_cmd *cmds,
@@ -103,6 +121,8 @@ static int redis_pipeline(struct redis_store *s, struct redis_cmd *cmds,
 	int rc = 0;
 	size_t sent = 0;
 
+	if (s->cluster != NULL)
+		return redis_pipeline_cluster(s, cmds, n, err, errlen);
 	if (redis_pool_get(s->pool, deadline, &conn, err, errlen) < 0)
 		return -1;
 	for (; sent < n; sent++) {
@@ -233,9 +253,10 @@ void redis_sync_synced(void *arg)
 	struct redis_store *s = arg;
 	uint64_t since;
 
-	if (!redis_sync_check_lost(s) || store_known_each_pending(s->known,
-	    redis_now(s), redis_sync_write_back, s) != 0)
+	if (!redis_sync_check_lost(s))
 		return;
+	store_known_each_pending(s->known, redis_now(s), redis_sync_write_back,
+	    s);
 	since = store_known_sync_begin(s->known);
 	if (redis_list_blocks(&s->base, redis_now(s), redis_sync_learn, s) == 0)
 		store_known_sync_end(s->known, since);
@@ -388,7 +409,12 @@ static void redis_sync_prune_one(struct redis_store *s,
 		return;
 	}
 	evallen[4] = (size_t)snprintf(num, sizeof(num), "%lld", (long long)now);
-	reply = redis_sync_command(s, 6, eval, evallen);
+	if (s->cluster != NULL)
+		reply = redis_reply_ok(redis_cluster_command(s->cluster, idx,
+		    evallen[3], redis_deadline(s->timeout_ms), 6, eval, evallen,
+		    num, sizeof(num)), num, sizeof(num));
+	else
+		reply = redis_sync_command(s, 6, eval, evallen);
 	freeReplyObject(reply);
 }
 
@@ -412,6 +438,23 @@ static void redis_sync_prune(struct redis_store *s, int64_t now)
 		}
 	}
 	freeReplyObject(reply);
+}
+
+struct redis_pool *redis_sync_pool(void *arg)
+{
+	struct redis_store *s = arg;
+	struct redis_cluster_node_ref nodes[REDIS_CLUSTER_NODES_MAX];
+	char err[REDIS_ERROR_MAX];
+	int n;
+
+	if (s->cluster == NULL)
+		return s->pool;
+	n = redis_cluster_primaries(s->cluster, redis_deadline(s->timeout_ms),
+	    nodes, REDIS_CLUSTER_NODES_MAX, err, sizeof(err));
+	if (n <= 0)
+		return NULL;
+	/* Another primary after each lost connection. */
+	return nodes[atomic_fetch_add(&s->next_primary, 1) % (unsigned)n].pool;
 }
 
 void redis_sync_tick(void *arg)
