@@ -48,6 +48,7 @@ struct store_known {
 	atomic_size_t count;
 	atomic_uint_fast64_t generation;	/* bumped by each reload */
 	size_t max;
+	pthread_mutex_t hook_lock;	/* guards what follows */
 	store_known_hook_fn *hook;
 	void *hook_arg;
 };
@@ -58,6 +59,7 @@ struct store_known *store_known_new(size_t max_entries)
 
 	for (size_t i = 0; i < STORE_KNOWN_SHARDS; i++)
 		pthread_mutex_init(&k->shard[i].lock, NULL);
+	pthread_mutex_init(&k->hook_lock, NULL);
 	k->max = max_entries;
 	return k;
 }
@@ -77,14 +79,27 @@ void store_known_free(struct store_known *k)
 		}
 		pthread_mutex_destroy(&k->shard[i].lock);
 	}
+	pthread_mutex_destroy(&k->hook_lock);
 	free(k);
 }
 
 void store_known_set_hook(struct store_known *k, store_known_hook_fn *fn,
     void *arg)
 {
+	pthread_mutex_lock(&k->hook_lock);
 	k->hook = fn;
 	k->hook_arg = arg;
+	pthread_mutex_unlock(&k->hook_lock);
+}
+
+/* Tell the hook, if any; its lock held, so a hook never runs unset. */
+static void known_tell(struct store_known *k, const struct host_key *key,
+    enum detector detector, int64_t until)
+{
+	pthread_mutex_lock(&k->hook_lock);
+	if (k->hook != NULL)
+		k->hook(k->hook_arg, key, detector, until);
+	pthread_mutex_unlock(&k->hook_lock);
 }
 
 /* The shard of key, locked, and its bucket. */
@@ -189,15 +204,13 @@ void store_known_learn(struct store_known *k, const struct host_key *key,
     enum detector detector, int64_t until, int64_t start, uint32_t count)
 {
 	store_known_set(k, key, detector, until, start, count);
-	if (k->hook != NULL)
-		k->hook(k->hook_arg, key, detector, until);
+	known_tell(k, key, detector, until);
 }
 
 void store_known_forget(struct store_known *k, const struct host_key *key)
 {
 	store_known_clear(k, key);
-	if (k->hook != NULL)
-		k->hook(k->hook_arg, key, DETECTOR_COUNT, 0);
+	known_tell(k, key, DETECTOR_COUNT, 0);
 }
 
 /* Count one refusal served from the record. */
@@ -445,8 +458,7 @@ void store_known_sync_end(struct store_known *k, uint64_t since)
 			for (unsigned d = 0; d < DETECTOR_COUNT; d++)
 				known_summary(e, (enum detector)d, &e->block[d],
 				    " lifted=yes");
-			if (k->hook != NULL)
-				k->hook(k->hook_arg, &e->key, DETECTOR_COUNT, 0);
+			known_tell(k, &e->key, DETECTOR_COUNT, 0);
 			free(e);
 			e = next;
 		}

@@ -22,7 +22,9 @@
  *   heard from the array; the hook (store_known_set_hook(): one callback,
  *   e.g. the firewall) is then called with (key, detector, until), and
  *   with detector DETECTOR_COUNT and until 0 for an unblock.  It runs on
- *   the caller's thread, with no lock of the record held.  With the
+ *   the caller's thread, with no shard of the record locked (a lock of
+ *   the hook's own is held: store_known_set_hook() waits for a running
+ *   hook, so once it returns the old hook is never called again).  With the
  *   Redis store that is the listener's thread (redis_notify.h), and the
  *   hook hears of every block and unblock of the array, the node's own
  *   included (they come back on the channel), and of every active block
