@@ -42,6 +42,7 @@ struct policy_session {
 	uint64_t id;
 	uint64_t live;			/* its handle in the live sessions, or 0 */
 	bool counted;			/* has an IP, not excluded, not authenticated */
+	bool shared;			/* counted in the store's live sessions */
 	struct host_key key;
 	char addr_text[ADDR_TEXT_MAX];
 	char key_text[ADDR_TEXT_MAX];
@@ -65,6 +66,31 @@ static const char policy_unknown_user_text[] = "No such user here";
 /* The reply while the shared store is away and its fallback says tempfail. */
 static const char policy_unavailable_text[] = "Service temporarily unavailable, try again later";
 
+/*
+ * What the store shares of this node's live sessions: the counted ones
+ * per host, while the concurrency limit is on.
+ */
+static size_t policy_sessions_source(void *arg,
+    struct store_host_sessions *out, size_t max, unsigned *lease)
+{
+	struct policy *policy = arg;
+	struct config *cfg = policy_config(policy);
+	struct sessions_host *hosts;
+	size_t n = 0;
+
+	*lease = cfg->concurrency_enabled ? cfg->concurrency_lease : 0;
+	config_unref(cfg);
+	if (*lease == 0)
+		return 0;
+	hosts = xcalloc(max, sizeof(*hosts));
+	n = sessions_counted(policy->sessions, hosts, max);
+	for (size_t i = 0; i < n; i++)
+		out[i] = (struct store_host_sessions){ hosts[i].key,
+		    hosts[i].sessions };
+	free(hosts);
+	return n;
+}
+
 struct policy *policy_new(struct config *cfg, struct store *store)
 {
 	struct policy *policy = xcalloc(1, sizeof(*policy));
@@ -73,6 +99,7 @@ struct policy *policy_new(struct config *cfg, struct store *store)
 	policy->cfg = cfg;
 	policy->store = store;
 	policy->sessions = sessions_new(SESSIONS_CAPACITY);
+	store_set_sessions_source(store, policy_sessions_source, policy);
 	return policy;
 }
 
@@ -80,6 +107,7 @@ void policy_free(struct policy *policy)
 {
 	if (policy == NULL)
 		return;
+	store_set_sessions_source(policy->store, NULL, NULL);
 	config_unref(policy->cfg);
 	sessions_free(policy->sessions);
 	pthread_mutex_destroy(&policy->lock);
@@ -281,8 +309,15 @@ static bool policy_record(struct policy_session *s, enum detector detector,
 		.connect = connect,
 		.rules = s->cfg->rules,
 	};
+	const struct config *cfg = s->cfg;
 	uint64_t started = metrics_monotonic_ns();
 
+	if (connect && cfg->concurrency_enabled) {
+		event.sessions_max = cfg->concurrency_max_sessions;
+		event.sessions_enforce = policy_effective(cfg,
+		    cfg->concurrency_action) != ACTION_LOG;
+		event.sessions_lease = cfg->concurrency_lease;
+	}
 	metrics_event(detector);
 	if (store_record(store, &event, result) < 0) {
 		memset(result, 0, sizeof(*result));
@@ -326,7 +361,21 @@ static void policy_refuse_blocked_list(struct policy_session *s,
 	    STAGE_CONNECT, verdict);
 }
 
-/* The concurrency limit, for a host with live sessions (this one included). */
+/* Uncount the session from the store's live sessions. */
+static void policy_release(struct policy_session *s)
+{
+	if (!s->shared)
+		return;
+	s->shared = false;
+	store_session_release(s->policy->store, &s->key,
+	    s->cfg->concurrency_lease);
+}
+
+/*
+ * The concurrency limit, for a host with live sessions (this one
+ * included): across the array when the store counted them, else on this
+ * node alone.
+ */
 static void policy_concurrency(struct policy_session *s, uint32_t live,
     struct verdict *verdict)
 {
@@ -341,13 +390,19 @@ static void policy_concurrency(struct policy_session *s, uint32_t live,
 	    STAGE_CONNECT, verdict);
 }
 
-/* A connection refused at CONNECT is dropped by the MTA: not live. */
+/*
+ * A connection refused at CONNECT is dropped by the MTA: not live.  One
+ * let in counts for the concurrency limit when its host does.
+ */
 static struct policy_session *policy_connected(struct policy_session *s,
     const struct verdict *verdict)
 {
 	if (verdict->kind != VERDICT_CONTINUE) {
 		sessions_close(s->policy->sessions, s->live);
 		s->live = 0;
+		policy_release(s);
+	} else if (s->counted && s->cfg->concurrency_enabled) {
+		sessions_count(s->policy->sessions, s->live);
 	}
 	return s;
 }
@@ -380,8 +435,10 @@ struct policy_session *policy_connect(struct policy *policy,
 	s->counted = true;
 	if (policy_record(s, DETECTOR_DOS, 1, now, &result, verdict))
 		policy_apply(s, &result, STAGE_CONNECT, "connect", verdict);
+	s->shared = result.session_held != 0;
 	if (verdict->kind == VERDICT_CONTINUE)
-		policy_concurrency(s, live, verdict);
+		policy_concurrency(s, result.sessions > 0 ? result.sessions : live,
+		    verdict);
 	return policy_connected(s, verdict);
 }
 
@@ -575,6 +632,7 @@ void policy_close(struct policy_session *s)
 	if (s == NULL)
 		return;
 	sessions_close(s->policy->sessions, s->live);
+	policy_release(s);
 	config_unref(s->cfg);
 	free(s);
 }

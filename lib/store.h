@@ -35,6 +35,20 @@
  *                 the note too.  Optional: without the ops a note is not
  *                 kept (set returns 0, get finds none).
  * store_decider_name(): "store", "local", "accept", "tempfail".
+ *
+ * Live sessions across the array (optional; a store without the ops
+ * leaves result->sessions 0 and the caller counts on its node alone):
+ * an event with sessions_max > 0 (CONNECT under a concurrency limit)
+ * also counts the session among the host's live sessions of every node,
+ * unless the event is refused or, with sessions_enforce, the host has
+ * sessions_max already; result->sessions is then the host's live
+ * sessions with this one and result->session_held says whether it was
+ * counted.  store_session_release() uncounts a held session at its end.
+ * store_set_sessions_source(): fn tells the store, every lease / 3
+ * seconds, this node's live counted sessions per host (absolute counts
+ * that correct any missed release) and the lease; a node's counts that
+ * are not renewed within the lease no longer count.  fn NULL removes it;
+ * on return fn is no longer running.
  * store_close() accepts NULL.
  */
 #ifndef BULWARK_STORE_H
@@ -56,6 +70,9 @@ struct store_event {
 	enum detector counted;		/* detector this event counts for */
 	int connect;			/* CONNECT: every detector's block refuses */
 	const struct rule *rules;	/* rules[DETECTOR_COUNT] in force */
+	uint32_t sessions_max;		/* > 0: count the session (see above) */
+	int sessions_enforce;		/* over sessions_max: do not count it */
+	unsigned sessions_lease;	/* seconds: concurrency.lease */
 };
 
 /* What decided an event. */
@@ -72,7 +89,19 @@ struct store_result {
 	enum detector detector;		/* refusing or tripping detector, else counted */
 	uint32_t count;			/* that detector's count after the event */
 	int64_t block_until;		/* end of its block when refused or tripped */
+	uint32_t sessions;		/* the host's live sessions, 0: not counted */
+	int session_held;		/* this session counted: release it */
 };
+
+/* This node's live counted sessions of one host. */
+struct store_host_sessions {
+	struct host_key key;
+	uint32_t sessions;
+};
+
+/* Fills out (at most max hosts), returns how many; *lease 0: share none. */
+typedef size_t (*store_sessions_fn)(void *arg, struct store_host_sessions *out,
+    size_t max, unsigned *lease);
 
 struct store_host {
 	struct rule_state state[DETECTOR_COUNT];
@@ -112,6 +141,10 @@ struct store_ops {
 	    const struct store_note *note, int64_t until, int64_t now);
 	int (*get_note)(struct store *store, const struct host_key *key,
 	    struct store_note *out);		/* optional, both */
+	int (*session_release)(struct store *store, const struct host_key *key,
+	    unsigned lease);			/* optional, both */
+	void (*set_sessions_source)(struct store *store, store_sessions_fn fn,
+	    void *arg);
 };
 
 /* Every backend's handle starts with this. */
@@ -186,6 +219,20 @@ static inline int store_get_note(struct store *store,
 {
 	return store->ops->get_note != NULL ?
 	    store->ops->get_note(store, key, out) : 0;
+}
+
+static inline int store_session_release(struct store *store,
+    const struct host_key *key, unsigned lease)
+{
+	return store->ops->session_release != NULL ?
+	    store->ops->session_release(store, key, lease) : 0;
+}
+
+static inline void store_set_sessions_source(struct store *store,
+    store_sessions_fn fn, void *arg)
+{
+	if (store->ops->set_sessions_source != NULL)
+		store->ops->set_sessions_source(store, fn, arg);
 }
 
 void store_close(struct store *store);

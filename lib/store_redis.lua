@@ -193,6 +193,91 @@ local function block()
 	return 0
 end
 
+-- Live sessions across the array (the concurrency limit).
+--
+-- A host's live sessions are one hash, "<key_prefix>conc:{<host key>}",
+-- in the host's hash slot: one field per node (its name and pid), valued
+-- "count:lease_until".  A field counts while lease_until is later than
+-- Redis's clock (TIME: one clock for the array); an expired one is
+-- deleted when next read.  The key's TTL is at least the longest lease
+-- written, so a host nobody renews vanishes.
+--   "e" with a second key KEYS[2] (the host's sessions) and, after the
+--       event's own arguments, the last four: node, max, enforce, lease.
+--       When the event was let through the session is counted, unless
+--       enforce is "1" and the host has max live sessions already.
+--       Appends { sessions with this one, 1 when counted else 0 }.
+--   "cr" KEYS[1] the host's sessions: ARGV[3] node, ARGV[4] lease; one
+--       session of the node ended.  Returns the node's count left.
+--   "cs" KEYS[1] the host's sessions: ARGV[3] node, ARGV[4] count,
+--       ARGV[5] lease; the node's absolute count (its refresh).  Returns 0.
+
+local function conc_now()
+	return tonumber(redis.call('TIME')[1])
+end
+
+-- The live sessions of every node and this node's; drops expired fields.
+local function conc_read(ckey, node, tnow)
+	local all = redis.call('HGETALL', ckey)
+	local total, own, stale = 0, 0, {}
+	for i = 1, #all, 2 do
+		local c, l = string.match(all[i + 1], '^(%d+):(%d+)$')
+		c, l = tonumber(c), tonumber(l)
+		if c == nil or l <= tnow then
+			stale[#stale + 1] = all[i]
+		else
+			total = total + c
+			if all[i] == node then own = c end
+		end
+	end
+	if #stale > 0 then redis.call('HDEL', ckey, unpack(stale)) end
+	return total, own
+end
+
+local function conc_write(ckey, node, count, tnow, lease)
+	if count <= 0 then
+		redis.call('HDEL', ckey, node)
+		return
+	end
+	redis.call('HSET', ckey, node, string.format('%d:%d', count, tnow + lease))
+	if redis.call('TTL', ckey) < lease + 1 then
+		redis.call('EXPIRE', ckey, lease + 1)
+	end
+end
+
+local function conc_event(res)
+	local n = #ARGV
+	local node, max = ARGV[n - 3], tonumber(ARGV[n - 2])
+	local enforce, lease = ARGV[n - 1] == '1', tonumber(ARGV[n])
+	local tnow = conc_now()
+	local total, own = conc_read(KEYS[2], node, tnow)
+	if res[1] ~= ALLOWED or (enforce and total >= max) then
+		res[5], res[6] = total + 1, 0
+		return res
+	end
+	conc_write(KEYS[2], node, own + 1, tnow, lease)
+	res[5], res[6] = total + 1, 1
+	return res
+end
+
+local function conc_release()
+	local tnow = conc_now()
+	local _, own = conc_read(KEYS[1], ARGV[3], tnow)
+	conc_write(KEYS[1], ARGV[3], own - 1, tnow, tonumber(ARGV[4]))
+	return own > 0 and own - 1 or 0
+end
+
+local function conc_set()
+	conc_write(KEYS[1], ARGV[3], tonumber(ARGV[4]), conc_now(),
+	    tonumber(ARGV[5]))
+	return 0
+end
+
+if ARGV[1] == 'e' and #KEYS == 2 then return conc_event(event()) end
+if ARGV[1] == 'cr' then return conc_release() end
+if ARGV[1] == 'cs' then return conc_set() end
+
+-- The dispatch.
+
 if ARGV[1] == 'e' then return event() end
 if ARGV[1] == 'b' then return block() end
 return redis.error_reply('bulwark: unknown operation')
