@@ -20,6 +20,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"
+#include "policy_share.h"
 #include "ratelimit.h"
 #include "recipients.h"
 #include "reply.h"
@@ -66,31 +67,6 @@ static const char policy_unknown_user_text[] = "No such user here";
 /* The reply while the shared store is away and its fallback says tempfail. */
 static const char policy_unavailable_text[] = "Service temporarily unavailable, try again later";
 
-/*
- * What the store shares of this node's live sessions: the counted ones
- * per host, while the concurrency limit is on.
- */
-static size_t policy_sessions_source(void *arg,
-    struct store_host_sessions *out, size_t max, unsigned *lease)
-{
-	struct policy *policy = arg;
-	struct config *cfg = policy_config(policy);
-	struct sessions_host *hosts;
-	size_t n = 0;
-
-	*lease = cfg->concurrency_enabled ? cfg->concurrency_lease : 0;
-	config_unref(cfg);
-	if (*lease == 0)
-		return 0;
-	hosts = xcalloc(max, sizeof(*hosts));
-	n = sessions_counted(policy->sessions, hosts, max);
-	for (size_t i = 0; i < n; i++)
-		out[i] = (struct store_host_sessions){ hosts[i].key,
-		    hosts[i].sessions };
-	free(hosts);
-	return n;
-}
-
 struct policy *policy_new(struct config *cfg, struct store *store)
 {
 	struct policy *policy = xcalloc(1, sizeof(*policy));
@@ -99,7 +75,7 @@ struct policy *policy_new(struct config *cfg, struct store *store)
 	policy->cfg = cfg;
 	policy->store = store;
 	policy->sessions = sessions_new(SESSIONS_CAPACITY);
-	store_set_sessions_source(store, policy_sessions_source, policy);
+	store_set_sessions_source(store, policy_share_sessions, policy);
 	return policy;
 }
 

@@ -47,8 +47,12 @@
  * store_set_sessions_source(): fn tells the store, every lease / 3
  * seconds, this node's live counted sessions per host (absolute counts
  * that correct any missed release) and the lease; a node's counts that
- * are not renewed within the lease no longer count.  fn NULL removes it;
- * on return fn is no longer running.
+ * are not renewed within the lease no longer count.  fn also fills the
+ * node's summary (live sessions, per stage, refusals a second), which the
+ * store publishes every STORE_NODE_PUBLISH seconds for STORE_NODE_TTL
+ * seconds.  fn NULL removes it; on return fn is no longer running.
+ * store_list_nodes(): call fn for the summary of every node whose last
+ * one has not expired, this node's included; -1 when the store failed.
  * store_close() accepts NULL.
  */
 #ifndef BULWARK_STORE_H
@@ -99,9 +103,27 @@ struct store_host_sessions {
 	uint32_t sessions;
 };
 
-/* Fills out (at most max hosts), returns how many; *lease 0: share none. */
+#define STORE_NODE_NAME_MAX	96
+#define STORE_NODE_STAGES	4	/* SESSIONS_STAGES */
+#define STORE_NODE_PUBLISH	2	/* seconds */
+#define STORE_NODE_TTL		10	/* seconds */
+
+/* What one node of the array says of itself. */
+struct store_node {
+	char name[STORE_NODE_NAME_MAX];	/* the store fills it in */
+	int64_t expires;		/* Unix seconds, the store's clock */
+	uint64_t sessions;
+	uint64_t stages[STORE_NODE_STAGES];
+	double refusals_per_second;
+};
+
+/*
+ * Fills out (at most max hosts) and returns how many; *lease 0: share
+ * none.  Fills self's counts.
+ */
 typedef size_t (*store_sessions_fn)(void *arg, struct store_host_sessions *out,
-    size_t max, unsigned *lease);
+    size_t max, unsigned *lease, struct store_node *self);
+typedef void (*store_node_fn)(const struct store_node *node, void *arg);
 
 struct store_host {
 	struct rule_state state[DETECTOR_COUNT];
@@ -145,6 +167,7 @@ struct store_ops {
 	    unsigned lease);			/* optional, both */
 	void (*set_sessions_source)(struct store *store, store_sessions_fn fn,
 	    void *arg);
+	int (*list_nodes)(struct store *store, store_node_fn fn, void *arg);
 };
 
 /* Every backend's handle starts with this. */
@@ -233,6 +256,14 @@ static inline void store_set_sessions_source(struct store *store,
 {
 	if (store->ops->set_sessions_source != NULL)
 		store->ops->set_sessions_source(store, fn, arg);
+}
+
+/* -1 with no node listed when the store does not share summaries. */
+static inline int store_list_nodes(struct store *store, store_node_fn fn,
+    void *arg)
+{
+	return store->ops->list_nodes != NULL ?
+	    store->ops->list_nodes(store, fn, arg) : -1;
 }
 
 void store_close(struct store *store);

@@ -254,6 +254,12 @@ static void fallback_set_sessions_source(struct store *base,
 	store_set_sessions_source(fallback_of(base)->primary, fn, arg);
 }
 
+static int fallback_list_nodes(struct store *base, store_node_fn fn,
+    void *arg)
+{
+	return store_list_nodes(fallback_of(base)->primary, fn, arg);
+}
+
 static void fallback_close(struct store *base)
 {
 	struct fallback_store *s = fallback_of(base);
@@ -278,6 +284,7 @@ static const struct store_ops store_fallback_ops = {
 	.get_note = fallback_get_note,
 	.session_release = fallback_session_release,
 	.set_sessions_source = fallback_set_sessions_source,
+	.list_nodes = fallback_list_nodes,
 };
 
 /* The check at open: a primary out of reach is logged now, not at the first event. */
@@ -304,6 +311,7 @@ struct store *store_fallback_new(struct store *primary, struct store *local,
 	if (primary->ops->session_release == NULL) {
 		s->ops.session_release = NULL;
 		s->ops.set_sessions_source = NULL;
+		s->ops.list_nodes = NULL;
 	}
 	s->base.ops = &s->ops;
 	s->primary = primary;

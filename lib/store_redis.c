@@ -332,4 +332,5 @@ const struct store_ops store_redis_ops = {
 	.get_note = redis_get_note,
 	.session_release = redis_session_release,
 	.set_sessions_source = redis_set_sessions_source,
+	.list_nodes = redis_list_nodes,
 };

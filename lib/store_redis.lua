@@ -272,7 +272,45 @@ local function conc_set()
 	return 0
 end
 
+-- Node summaries (bulwarkctl top, one row per node): one hash, KEYS[1]
+-- ("<key_prefix>nodes:{array}"), one field per node valued "expires
+-- sessions connected greeted transaction data refusals_per_second",
+-- expires by Redis's clock; expired fields are deleted when it is next
+-- written or read, and the key lives a little longer than the last TTL.
+--   "np" ARGV[3] node, ARGV[4] TTL, ARGV[5] the value after expires.
+--       Returns 0.
+--   "nl" Returns the live fields and values, as HGETALL.
+
+local function nodes_live(tnow)
+	local all = redis.call('HGETALL', KEYS[1])
+	local live, stale = {}, {}
+	for i = 1, #all, 2 do
+		local x = tonumber(string.match(all[i + 1], '^(%d+) '))
+		if x == nil or x <= tnow then
+			stale[#stale + 1] = all[i]
+		else
+			live[#live + 1] = all[i]
+			live[#live + 1] = all[i + 1]
+		end
+	end
+	if #stale > 0 then redis.call('HDEL', KEYS[1], unpack(stale)) end
+	return live
+end
+
+local function node_publish()
+	local tnow, ttl = conc_now(), tonumber(ARGV[4])
+	nodes_live(tnow)
+	redis.call('HSET', KEYS[1], ARGV[3],
+	    string.format('%d %s', tnow + ttl, ARGV[5]))
+	if redis.call('TTL', KEYS[1]) < ttl + 1 then
+		redis.call('EXPIRE', KEYS[1], ttl + 1)
+	end
+	return 0
+end
+
 if ARGV[1] == 'e' and #KEYS == 2 then return conc_event(event()) end
+if ARGV[1] == 'np' then return node_publish() end
+if ARGV[1] == 'nl' then return nodes_live(conc_now()) end
 if ARGV[1] == 'cr' then return conc_release() end
 if ARGV[1] == 'cs' then return conc_set() end
 

@@ -11,10 +11,12 @@
  * sessions hash (same hash tag, so one slot and one round trip), and
  * four more arguments; the reply has two more numbers.  Close: one
  * script call ("cr") for a session that was counted.  Refresh: a thread,
- * started by the first sessions source, asks it every lease / 3 seconds
- * for this node's live counted sessions and writes each host's absolute
- * count with a new lease ("cs", one call per host), which also corrects
- * a release that was lost; a node that dies or loses Redis stops
+ * started with the sessions source, asks it every second for this node's
+ * live counted sessions and its summary; every lease / 3 seconds it
+ * writes each host's absolute count with a new lease ("cs", one call per
+ * host), which also corrects a release that was lost, and every
+ * STORE_NODE_PUBLISH seconds it publishes the summary
+ * (store_redis_nodes.c); a node that dies or loses Redis stops
  * renewing, and its counts stop counting within one lease.  Between two
  * refreshes a count may be off by the sessions that opened or closed
  * while the refresh wrote it; the next refresh corrects it.
@@ -30,7 +32,6 @@
 #include "xalloc.h"
 
 #define REDIS_CONC_HOSTS_MAX	4096	/* hosts written per refresh */
-#define REDIS_CONC_IDLE		3	/* seconds between asks while not shared */
 
 void redis_conc_init(struct redis_store *s)
 {
@@ -124,24 +125,53 @@ static void redis_conc_sleep(struct redis_conc *c, unsigned seconds)
 		;
 }
 
+static int64_t redis_conc_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+/* Rewrite this node's counts with a new lease, one call per host. */
+static void redis_conc_refresh(struct redis_store *s,
+    const struct store_host_sessions *hosts, size_t n, unsigned lease)
+{
+	for (size_t i = 0; i < n; i++)
+		redis_conc_call(s, &hosts[i].key, "cs", hosts[i].sessions, lease);
+}
+
+/*
+ * Wakes every second: publishes the node's summary every
+ * STORE_NODE_PUBLISH seconds, renews its counts every lease / 3.
+ */
 static void *redis_conc_main(void *arg)
 {
 	struct redis_store *s = arg;
 	struct redis_conc *c = &s->conc;
 	struct store_host_sessions *hosts = xcalloc(REDIS_CONC_HOSTS_MAX,
 	    sizeof(*hosts));
+	int64_t next_refresh = 0, next_publish = 0;
 
 	pthread_mutex_lock(&c->lock);
 	while (!c->stop) {
+		struct store_node self = { .expires = 0 };
 		unsigned lease = 0;
-		size_t n = c->fn(c->arg, hosts, REDIS_CONC_HOSTS_MAX, &lease);
+		size_t n = c->fn(c->arg, hosts, REDIS_CONC_HOSTS_MAX, &lease,
+		    &self);
+		int64_t now = redis_conc_clock();
 
 		pthread_mutex_unlock(&c->lock);
-		for (size_t i = 0; lease > 0 && i < n; i++)
-			redis_conc_call(s, &hosts[i].key, "cs", hosts[i].sessions,
-			    lease);
+		if (lease > 0 && now >= next_refresh) {
+			redis_conc_refresh(s, hosts, n, lease);
+			next_refresh = now + lease / 3;
+		}
+		if (now >= next_publish) {
+			redis_nodes_publish(s, &self);
+			next_publish = now + STORE_NODE_PUBLISH;
+		}
 		pthread_mutex_lock(&c->lock);
-		redis_conc_sleep(c, lease > 0 ? lease / 3 : REDIS_CONC_IDLE);
+		redis_conc_sleep(c, 1);
 	}
 	pthread_mutex_unlock(&c->lock);
 	free(hosts);

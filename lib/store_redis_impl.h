@@ -13,6 +13,8 @@
  * store_redis_conc.c: the live sessions of each host across the array
  *   (the concurrency limit): the event's second key and last arguments,
  *   session_release(), set_sessions_source() and its refresh thread.
+ * store_redis_nodes.c: the node summaries, published by the refresh
+ *   thread of store_redis_conc.c, and list_nodes().
  * store_redis_list.c: list_blocks() (SCAN, on each primary of a cluster),
  *   and the host key a hash name stands for.
  * store_redis.c: the rest, and the ops table; redis_host_parse() reads
@@ -113,6 +115,10 @@ int redis_session_release(struct store *base, const struct host_key *key,
     unsigned lease);
 void redis_set_sessions_source(struct store *base, store_sessions_fn fn,
     void *arg);
+
+/* store_redis_nodes.c */
+int redis_nodes_publish(struct redis_store *s, const struct store_node *self);
+int redis_list_nodes(struct store *base, store_node_fn fn, void *arg);
 
 /* store_redis_list.c */
 int redis_list_blocks(struct store *base, int64_t now, store_block_fn fn,
