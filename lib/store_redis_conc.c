@@ -133,12 +133,19 @@ static int64_t redis_conc_clock(void)
 	return (int64_t)ts.tv_sec;
 }
 
-/* Rewrite this node's counts with a new lease, one call per host. */
+/*
+ * Rewrite this node's counts with a new lease, one call per host; the
+ * first failure ends the pass, so Redis out of reach costs one
+ * timeout_ms, not one per host.
+ */
 static void redis_conc_refresh(struct redis_store *s,
     const struct store_host_sessions *hosts, size_t n, unsigned lease)
 {
-	for (size_t i = 0; i < n; i++)
-		redis_conc_call(s, &hosts[i].key, "cs", hosts[i].sessions, lease);
+	for (size_t i = 0; i < n; i++) {
+		if (redis_conc_call(s, &hosts[i].key, "cs", hosts[i].sessions,
+		    lease) < 0)
+			return;
+	}
 }
 
 /*
