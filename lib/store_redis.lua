@@ -7,19 +7,23 @@
 -- manual) the fields are "c:n" count, "w:n" window start, "b:n" block end
 -- and "l:n" block length (the end minus the block's start; 0: unknown);
 -- "x" is the time after which the state carries nothing.  Absent fields
--- are 0.  Times are the node's Unix seconds; a state whose x has passed
--- is read as empty, as the memory store does.  The key's TTL is set
--- relative to the node's time (x - now + MARGIN), so Redis's clock and
--- the node's may differ; nothing is written for a state that carries
--- nothing, and an expired key is deleted.
+-- are 0.  A state whose x has passed is read as empty, as the memory
+-- store does; nothing is written for a state that carries nothing, and
+-- an expired key is deleted.  The key's TTL is x - now + MARGIN.
 --
--- ARGV[1] is the operation, ARGV[2] now; then
+-- Time: the array has one clock, Redis's (TIME; Redis 7 replicates a
+-- script's effects, not the script, so that is allowed): a node whose
+-- clock is wrong can neither end nor erase another node's block.  The
+-- caller's time is used only when it passes one (tests inject a clock);
+-- a node sends 0.
+--
+-- ARGV[1] is the operation, ARGV[2] the time to use, 0 for Redis's; then
 --   "e" one event (store_apply_event()): ARGV[3] the counted detector,
 --       ARGV[4] "1" at CONNECT, then each detector's rule in enum detector
 --       order (see parse_rules).  Returns { outcome, detector, count,
 --       block_until } numbered as enum rule_outcome and enum detector.
---   "b" store_block(): ARGV[3] the detector, ARGV[4] the block's end.
---       Returns 0.
+--   "b" store_block(): ARGV[3] the detector, ARGV[4] the block's length
+--       in seconds from now (0 or less: over already).  Returns 0.
 -- Detectors are numbered from 0 as in enum detector.
 
 local DETECTORS = 4		-- dos, dha, attack, manual: enum detector's order
@@ -36,6 +40,7 @@ local MARGIN = 10
 
 local key = KEYS[1]
 local now = tonumber(ARGV[2])
+if now == 0 then now = tonumber(redis.call('TIME')[1]) end
 
 -- state[d].count, .window, .block, .length: detector d's state;
 -- loaded[f]: FIELDS[f] as read, so that only changes are written.
@@ -112,13 +117,14 @@ local function set_block(s, start, untill)
 end
 
 local function window_open(r, s)
-	if s.window == 0 or now >= s.window + r.period then return false end
+	if s.window == 0 or now < s.window then return false end
+	if now >= s.window + r.period then return false end
 	return not (s.block > s.window and s.block <= now)
 end
 
 local function check_block(r, s)
 	if not r.enabled or not blocked(s) then return ALLOWED end
-	if r.sliding then
+	if r.sliding and now + r.block > s.block then
 		local start = block_start(s)
 		s.block = now + r.block
 		if start ~= 0 then set_block(s, start, s.block) end
@@ -186,21 +192,23 @@ local function event()
 end
 
 local function block()
-	local d, untill = tonumber(ARGV[3]) + 1, tonumber(ARGV[4])
+	local d, untill = tonumber(ARGV[3]) + 1, now + tonumber(ARGV[4])
 	load()
 	set_block(state[d], now, untill)
 	save(math.max(untill, expiry))
 	return 0
 end
 
--- Live sessions across the array (the concurrency limit).
+-- Live sessions across the array (the concurrency limit).  This section
+-- and the node summaries after it are store_redis_conc.c's and
+-- store_redis_nodes.c's.
 --
 -- A host's live sessions are one hash, "<key_prefix>conc:{<host key>}",
 -- in the host's hash slot: one field per node (its name and pid), valued
 -- "count:lease_until".  A field counts while lease_until is later than
--- Redis's clock (TIME: one clock for the array); an expired one is
--- deleted when next read.  The key's TTL is at least the longest lease
--- written, so a host nobody renews vanishes.
+-- now (the script's time: Redis's clock, see Time above); an expired one
+-- is deleted when next read.  The key's TTL is at least the longest
+-- lease written, so a host nobody renews vanishes.
 --   "e" with a second key KEYS[2] (the host's sessions) and, after the
 --       event's own arguments, the last four: node, max, enforce, lease.
 --       When the event was let through the session is counted, unless
@@ -211,18 +219,14 @@ end
 --   "cs" KEYS[1] the host's sessions: ARGV[3] node, ARGV[4] count,
 --       ARGV[5] lease; the node's absolute count (its refresh).  Returns 0.
 
-local function conc_now()
-	return tonumber(redis.call('TIME')[1])
-end
-
 -- The live sessions of every node and this node's; drops expired fields.
-local function conc_read(ckey, node, tnow)
+local function conc_read(ckey, node)
 	local all = redis.call('HGETALL', ckey)
 	local total, own, stale = 0, 0, {}
 	for i = 1, #all, 2 do
 		local c, l = string.match(all[i + 1], '^(%d+):(%d+)$')
 		c, l = tonumber(c), tonumber(l)
-		if c == nil or l <= tnow then
+		if c == nil or l <= now then
 			stale[#stale + 1] = all[i]
 		else
 			total = total + c
@@ -233,12 +237,12 @@ local function conc_read(ckey, node, tnow)
 	return total, own
 end
 
-local function conc_write(ckey, node, count, tnow, lease)
+local function conc_write(ckey, node, count, lease)
 	if count <= 0 then
 		redis.call('HDEL', ckey, node)
 		return
 	end
-	redis.call('HSET', ckey, node, string.format('%d:%d', count, tnow + lease))
+	redis.call('HSET', ckey, node, string.format('%d:%d', count, now + lease))
 	if redis.call('TTL', ckey) < lease + 1 then
 		redis.call('EXPIRE', ckey, lease + 1)
 	end
@@ -248,45 +252,42 @@ local function conc_event(res)
 	local n = #ARGV
 	local node, max = ARGV[n - 3], tonumber(ARGV[n - 2])
 	local enforce, lease = ARGV[n - 1] == '1', tonumber(ARGV[n])
-	local tnow = conc_now()
-	local total, own = conc_read(KEYS[2], node, tnow)
+	local total, own = conc_read(KEYS[2], node)
 	if res[1] ~= ALLOWED or (enforce and total >= max) then
 		res[5], res[6] = total + 1, 0
 		return res
 	end
-	conc_write(KEYS[2], node, own + 1, tnow, lease)
+	conc_write(KEYS[2], node, own + 1, lease)
 	res[5], res[6] = total + 1, 1
 	return res
 end
 
 local function conc_release()
-	local tnow = conc_now()
-	local _, own = conc_read(KEYS[1], ARGV[3], tnow)
-	conc_write(KEYS[1], ARGV[3], own - 1, tnow, tonumber(ARGV[4]))
+	local _, own = conc_read(KEYS[1], ARGV[3])
+	conc_write(KEYS[1], ARGV[3], own - 1, tonumber(ARGV[4]))
 	return own > 0 and own - 1 or 0
 end
 
 local function conc_set()
-	conc_write(KEYS[1], ARGV[3], tonumber(ARGV[4]), conc_now(),
-	    tonumber(ARGV[5]))
+	conc_write(KEYS[1], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
 	return 0
 end
 
 -- Node summaries (bulwarkctl top, one row per node): one hash, KEYS[1]
 -- ("<key_prefix>nodes:{array}"), one field per node valued "expires
 -- sessions connected greeted transaction data refusals_per_second",
--- expires by Redis's clock; expired fields are deleted when it is next
--- written or read, and the key lives a little longer than the last TTL.
+-- expires by the script's clock; expired fields are deleted when the
+-- hash is next written or read, and the key outlives the last TTL a bit.
 --   "np" ARGV[3] node, ARGV[4] TTL, ARGV[5] the value after expires.
 --       Returns 0.
 --   "nl" Returns the live fields and values, as HGETALL.
 
-local function nodes_live(tnow)
+local function nodes_live()
 	local all = redis.call('HGETALL', KEYS[1])
 	local live, stale = {}, {}
 	for i = 1, #all, 2 do
 		local x = tonumber(string.match(all[i + 1], '^(%d+) '))
-		if x == nil or x <= tnow then
+		if x == nil or x <= now then
 			stale[#stale + 1] = all[i]
 		else
 			live[#live + 1] = all[i]
@@ -298,10 +299,10 @@ local function nodes_live(tnow)
 end
 
 local function node_publish()
-	local tnow, ttl = conc_now(), tonumber(ARGV[4])
-	nodes_live(tnow)
+	local ttl = tonumber(ARGV[4])
+	nodes_live()
 	redis.call('HSET', KEYS[1], ARGV[3],
-	    string.format('%d %s', tnow + ttl, ARGV[5]))
+	    string.format('%d %s', now + ttl, ARGV[5]))
 	if redis.call('TTL', KEYS[1]) < ttl + 1 then
 		redis.call('EXPIRE', KEYS[1], ttl + 1)
 	end
@@ -310,7 +311,7 @@ end
 
 if ARGV[1] == 'e' and #KEYS == 2 then return conc_event(event()) end
 if ARGV[1] == 'np' then return node_publish() end
-if ARGV[1] == 'nl' then return nodes_live(conc_now()) end
+if ARGV[1] == 'nl' then return nodes_live() end
 if ARGV[1] == 'cr' then return conc_release() end
 if ARGV[1] == 'cs' then return conc_set() end
 

@@ -95,7 +95,8 @@ static int redis_conc_call(struct redis_store *s, const struct host_key *key,
 	redis_arg(&a, "1", 1);
 	redis_arg(&a, ckeybuf, redis_conc_key(s, key, ckeybuf));
 	redis_arg(&a, op, strlen(op));
-	redis_arg_int(&a, (long long)time(NULL));
+	/* The script's clock: Redis's, unless a test set the node's. */
+	redis_arg_int(&a, s->node_clock ? (long long)time(NULL) : 0);
 	redis_arg(&a, s->conc.node, s->conc.node_len);
 	if (count >= 0)
 		redis_arg_int(&a, count);

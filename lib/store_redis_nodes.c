@@ -37,7 +37,8 @@ static redisReply *redis_nodes_call(struct redis_store *s, const char *op,
 	redis_arg(&a, "1", 1);
 	redis_arg(&a, keybuf, redis_nodes_key(s, keybuf));
 	redis_arg(&a, op, strlen(op));
-	redis_arg_int(&a, (long long)time(NULL));
+	/* The script's clock: Redis's, unless a test set the node's. */
+	redis_arg_int(&a, s->node_clock ? (long long)time(NULL) : 0);
 	if (self != NULL) {
 		redis_arg(&a, s->conc.node, s->conc.node_len);
 		redis_arg_int(&a, STORE_NODE_TTL);
