@@ -44,6 +44,7 @@ struct policy_session {
 	uint64_t live;			/* its handle in the live sessions, or 0 */
 	bool counted;			/* has an IP, not excluded, not authenticated */
 	bool shared;			/* counted in the store's live sessions */
+	uint64_t count_seq;		/* sessions_count()'s, for the store */
 	struct host_key key;
 	char addr_text[ADDR_TEXT_MAX];
 	char key_text[ADDR_TEXT_MAX];
@@ -305,6 +306,7 @@ static bool policy_record(struct policy_session *s, enum detector detector,
 		event.sessions_enforce = policy_effective(cfg,
 		    cfg->concurrency_action) != ACTION_LOG;
 		event.sessions_lease = cfg->concurrency_lease;
+		event.sessions_seq = s->count_seq;
 	}
 	metrics_event(detector);
 	if (store_record(store, &event, result) < 0) {
@@ -381,18 +383,19 @@ static void policy_concurrency(struct policy_session *s, uint32_t live,
 }
 
 /*
- * A connection refused at CONNECT is dropped by the MTA: not live.  One
- * let in counts for the concurrency limit when its host does.
+ * A connection refused at CONNECT is dropped by the MTA: not live.  The
+ * store is told of an end before the table, and of a start after it (with
+ * the table's sequence, so that it ignores an older refresh), so that the
+ * store's refresh, which rewrites counts from the table, may count a
+ * session too many for a moment but never one too few.
  */
 static struct policy_session *policy_connected(struct policy_session *s,
     const struct verdict *verdict)
 {
 	if (verdict->kind != VERDICT_CONTINUE) {
+		policy_release(s);
 		sessions_close(s->policy->sessions, s->live);
 		s->live = 0;
-		policy_release(s);
-	} else if (s->counted && s->cfg->concurrency_enabled) {
-		sessions_count(s->policy->sessions, s->live);
 	}
 	return s;
 }
@@ -423,6 +426,9 @@ struct policy_session *policy_connect(struct policy *policy,
 		return s;
 	}
 	s->counted = true;
+	/* Counted in the table before the store: see policy_connected(). */
+	if (cfg->concurrency_enabled)
+		s->count_seq = sessions_count(policy->sessions, s->live);
 	if (policy_record(s, DETECTOR_DOS, 1, now, &result, verdict))
 		policy_apply(s, &result, STAGE_CONNECT, "connect", verdict);
 	s->shared = result.session_held != 0;
@@ -621,8 +627,8 @@ void policy_close(struct policy_session *s)
 {
 	if (s == NULL)
 		return;
-	sessions_close(s->policy->sessions, s->live);
 	policy_release(s);
+	sessions_close(s->policy->sessions, s->live);
 	config_unref(s->cfg);
 	free(s);
 }

@@ -30,7 +30,7 @@ static void policy_share_self(struct policy *policy, struct store_node *self)
 }
 
 size_t policy_share_sessions(void *arg, struct store_host_sessions *out,
-    size_t max, unsigned *lease, struct store_node *self)
+    size_t max, unsigned *lease, uint64_t *seq, struct store_node *self)
 {
 	struct policy *policy = arg;
 	struct config *cfg = policy_config(policy);
@@ -38,12 +38,13 @@ size_t policy_share_sessions(void *arg, struct store_host_sessions *out,
 	size_t n;
 
 	*lease = cfg->concurrency_enabled ? cfg->concurrency_lease : 0;
+	*seq = 0;
 	config_unref(cfg);
 	policy_share_self(policy, self);
 	if (*lease == 0)
 		return 0;
 	hosts = xcalloc(max, sizeof(*hosts));
-	n = sessions_counted(policy_sessions(policy), hosts, max);
+	n = sessions_counted(policy_sessions(policy), hosts, max, seq);
 	for (size_t i = 0; i < n; i++)
 		out[i] = (struct store_host_sessions){ hosts[i].key,
 		    hosts[i].sessions };

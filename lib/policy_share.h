@@ -4,7 +4,8 @@
  *
  * policy_share_sessions(): arg is the policy.  While its configuration
  * has concurrency.enabled, fills out with the counted live sessions per
- * host (sessions_counted()) and *lease with concurrency.lease, else
+ * host and the sequence they were read at (sessions_counted()) and
+ * *lease with concurrency.lease, else
  * fills none and sets *lease to 0.  Always fills self with the live
  * sessions, per stage, and the refusals a second over the last 10
  * seconds.  Costs a copy of the hosts with live sessions.
@@ -15,6 +16,6 @@
 #include "store.h"
 
 size_t policy_share_sessions(void *arg, struct store_host_sessions *out,
-    size_t max, unsigned *lease, struct store_node *self);
+    size_t max, unsigned *lease, uint64_t *seq, struct store_node *self);
 
 #endif

@@ -54,6 +54,7 @@ struct sessions {
 	uint32_t free_head;
 	unsigned capacity;
 	uint64_t live;
+	uint64_t count_seq;		/* sessions ever marked counted */
 	struct sessions_place *places;
 	uint32_t mask;			/* places - 1, a power of two less one */
 	uint64_t seed;
@@ -235,13 +236,14 @@ void sessions_close(struct sessions *t, uint64_t handle)
 	sessions_count_stage(t, stage, -1);
 }
 
-void sessions_count(struct sessions *t, uint64_t handle)
+uint64_t sessions_count(struct sessions *t, uint64_t handle)
 {
 	struct sessions_slot *slot;
 	uint32_t place, home;
+	uint64_t seq = 0;
 
 	if (handle == 0 || handle > t->capacity)
-		return;
+		return 0;
 	slot = &t->slots[handle - 1];
 	pthread_mutex_lock(&t->lock);
 	if (slot->used && !slot->counted) {
@@ -249,9 +251,11 @@ void sessions_count(struct sessions *t, uint64_t handle)
 		if (t->places[place].sessions != 0) {
 			slot->counted = 1;
 			t->places[place].counted++;
+			seq = ++t->count_seq;
 		}
 	}
 	pthread_mutex_unlock(&t->lock);
+	return seq;
 }
 
 size_t sessions_snapshot(struct sessions *t, struct sessions_entry *out,
@@ -293,11 +297,12 @@ size_t sessions_hosts(struct sessions *t, struct sessions_host *out,
 }
 
 size_t sessions_counted(struct sessions *t, struct sessions_host *out,
-    size_t max)
+    size_t max, uint64_t *seq)
 {
 	size_t n = 0;
 
 	pthread_mutex_lock(&t->lock);
+	*seq = t->count_seq;
 	for (uint32_t i = 0; i <= t->mask && n < max; i++) {
 		if (t->places[i].counted != 0)
 			out[n++] = (struct sessions_host){ t->places[i].key,

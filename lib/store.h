@@ -80,6 +80,7 @@ struct store_event {
 	uint32_t sessions_max;		/* > 0: count the session (see above) */
 	int sessions_enforce;		/* over sessions_max: do not count it */
 	unsigned sessions_lease;	/* seconds: concurrency.lease */
+	uint64_t sessions_seq;		/* the node's count sequence (sessions.h) */
 };
 
 #define STORE_KEY_FAILED	(-2)
@@ -123,11 +124,13 @@ struct store_node {
 };
 
 /*
- * Fills out (at most max hosts) and returns how many; *lease 0: share
- * none.  Fills self's counts.
+ * Fills out (at most max hosts) and returns how many, with the count
+ * sequence they were read at in *seq: an event with a later
+ * sessions_seq is not in them.  *lease 0: share none.  Fills self's
+ * counts.
  */
 typedef size_t (*store_sessions_fn)(void *arg, struct store_host_sessions *out,
-    size_t max, unsigned *lease, struct store_node *self);
+    size_t max, unsigned *lease, uint64_t *seq, struct store_node *self);
 typedef void (*store_node_fn)(const struct store_node *node, void *arg);
 
 struct store_host {

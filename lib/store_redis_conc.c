@@ -9,7 +9,7 @@
  *
  * CONNECT: the event's script call takes a second key, the host's
  * sessions hash (same hash tag, so one slot and one round trip), and
- * four more arguments; the reply has two more numbers.  Close: one
+ * five more arguments; the reply has two more numbers.  Close: one
  * script call ("cr") for a session that was counted.  Refresh: a thread,
  * started with the sessions source, asks it every second for this node's
  * live counted sessions and its summary; every lease / 3 seconds it
@@ -17,9 +17,14 @@
  * host), which also corrects a release that was lost, and every
  * STORE_NODE_PUBLISH seconds it publishes the summary
  * (store_redis_nodes.c); a node that dies or loses Redis stops
- * renewing, and its counts stop counting within one lease.  Between two
- * refreshes a count may be off by the sessions that opened or closed
- * while the refresh wrote it; the next refresh corrects it.
+ * renewing, and its counts stop counting within one lease.  A race
+ * between a refresh and sessions opening or closing never counts too few:
+ * the policy counts a session in its table before the store counts it
+ * and uncounts it from the store before the table (policy.c); each
+ * node's field keeps the highest count sequence (sessions.h) it was
+ * written with, and a refresh read before a session the field has seen
+ * renews the lease without touching the count.  A count too many lasts
+ * until the next refresh.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +81,7 @@ void redis_conc_script_args(const struct redis_store *s,
 void redis_conc_event_args(const struct redis_store *s,
     const struct store_event *event, struct redis_args *a)
 {
+	redis_arg_int(a, (long long)event->sessions_seq);
 	redis_arg(a, s->conc.node, s->conc.node_len);
 	redis_arg_int(a, event->sessions_max);
 	redis_arg_int(a, event->sessions_enforce != 0);
@@ -84,7 +90,7 @@ void redis_conc_event_args(const struct redis_store *s,
 
 /* One "cr" or "cs" call on the host's sessions; 0 or -1. */
 static int redis_conc_call(struct redis_store *s, const struct host_key *key,
-    const char *op, long long count, unsigned lease)
+    const char *op, long long count, unsigned lease, uint64_t seq)
 {
 	char ckeybuf[REDIS_KEY_MAX], err[REDIS_ERROR_MAX];
 	struct redis_args a;
@@ -101,6 +107,8 @@ static int redis_conc_call(struct redis_store *s, const struct host_key *key,
 	if (count >= 0)
 		redis_arg_int(&a, count);
 	redis_arg_int(&a, lease);
+	if (count >= 0)
+		redis_arg_int(&a, (long long)seq);
 	if ((reply = redis_script(s, &a, err, sizeof(err))) == NULL) {
 		redis_set_error(s, err);
 		return -1;
@@ -112,7 +120,7 @@ static int redis_conc_call(struct redis_store *s, const struct host_key *key,
 int redis_session_release(struct store *base, const struct host_key *key,
     unsigned lease)
 {
-	return redis_conc_call(redis_of(base), key, "cr", -1, lease);
+	return redis_conc_call(redis_of(base), key, "cr", -1, lease, 0);
 }
 
 static void redis_conc_sleep(struct redis_conc *c, unsigned seconds)
@@ -140,11 +148,12 @@ static int64_t redis_conc_clock(void)
  * timeout_ms, not one per host.
  */
 static void redis_conc_refresh(struct redis_store *s,
-    const struct store_host_sessions *hosts, size_t n, unsigned lease)
+    const struct store_host_sessions *hosts, size_t n, unsigned lease,
+    uint64_t seq)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (redis_conc_call(s, &hosts[i].key, "cs", hosts[i].sessions,
-		    lease) < 0)
+		    lease, seq) < 0)
 			return;
 	}
 }
@@ -165,13 +174,14 @@ static void *redis_conc_main(void *arg)
 	while (!c->stop) {
 		struct store_node self = { .expires = 0 };
 		unsigned lease = 0;
+		uint64_t seq = 0;
 		size_t n = c->fn(c->arg, hosts, REDIS_CONC_HOSTS_MAX, &lease,
-		    &self);
+		    &seq, &self);
 		int64_t now = redis_conc_clock();
 
 		pthread_mutex_unlock(&c->lock);
 		if (lease > 0 && now >= next_refresh) {
-			redis_conc_refresh(s, hosts, n, lease);
+			redis_conc_refresh(s, hosts, n, lease, seq);
 			next_refresh = now + lease / 3;
 		}
 		if (now >= next_publish) {

@@ -41,9 +41,9 @@
 #define REDIS_ERROR_MAX		256
 /*
  * EVALSHA sha 1 key op time counted connect, then five per rule; with the
- * sessions, one more key and four more arguments.
+ * sessions, one more key and five more arguments.
  */
-#define REDIS_ARGS_MAX		(13 + 5 * DETECTOR_COUNT)
+#define REDIS_ARGS_MAX		(14 + 5 * DETECTOR_COUNT)
 #define REDIS_NODE_MAX		96
 #define REDIS_SHA_LEN		40
 

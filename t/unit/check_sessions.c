@@ -154,26 +154,29 @@ START_TEST(counted_hosts)
 	struct sessions *t = sessions_new(8);
 	struct host_key a = key_of("192.0.2.1"), b = key_of("192.0.2.2");
 	struct sessions_host out[8];
+	uint64_t seq;
 	uint64_t a1 = sessions_open(t, &a, 100, NULL);
 	uint64_t a2 = sessions_open(t, &a, 100, NULL);
 	uint64_t b1 = sessions_open(t, &b, 100, NULL);
 
-	ck_assert_uint_eq(sessions_counted(t, out, 8), 0);
-	sessions_count(t, a1);
-	sessions_count(t, a1);
-	sessions_count(t, a2);
-	sessions_count(t, 0);
-	ck_assert_uint_eq(sessions_counted(t, out, 8), 1);
+	ck_assert_uint_eq(sessions_counted(t, out, 8, &seq), 0);
+	ck_assert_uint_eq(seq, 0);
+	ck_assert_uint_eq(sessions_count(t, a1), 1);
+	ck_assert_uint_eq(sessions_count(t, a1), 0);
+	ck_assert_uint_eq(sessions_count(t, a2), 2);
+	ck_assert_uint_eq(sessions_count(t, 0), 0);
+	ck_assert_uint_eq(sessions_counted(t, out, 8, &seq), 1);
+	ck_assert_uint_eq(seq, 2);
 	ck_assert(host_key_equal(&out[0].key, &a));
 	ck_assert_uint_eq(out[0].sessions, 2);
 	sessions_close(t, a1);
-	ck_assert_uint_eq(sessions_counted(t, out, 8), 1);
+	ck_assert_uint_eq(sessions_counted(t, out, 8, &seq), 1);
 	ck_assert_uint_eq(out[0].sessions, 1);
 	sessions_close(t, a2);
-	ck_assert_uint_eq(sessions_counted(t, out, 8), 0);
+	ck_assert_uint_eq(sessions_counted(t, out, 8, &seq), 0);
 	/* A slot used again starts uncounted. */
 	a1 = sessions_open(t, &a, 101, NULL);
-	ck_assert_uint_eq(sessions_counted(t, out, 8), 0);
+	ck_assert_uint_eq(sessions_counted(t, out, 8, &seq), 0);
 	ck_assert_uint_eq(host_count(t, "192.0.2.2"), 1);
 	sessions_close(t, a1);
 	sessions_close(t, b1);

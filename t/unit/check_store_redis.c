@@ -1264,7 +1264,7 @@ START_TEST(script_sessions)
 	struct store_result r;
 	int64_t t = time(NULL);
 
-	redis_do("HSET t:conc:conc:{192.0.14.1} other/1 3:%lld dead/2 5:%lld",
+	redis_do("HSET t:conc:conc:{192.0.14.1} other/1 3:%lld:0 dead/2 5:%lld:0",
 	    (long long)t + 100, (long long)t - 1);
 	conc_connect(s, &h, 4, 1, &r);
 	ck_assert_int_eq(r.outcome, RULE_ALLOWED);
@@ -1287,9 +1287,10 @@ START_TEST(script_sessions)
 	ck_assert_int_eq(r.session_held, 0);
 	ck_assert_int_eq(store_session_release(s, &h, 30), 0);
 	ck_assert_int_eq(store_session_release(s, &h, 30), 0);
-	/* This node's field is gone, the other node's stays. */
-	ck_assert_int_eq(server_integer(&shared,
-	    "HLEN t:conc:conc:{192.0.14.1}"), 1);
+	/* This node's count is 0, the other node's stays. */
+	conc_connect(s, &h, 4, 1, &r);
+	ck_assert_uint_eq(r.sessions, 4);
+	ck_assert_int_eq(store_session_release(s, &h, 30), 0);
 	ck_assert_int_gt(server_integer(&shared,
 	    "TTL t:conc:conc:{192.0.14.1}"), 0);
 	/* Without a limit the event leaves the sessions alone. */
@@ -1334,6 +1335,47 @@ START_TEST(script_nodes)
 }
 END_TEST
 
+/* This node's field of the host of script_refresh, as "count:seq". */
+static void conc_field(char *buf, size_t len)
+{
+	redisReply *reply = server_command(&shared,
+	    "HGET t:cs:conc:{192.0.15.1} me");
+	long long c = -1, l, q = -1;
+
+	ck_assert_ptr_nonnull(reply);
+	if (reply->type == REDIS_REPLY_STRING)
+		sscanf(reply->str, "%lld:%lld:%lld", &c, &l, &q);
+	freeReplyObject(reply);
+	snprintf(buf, len, "%lld:%lld", c, q);
+}
+
+/* A refresh read before a session the field has seen keeps its count. */
+START_TEST(script_refresh)
+{
+	char field[64];
+	redisReply *reply;
+
+	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.15.1} cs 0 "
+	    "me 2 30 5", store_redis_script);
+	ck_assert_ptr_nonnull(reply);
+	freeReplyObject(reply);
+	conc_field(field, sizeof(field));
+	ck_assert_str_eq(field, "2:5");
+	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.15.1} cs 0 "
+	    "me 1 30 4", store_redis_script);
+	freeReplyObject(reply);
+	conc_field(field, sizeof(field));
+	ck_assert_str_eq(field, "2:5");
+	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.15.1} cs 0 "
+	    "me 1 30 6", store_redis_script);
+	freeReplyObject(reply);
+	conc_field(field, sizeof(field));
+	ck_assert_str_eq(field, "1:6");
+	ck_assert_int_gt(server_integer(&shared,
+	    "TTL t:cs:conc:{192.0.15.1}"), 25);
+}
+END_TEST
+
 START_TEST(script_unknown_operation)
 {
 	redisReply *reply = server_command(&shared, "EVAL %s 1 t:op:{x} z 1",
@@ -1358,6 +1400,7 @@ static Suite *script_suite(void)
 	tcase_add_test(tc, script_stale);
 	tcase_add_test(tc, script_unknown_operation);
 	tcase_add_test(tc, script_sessions);
+	tcase_add_test(tc, script_refresh);
 	tcase_add_test(tc, script_nodes);
 	suite_add_tcase(suite, tc);
 	return suite;
