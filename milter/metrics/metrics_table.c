@@ -57,12 +57,35 @@ static void table_labeled(struct metrics_table *t, const char *label,
 	s->labels[0] = (struct metrics_label){ label, value };
 }
 
+/* One sample per index i in [from, to): n[i], its label name(i). */
+static void table_each(struct metrics_table *t, const char *label,
+    const char *(*name)(unsigned), const uint64_t *n, unsigned from,
+    unsigned to)
+{
+	for (unsigned i = from; i < to; i++)
+		table_labeled(t, label, name(i), n[i]);
+}
+
+static const char *table_detector_name(unsigned d)
+{
+	return detector_name((enum detector)d);
+}
+
+static const char *table_decider_name(unsigned d)
+{
+	return store_decider_name((enum store_decider)d);
+}
+
+static const char *table_stage_name(unsigned s)
+{
+	return sessions_stage_name((enum sessions_stage)s);
+}
+
 /* One sample per detector, of the first count detectors. */
 static void table_per_detector(struct metrics_table *t, const uint64_t *n,
     unsigned count)
 {
-	for (unsigned d = 0; d < count; d++)
-		table_labeled(t, "detector", detector_name(d), n[d]);
+	table_each(t, "detector", table_detector_name, n, 0, count);
 }
 
 static void table_info(struct metrics_table *t, const struct metrics_counts *c)
@@ -196,10 +219,8 @@ static void table_store(struct metrics_table *t,
 	    "Events decided without the shared store (it failed, or failed "
 	    "for the host's key), by what decided them: the node's local "
 	    "store, accept or tempfail (redis.on_error).");
-	for (unsigned d = STORE_DECIDED_LOCAL; d < METRICS_DECIDERS; d++)
-		table_labeled(t, "decided_by",
-		    store_decider_name((enum store_decider)d),
-		    c->store_errors[d]);
+	table_each(t, "decided_by", table_decider_name, c->store_errors,
+	    STORE_DECIDED_LOCAL, METRICS_DECIDERS);
 	table_latency(t, c);
 }
 
@@ -210,9 +231,8 @@ static void table_sessions(struct metrics_table *t,
 	    "SMTP sessions with an IP address open now on this node, by the "
 	    "furthest stage reached: connected, greeted (HELO/EHLO), "
 	    "transaction (MAIL), data (DATA).");
-	for (unsigned s = 0; s < SESSIONS_STAGES; s++)
-		table_labeled(t, "stage", sessions_stage_name(s),
-		    c->live_sessions[s]);
+	table_each(t, "stage", table_stage_name, c->live_sessions, 0,
+	    SESSIONS_STAGES);
 }
 
 static void table_reloads(struct metrics_table *t,
