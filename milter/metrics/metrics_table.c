@@ -2,6 +2,7 @@
  * metrics_table.c - see metrics_table.h.  The one place that names the
  * metrics, says what they mean and which samples each has.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,63 @@ static const char *table_stage_name(unsigned s)
 	return sessions_stage_name((enum sessions_stage)s);
 }
 
+/* The families that read a counter, or an array of them, of the counts. */
+static const struct table_counter {
+	const char *name;
+	enum metrics_type type;
+	const char *help;
+	size_t offset;			/* of the counter(s) in metrics_counts */
+	const char *label;		/* NULL: one sample, without labels */
+	const char *(*value)(unsigned);	/* the label of index i */
+	unsigned from, to;		/* the indexes sampled */
+} table_counters[] = {
+	{ "bulwark_connections_total", METRICS_COUNTER,
+	    "Client connections with an IP address.",
+	    offsetof(struct metrics_counts, connections), NULL, NULL, 0, 0 },
+	/* Blocks by hand count no events: no such sample. */
+	{ "bulwark_events_total", METRICS_COUNTER,
+	    "Events recorded in the store, by the detector they count for: "
+	    "dos connections, dha invalid recipients, attack flagged "
+	    "connections.", offsetof(struct metrics_counts, events),
+	    "detector", table_detector_name, 0, DETECTOR_MANUAL },
+	{ "bulwark_blocks_started_total", METRICS_COUNTER,
+	    "Hosts blocked, by the detector that blocked them.",
+	    offsetof(struct metrics_counts, blocks_started), "detector",
+	    table_detector_name, 0, DETECTOR_COUNT },
+	{ "bulwark_flagged_connections_total", METRICS_COUNTER,
+	    "Connections flagged for too many unexpected commands.",
+	    offsetof(struct metrics_counts, flagged), NULL, NULL, 0, 0 },
+	{ "bulwark_live_sessions", METRICS_GAUGE,
+	    "SMTP sessions with an IP address open now on this node, by the "
+	    "furthest stage reached: connected, greeted (HELO/EHLO), "
+	    "transaction (MAIL), data (DATA).",
+	    offsetof(struct metrics_counts, live_sessions), "stage",
+	    table_stage_name, 0, SESSIONS_STAGES },
+	{ "bulwark_store_errors_total", METRICS_COUNTER,
+	    "Events decided without the shared store (it failed, or failed "
+	    "for the host's key), by what decided them: the node's local "
+	    "store, accept or tempfail (redis.on_error).",
+	    offsetof(struct metrics_counts, store_errors), "decided_by",
+	    table_decider_name, STORE_DECIDED_LOCAL, METRICS_DECIDERS },
+};
+
+static void table_counts(struct metrics_table *t,
+    const struct metrics_counts *c)
+{
+	for (size_t i = 0; i < sizeof(table_counters) /
+	    sizeof(table_counters[0]); i++) {
+		const struct table_counter *k = &table_counters[i];
+		const uint64_t *n = (const uint64_t *)(const void *)
+		    ((const char *)c + k->offset);
+
+		table_family(t, k->name, k->type, k->help);
+		if (k->label == NULL)
+			table_sample(t, *n);
+		else
+			table_each(t, k->label, k->value, n, k->from, k->to);
+	}
+}
+
 /* One sample per detector, of the first count detectors. */
 static void table_per_detector(struct metrics_table *t, const uint64_t *n,
     unsigned count)
@@ -130,27 +188,6 @@ static void table_refusals(struct metrics_table *t,
 			    action_name(action) };
 		}
 	}
-}
-
-static void table_traffic(struct metrics_table *t,
-    const struct metrics_counts *c)
-{
-	table_family(t, "bulwark_connections_total", METRICS_COUNTER,
-	    "Client connections with an IP address.");
-	table_sample(t, c->connections);
-	/* Blocks by hand count no events: no such sample. */
-	table_family(t, "bulwark_events_total", METRICS_COUNTER,
-	    "Events recorded in the store, by the detector they count for: "
-	    "dos connections, dha invalid recipients, attack flagged "
-	    "connections.");
-	table_per_detector(t, c->events, DETECTOR_MANUAL);
-	table_refusals(t, c);
-	table_family(t, "bulwark_blocks_started_total", METRICS_COUNTER,
-	    "Hosts blocked, by the detector that blocked them.");
-	table_per_detector(t, c->blocks_started, DETECTOR_COUNT);
-	table_family(t, "bulwark_flagged_connections_total", METRICS_COUNTER,
-	    "Connections flagged for too many unexpected commands.");
-	table_sample(t, c->flagged);
 }
 
 struct table_active {
@@ -212,29 +249,6 @@ static void table_latency(struct metrics_table *t,
 	s->suffix = "_count";
 }
 
-static void table_store(struct metrics_table *t,
-    const struct metrics_counts *c)
-{
-	table_family(t, "bulwark_store_errors_total", METRICS_COUNTER,
-	    "Events decided without the shared store (it failed, or failed "
-	    "for the host's key), by what decided them: the node's local "
-	    "store, accept or tempfail (redis.on_error).");
-	table_each(t, "decided_by", table_decider_name, c->store_errors,
-	    STORE_DECIDED_LOCAL, METRICS_DECIDERS);
-	table_latency(t, c);
-}
-
-static void table_sessions(struct metrics_table *t,
-    const struct metrics_counts *c)
-{
-	table_family(t, "bulwark_live_sessions", METRICS_GAUGE,
-	    "SMTP sessions with an IP address open now on this node, by the "
-	    "furthest stage reached: connected, greeted (HELO/EHLO), "
-	    "transaction (MAIL), data (DATA).");
-	table_each(t, "stage", table_stage_name, c->live_sessions, 0,
-	    SESSIONS_STAGES);
-}
-
 static void table_reloads(struct metrics_table *t,
     const struct metrics_counts *c)
 {
@@ -288,11 +302,11 @@ void metrics_table_build(struct metrics_table *t, struct store *store,
 	memset(t, 0, sizeof(*t));
 	metrics_read(&c);
 	table_info(t, &c);
-	table_traffic(t, &c);
-	table_sessions(t, &c);
+	table_counts(t, &c);
+	table_refusals(t, &c);
 	if (store != NULL)
 		table_store_state(t, store, now);
-	table_store(t, &c);
+	table_latency(t, &c);
 	table_reloads(t, &c);
 	table_firewall(t);
 }
