@@ -7,7 +7,7 @@
 # 3 s here) ends, and no longer after.  Excluded hosts never count.
 . "$SRCDIR/lib.sh"
 
-# A short path: the socket path is copied into a bounded buffer.
+# A short directory name: a unix socket path holds at most 107 bytes.
 r=$WORKDIR/r
 a=$WORKDIR/a
 b=$WORKDIR/b

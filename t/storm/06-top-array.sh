@@ -5,7 +5,7 @@
 # a node killed (SIGKILL) leaves the list once its summary expires.
 . "$SRCDIR/lib.sh"
 
-# A short path: the socket path is copied into a bounded buffer.
+# A short directory name: a unix socket path holds at most 107 bytes.
 r=$WORKDIR/r
 a=$WORKDIR/a
 b=$WORKDIR/b
