@@ -15,6 +15,11 @@
  *   about the command or its key.  Only a failure of the node closes the
  *   connection.
  *   redis_set_error() keeps a reason for error(), made safe to quote.
+ * store_redis_conc.c: the live sessions of each host across the array
+ *   (the concurrency limit): the event's second key and last arguments,
+ *   session_release(), set_sessions_source() and its refresh thread.
+ * store_redis_nodes.c: the node summaries, published by the refresh
+ *   thread of store_redis_conc.c, and list_nodes().
  * store_redis_list.c: list_blocks() (SCAN, on each primary of a cluster),
  *   and the host key a hash name stands for.
  * store_redis.c: the rest, and the ops table; redis_host_parse() reads
@@ -34,9 +39,26 @@
 #define REDIS_PREFIX_MAX	200
 #define REDIS_KEY_MAX		(REDIS_PREFIX_MAX + ADDR_TEXT_MAX + 3)
 #define REDIS_ERROR_MAX		256
-/* EVALSHA sha 1 key op time counted connect, then five per rule. */
-#define REDIS_ARGS_MAX		(8 + 5 * DETECTOR_COUNT)
+/*
+ * EVALSHA sha 1 key op time counted connect, then five per rule; with the
+ * sessions, one more key and five more arguments.
+ */
+#define REDIS_ARGS_MAX		(14 + 5 * DETECTOR_COUNT)
+#define REDIS_NODE_MAX		96
 #define REDIS_SHA_LEN		40
+
+/* store_redis_conc.c: this node's name and its refresh thread. */
+struct redis_conc {
+	char node[REDIS_NODE_MAX];	/* "<host name>/<pid>" */
+	size_t node_len;
+	pthread_mutex_t lock;		/* guards what follows */
+	pthread_cond_t wake;		/* stop */
+	pthread_t thread;
+	bool running;
+	bool stop;
+	store_sessions_fn fn;		/* called with the lock held */
+	void *arg;
+};
 
 struct redis_store {
 	struct store base;
@@ -51,6 +73,7 @@ struct redis_store {
 	pthread_mutex_t lock;		/* guards what follows */
 	char sha[REDIS_SHA_LEN + 1];
 	char error[REDIS_ERROR_MAX];
+	struct redis_conc conc;
 };
 
 /* One command's arguments, numbers formatted into buf. */
@@ -87,6 +110,23 @@ int redis_command_done(struct redis_store *s, int argc, const char **argv,
 
 /* store_redis.c */
 int redis_host_parse(const redisReply *reply, struct store_host *out);
+
+/* store_redis_conc.c */
+void redis_conc_init(struct redis_store *s);
+void redis_conc_destroy(struct redis_store *s);
+void redis_conc_script_args(const struct redis_store *s,
+    const struct host_key *key, char *keybuf, char *ckeybuf,
+    struct redis_args *a);
+void redis_conc_event_args(const struct redis_store *s,
+    const struct store_event *event, struct redis_args *a);
+int redis_session_release(struct store *base, const struct host_key *key,
+    unsigned lease);
+void redis_set_sessions_source(struct store *base, store_sessions_fn fn,
+    void *arg);
+
+/* store_redis_nodes.c */
+int redis_nodes_publish(struct redis_store *s, const struct store_node *self);
+int redis_list_nodes(struct store *base, store_node_fn fn, void *arg);
 
 /* store_redis_list.c */
 int redis_list_blocks(struct store *base, int64_t now, store_block_fn fn,
