@@ -10,7 +10,8 @@
  * --once prints one frame and exits; --json (or -j before the command)
  * prints each answer as it came, one line each.  A refreshing view
  * carries on when the daemon goes away, saying so, until interrupted;
- * --once exits with the status of ctl.h instead.  Every string from the
+ * --once exits with the status of ctl.h instead.  With the Redis store
+ * the frame has one row per node of the array.  Every string from the
  * daemon goes through ctl_clean() (the tables do it) before it reaches
  * the terminal.
  */
@@ -113,6 +114,33 @@ static void top_section(const char *title, struct ctl_table *t)
 	ctl_table_free(t);
 }
 
+/* One row per node of the array (this node alone without a shared store). */
+static void top_nodes(const json_t *a)
+{
+	static const char *const header[] = { "NODE", "SESSIONS", "CONNECTED",
+		"GREETED", "TRANSACTION", "DATA", "REFUSALS/S" };
+	const json_t *nodes = json_object_get(a, "nodes");
+	struct ctl_table t;
+	char n[5][TOP_TEXT_MAX], rate[TOP_TEXT_MAX];
+
+	ctl_table_init(&t, 7, header);
+	for (size_t i = 0; i < json_array_size(nodes); i++) {
+		const json_t *node = json_array_get(nodes, i);
+		const json_t *stages = json_object_get(node, "stages");
+		const char *row[] = { top_str(node, "node"),
+		    top_num(node, "sessions", n[0]),
+		    top_num(stages, "connected", n[1]),
+		    top_num(stages, "greeted", n[2]),
+		    top_num(stages, "transaction", n[3]),
+		    top_num(stages, "data", n[4]), rate };
+
+		snprintf(rate, sizeof(rate), "%.1f", json_number_value(
+		    json_object_get(node, "refusals_per_second")));
+		ctl_table_add(&t, row);
+	}
+	top_section("NODES", &t);
+}
+
 static void top_hosts(const json_t *a)
 {
 	static const char *const header[] = { "HOST", "SESSIONS" };
@@ -212,6 +240,7 @@ static void top_frame(const json_t *a, const struct top_options *opt)
 		printf("store error: %s\n", clean);
 		free(clean);
 	}
+	top_nodes(a);
 	top_hosts(a);
 	top_oldest(a);
 	top_thresholds(a);

@@ -98,6 +98,7 @@ static void config_set_default_detectors(struct config *cfg)
 	cfg->attack_action = ACTION_LOG;
 	cfg->concurrency_max_sessions = 20;
 	cfg->concurrency_action = ACTION_TEMPFAIL;
+	cfg->concurrency_lease = 30;
 	cfg->concurrency_reply = xstrdup("Too many simultaneous connections "
 	    "from %a, try again later");
 }

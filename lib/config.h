@@ -148,6 +148,7 @@ struct config {
 	unsigned concurrency_max_sessions;
 	enum action concurrency_action;
 	char *concurrency_reply;
+	unsigned concurrency_lease;	/* seconds a node's shared counts outlive it */
 	struct firewall_config firewall;
 
 	int refs;

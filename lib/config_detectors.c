@@ -20,6 +20,7 @@
 #define MAX_FLAGGED	1000000
 #define MAX_COMMANDS	100000
 #define MAX_SESSIONS	100000
+#define CONCURRENCY_LEASE_MIN	3
 
 static const struct name_value config_detector_actions[] = {
 	{ "tempfail", ACTION_TEMPFAIL }, { "reject", ACTION_REJECT },
@@ -252,6 +253,20 @@ static int set_concurrency_reply(struct loader *ld,
 	return set_reply_in(ld, s, &ld->cfg->concurrency_reply);
 }
 
+/* Shorter than 3 s would leave no room for a refresh every third. */
+static int set_concurrency_lease(struct loader *ld,
+    const config_setting_t *s)
+{
+	unsigned lease;
+
+	if (loader_get_duration(ld, s, &lease) < 0)
+		return -1;
+	if (lease < CONCURRENCY_LEASE_MIN)
+		return loader_fail(ld, s, "concurrency.lease must be at least 3s");
+	ld->cfg->concurrency_lease = lease;
+	return 0;
+}
+
 static const struct config_key config_dos_keys[] = {
 	{ "enabled", set_enabled },
 	{ "max_connections", set_max_events },
@@ -294,6 +309,7 @@ static const struct config_key config_concurrency_keys[] = {
 	{ "max_sessions", set_max_sessions },
 	{ "action", set_concurrency_action },
 	{ "reply", set_concurrency_reply },
+	{ "lease", set_concurrency_lease },
 	{ NULL, NULL }
 };
 

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"
+#include "policy_share.h"
 #include "ratelimit.h"
 #include "recipients.h"
 #include "reply.h"
@@ -44,6 +45,8 @@ struct policy_session {
 	uint64_t id;
 	uint64_t live;			/* its handle in the live sessions, or 0 */
 	bool counted;			/* has an IP, not excluded, not authenticated */
+	bool shared;			/* counted in the store's live sessions */
+	uint64_t count_seq;		/* sessions_count()'s, for the store */
 	struct host_key key;
 	char addr_text[ADDR_TEXT_MAX];
 	char key_text[ADDR_TEXT_MAX];
@@ -75,6 +78,7 @@ struct policy *policy_new(struct config *cfg, struct store *store)
 	policy->cfg = cfg;
 	policy->store = store;
 	policy->sessions = sessions_new(SESSIONS_CAPACITY);
+	store_set_sessions_source(store, policy_share_sessions, policy);
 	return policy;
 }
 
@@ -82,6 +86,7 @@ void policy_free(struct policy *policy)
 {
 	if (policy == NULL)
 		return;
+	store_set_sessions_source(policy->store, NULL, NULL);
 	config_unref(policy->cfg);
 	sessions_free(policy->sessions);
 	pthread_mutex_destroy(&policy->lock);
@@ -297,8 +302,16 @@ static bool policy_record(struct policy_session *s, enum detector detector,
 		.connect = connect,
 		.rules = s->cfg->rules,
 	};
+	const struct config *cfg = s->cfg;
 	uint64_t started = metrics_monotonic_ns();
 
+	if (connect && cfg->concurrency_enabled) {
+		event.sessions_max = cfg->concurrency_max_sessions;
+		event.sessions_enforce = policy_effective(cfg,
+		    cfg->concurrency_action) != ACTION_LOG;
+		event.sessions_lease = cfg->concurrency_lease;
+		event.sessions_seq = s->count_seq;
+	}
 	metrics_event(detector);
 	if (store_record(store, &event, result) < 0) {
 		memset(result, 0, sizeof(*result));
@@ -344,7 +357,21 @@ static void policy_refuse_blocked_list(struct policy_session *s,
 	    STAGE_CONNECT, verdict);
 }
 
-/* The concurrency limit, for a host with live sessions (this one included). */
+/* Uncount the session from the store's live sessions. */
+static void policy_release(struct policy_session *s)
+{
+	if (!s->shared)
+		return;
+	s->shared = false;
+	store_session_release(s->policy->store, &s->key,
+	    s->cfg->concurrency_lease);
+}
+
+/*
+ * The concurrency limit, for a host with live sessions (this one
+ * included): across the array when the store counted them, else on this
+ * node alone.
+ */
 static void policy_concurrency(struct policy_session *s, uint32_t live,
     struct verdict *verdict)
 {
@@ -359,11 +386,18 @@ static void policy_concurrency(struct policy_session *s, uint32_t live,
 	    STAGE_CONNECT, verdict);
 }
 
-/* A connection refused at CONNECT is dropped by the MTA: not live. */
+/*
+ * A connection refused at CONNECT is dropped by the MTA: not live.  The
+ * store is told of an end before the table, and of a start after it (with
+ * the table's sequence, so that it ignores an older refresh), so that the
+ * store's refresh, which rewrites counts from the table, may count a
+ * session too many for a moment but never one too few.
+ */
 static struct policy_session *policy_connected(struct policy_session *s,
     const struct verdict *verdict)
 {
 	if (verdict->kind != VERDICT_CONTINUE) {
+		policy_release(s);
 		sessions_close(s->policy->sessions, s->live);
 		s->live = 0;
 	}
@@ -396,10 +430,15 @@ struct policy_session *policy_connect(struct policy *policy,
 		return s;
 	}
 	s->counted = true;
+	/* Counted in the table before the store: see policy_connected(). */
+	if (cfg->concurrency_enabled)
+		s->count_seq = sessions_count(policy->sessions, s->live);
 	if (policy_record(s, DETECTOR_DOS, 1, now, &result, verdict))
 		policy_apply(s, &result, STAGE_CONNECT, "connect", verdict);
+	s->shared = result.session_held != 0;
 	if (verdict->kind == VERDICT_CONTINUE)
-		policy_concurrency(s, live, verdict);
+		policy_concurrency(s, result.sessions > 0 ? result.sessions : live,
+		    verdict);
 	return policy_connected(s, verdict);
 }
 
@@ -592,6 +631,7 @@ void policy_close(struct policy_session *s)
 {
 	if (s == NULL)
 		return;
+	policy_release(s);
 	sessions_close(s->policy->sessions, s->live);
 	config_unref(s->cfg);
 	free(s);

@@ -35,7 +35,13 @@
  * concurrency.enabled, a counted host (not excluded) with more than
  * concurrency.max_sessions live sessions has the next refused at CONNECT,
  * after the DoS rule has counted it; sessions the full table could not
- * enter are not counted.
+ * enter are not counted.  With a store that shares live sessions (Redis)
+ * the count is the host's across the array, taken in the CONNECT event's
+ * store operation, and a counted session is uncounted at close (one more
+ * store operation); the policy is the store's source of this node's
+ * counted sessions (store_set_sessions_source()) from policy_new() to
+ * policy_free().  Without it, or while the store fails, the count is
+ * this node's.
  * policy_sessions() is that table.
  *
  * Client text passed in (HELO names, addresses, commands) is only ever

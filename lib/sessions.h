@@ -20,10 +20,21 @@
  * session's calls come one at a time; different sessions may be used
  * from any threads at once.
  *
+ * sessions_count() marks the session as counted by the concurrency
+ * limit (its host is not excluded); a host's counted sessions are the
+ * ones sessions_counted() reports, for the store to share with the other
+ * nodes of an array.  Also O(1).  It returns the table's count sequence
+ * after the mark (0 when nothing was marked): the sequence grows with
+ * every session marked, so a store can tell a snapshot of
+ * sessions_counted() (which returns the sequence it was taken at in
+ * *seq) older than a session it was told of.
+ *
  * sessions_snapshot() copies the live sessions (at most max of them)
  * into out and returns how many were copied; sessions_hosts() does the
  * same for the hosts with live sessions and their counts.  Neither is
- * in any particular order.  sessions_stats() reads the totals.
+ * in any particular order; sessions_counted() is sessions_hosts() with
+ * the counted sessions alone (hosts with none left out).
+ * sessions_stats() reads the totals.
  *
  * Every move between stages is also reported to metrics.h
  * (metrics_session_stage()), which keeps the process-wide gauges.
@@ -75,11 +86,14 @@ uint64_t sessions_open(struct sessions *table, const struct host_key *key,
 void sessions_advance(struct sessions *table, uint64_t handle,
     enum sessions_stage stage);
 void sessions_close(struct sessions *table, uint64_t handle);
+uint64_t sessions_count(struct sessions *table, uint64_t handle);
 
 size_t sessions_snapshot(struct sessions *table, struct sessions_entry *out,
     size_t max);
 size_t sessions_hosts(struct sessions *table, struct sessions_host *out,
     size_t max);
+size_t sessions_counted(struct sessions *table, struct sessions_host *out,
+    size_t max, uint64_t *seq);
 void sessions_stats(struct sessions *table, struct sessions_stats *out);
 
 const char *sessions_stage_name(enum sessions_stage stage);

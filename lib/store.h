@@ -41,6 +41,24 @@
  *                 (store_known.h) a shared backend keeps, or NULL.
  *                 Optional.
  * store_decider_name(): "store", "local", "accept", "tempfail".
+ *
+ * Live sessions across the array (optional; a store without the ops
+ * leaves result->sessions 0 and the caller counts on its node alone):
+ * an event with sessions_max > 0 (CONNECT under a concurrency limit)
+ * also counts the session among the host's live sessions of every node,
+ * unless the event is refused or, with sessions_enforce, the host has
+ * sessions_max already; result->sessions is then the host's live
+ * sessions with this one and result->session_held says whether it was
+ * counted.  store_session_release() uncounts a held session at its end.
+ * store_set_sessions_source(): fn tells the store, every lease / 3
+ * seconds, this node's live counted sessions per host (absolute counts
+ * that correct any missed release) and the lease; a node's counts that
+ * are not renewed within the lease no longer count.  fn also fills the
+ * node's summary (live sessions, per stage, refusals a second), which the
+ * store publishes every STORE_NODE_PUBLISH seconds for STORE_NODE_TTL
+ * seconds.  fn NULL removes it; on return fn is no longer running.
+ * store_list_nodes(): call fn for the summary of every node whose last
+ * one has not expired, this node's included; -1 when the store failed.
  * store_close() accepts NULL.
  */
 #ifndef BULWARK_STORE_H
@@ -64,6 +82,10 @@ struct store_event {
 	enum detector counted;		/* detector this event counts for */
 	int connect;			/* CONNECT: every detector's block refuses */
 	const struct rule *rules;	/* rules[DETECTOR_COUNT] in force */
+	uint32_t sessions_max;		/* > 0: count the session (see above) */
+	int sessions_enforce;		/* over sessions_max: do not count it */
+	unsigned sessions_lease;	/* seconds: concurrency.lease */
+	uint64_t sessions_seq;		/* the node's count sequence (sessions.h) */
 };
 
 #define STORE_KEY_FAILED	(-2)
@@ -84,7 +106,39 @@ struct store_result {
 	int64_t block_until;		/* end of its block when refused or tripped */
 	bool known;			/* refused from the node's record of blocks
 					   (store_known.h), which logs a summary */
+	uint32_t sessions;		/* the host's live sessions, 0: not counted */
+	int session_held;		/* this session counted: release it */
 };
+
+/* This node's live counted sessions of one host. */
+struct store_host_sessions {
+	struct host_key key;
+	uint32_t sessions;
+};
+
+#define STORE_NODE_NAME_MAX	96
+#define STORE_NODE_STAGES	4	/* SESSIONS_STAGES */
+#define STORE_NODE_PUBLISH	2	/* seconds */
+#define STORE_NODE_TTL		10	/* seconds */
+
+/* What one node of the array says of itself. */
+struct store_node {
+	char name[STORE_NODE_NAME_MAX];	/* the store fills it in */
+	int64_t expires;		/* Unix seconds, the store's clock */
+	uint64_t sessions;
+	uint64_t stages[STORE_NODE_STAGES];
+	double refusals_per_second;
+};
+
+/*
+ * Fills out (at most max hosts) and returns how many, with the count
+ * sequence they were read at in *seq: an event with a later
+ * sessions_seq is not in them.  *lease 0: share none.  Fills self's
+ * counts.
+ */
+typedef size_t (*store_sessions_fn)(void *arg, struct store_host_sessions *out,
+    size_t max, unsigned *lease, uint64_t *seq, struct store_node *self);
+typedef void (*store_node_fn)(const struct store_node *node, void *arg);
 
 struct store_host {
 	struct rule_state state[DETECTOR_COUNT];
@@ -125,6 +179,11 @@ struct store_ops {
 	int (*get_note)(struct store *store, const struct host_key *key,
 	    struct store_note *out);		/* optional, both */
 	struct store_known *(*known)(struct store *store);	/* optional */
+	int (*session_release)(struct store *store, const struct host_key *key,
+	    unsigned lease);			/* optional, both */
+	void (*set_sessions_source)(struct store *store, store_sessions_fn fn,
+	    void *arg);
+	int (*list_nodes)(struct store *store, store_node_fn fn, void *arg);
 };
 
 /* Every backend's handle starts with this. */
@@ -204,6 +263,28 @@ static inline int store_get_note(struct store *store,
 static inline struct store_known *store_known(struct store *store)
 {
 	return store->ops->known != NULL ? store->ops->known(store) : NULL;
+}
+
+static inline int store_session_release(struct store *store,
+    const struct host_key *key, unsigned lease)
+{
+	return store->ops->session_release != NULL ?
+	    store->ops->session_release(store, key, lease) : 0;
+}
+
+static inline void store_set_sessions_source(struct store *store,
+    store_sessions_fn fn, void *arg)
+{
+	if (store->ops->set_sessions_source != NULL)
+		store->ops->set_sessions_source(store, fn, arg);
+}
+
+/* -1 with no node listed when the store does not share summaries. */
+static inline int store_list_nodes(struct store *store, store_node_fn fn,
+    void *arg)
+{
+	return store->ops->list_nodes != NULL ?
+	    store->ops->list_nodes(store, fn, arg) : -1;
 }
 
 void store_close(struct store *store);

@@ -298,6 +298,29 @@ static struct store_known *fallback_known(struct store *base)
 	return fallback_of(base)->known;
 }
 
+/* A release while degraded would wait on the primary: the lease ends it. */
+static int fallback_session_release(struct store *base,
+    const struct host_key *key, unsigned lease)
+{
+	struct fallback_store *s = fallback_of(base);
+
+	if (atomic_load_explicit(&s->degraded, memory_order_acquire))
+		return -1;
+	return store_session_release(s->primary, key, lease);
+}
+
+static void fallback_set_sessions_source(struct store *base,
+    store_sessions_fn fn, void *arg)
+{
+	store_set_sessions_source(fallback_of(base)->primary, fn, arg);
+}
+
+static int fallback_list_nodes(struct store *base, store_node_fn fn,
+    void *arg)
+{
+	return store_list_nodes(fallback_of(base)->primary, fn, arg);
+}
+
 static void fallback_close(struct store *base)
 {
 	struct fallback_store *s = fallback_of(base);
@@ -321,6 +344,9 @@ static const struct store_ops store_fallback_ops = {
 	.set_note = fallback_set_note,
 	.get_note = fallback_get_note,
 	.known = fallback_known,
+	.session_release = fallback_session_release,
+	.set_sessions_source = fallback_set_sessions_source,
+	.list_nodes = fallback_list_nodes,
 };
 
 /* The check at open: a primary out of reach is logged now, not at the first event. */
@@ -343,6 +369,11 @@ struct store *store_fallback_new(struct store *primary, struct store *local,
 	if (primary->ops->set_note == NULL || primary->ops->get_note == NULL) {
 		s->ops.set_note = NULL;
 		s->ops.get_note = NULL;
+	}
+	if (primary->ops->session_release == NULL) {
+		s->ops.session_release = NULL;
+		s->ops.set_sessions_source = NULL;
+		s->ops.list_nodes = NULL;
 	}
 	s->base.ops = &s->ops;
 	s->primary = primary;

@@ -32,6 +32,10 @@
  * slot group would spare list_blocks() its SCAN); list_blocks() scans
  * each primary in turn.
  *
+ * With a concurrency limit, CONNECT also counts the host's live sessions
+ * across the array in a second hash of the same slot, in the same
+ * script call (store_redis_conc.c).
+ *
  * A note lives in the host's hash beside its state ("n:at", "n:node",
  * "n:why"), so unblock's DEL and the key's TTL take it away too.
  *
@@ -55,9 +59,10 @@
 static int redis_result_parse(const redisReply *reply,
     struct store_result *result, char *err, size_t errlen)
 {
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4)
+	if (reply->type != REDIS_REPLY_ARRAY ||
+	    (reply->elements != 4 && reply->elements != 6))
 		goto bad;
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < reply->elements; i++) {
 		if (reply->element[i]->type != REDIS_REPLY_INTEGER)
 			goto bad;
 	}
@@ -70,6 +75,13 @@ static int redis_result_parse(const redisReply *reply,
 	result->detector = (enum detector)reply->element[1]->integer;
 	result->count = (uint32_t)reply->element[2]->integer;
 	result->block_until = reply->element[3]->integer;
+	if (reply->elements == 6) {
+		/* The host's live sessions across the array (store_redis_conc.c). */
+		result->sessions = reply->element[4]->integer < 0 ? 0 :
+		    reply->element[4]->integer > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)reply->element[4]->integer;
+		result->session_held = reply->element[5]->integer != 0;
+	}
 	return 0;
 bad:
 	snprintf(err, errlen, "unexpected reply from the script");
@@ -135,7 +147,7 @@ static int redis_record(struct store *base, const struct store_event *event,
     struct store_result *result)
 {
 	struct redis_store *s = redis_of(base);
-	char keybuf[REDIS_KEY_MAX], err[REDIS_ERROR_MAX];
+	char keybuf[REDIS_KEY_MAX], ckeybuf[REDIS_KEY_MAX], err[REDIS_ERROR_MAX];
 	struct redis_args a;
 	redisReply *reply;
 	bool node_failed;
@@ -145,8 +157,13 @@ static int redis_record(struct store *base, const struct store_event *event,
 	redis_clock(s, event->now);
 	if (redis_known_refuses(s, event, result))
 		return 0;
-	redis_script_args(s, &event->key, keybuf, &a);
+	if (event->sessions_max > 0)
+		redis_conc_script_args(s, &event->key, keybuf, ckeybuf, &a);
+	else
+		redis_script_args(s, &event->key, keybuf, &a);
 	redis_event_args(s, event, &a);
+	if (event->sessions_max > 0)
+		redis_conc_event_args(s, event, &a);
 	reply = redis_script_key(s, &a, &node_failed, err, sizeof(err));
 	if (reply == NULL) {
 		redis_set_error(s, err);
@@ -371,6 +388,7 @@ static struct store *redis_open(const struct config *cfg, char *err,
 	s->notify = redis_notify_new(s->known, channel, rc->timeout_ms,
 	    redis_sync_pool, redis_sync_synced, redis_sync_tick, s);
 	redis_notify_run(s->notify);
+	redis_conc_init(s);
 	return &s->base;
 }
 
@@ -380,6 +398,7 @@ static void redis_close(struct store *base)
 
 	redis_notify_free(s->notify);
 	store_known_free(s->known);
+	redis_conc_destroy(s);
 	redis_pool_close(s->pool);
 	redis_cluster_close(s->cluster);
 	pthread_mutex_destroy(&s->lock);
@@ -399,4 +418,7 @@ const struct store_ops store_redis_ops = {
 	.set_note = redis_set_note,
 	.get_note = redis_get_note,
 	.known = redis_known,
+	.session_release = redis_session_release,
+	.set_sessions_source = redis_set_sessions_source,
+	.list_nodes = redis_list_nodes,
 };

@@ -199,6 +199,135 @@ local function block()
 	return 0
 end
 
+-- Live sessions across the array (the concurrency limit).  This section
+-- and the node summaries after it are store_redis_conc.c's and
+-- store_redis_nodes.c's.
+--
+-- A host's live sessions are one hash, "<key_prefix>conc:{<host key>}",
+-- in the host's hash slot: one field per node (its name and pid), valued
+-- "count:lease_until:seq", seq the highest count sequence of the node
+-- (sessions.h) it has seen.  A field counts while lease_until is later than
+-- now (the script's time: Redis's clock, see Time above); an expired one
+-- is deleted when next read.  The key's TTL is at least the longest
+-- lease written, so a host nobody renews vanishes.
+--   "e" with a second key KEYS[2] (the host's sessions) and, after the
+--       event's own arguments, the last five: seq, node, max, enforce,
+--       lease.
+--       When the event was let through the session is counted, unless
+--       enforce is "1" and the host has max live sessions already.
+--       Appends { sessions with this one, 1 when counted else 0 }.
+--   "cr" KEYS[1] the host's sessions: ARGV[3] node, ARGV[4] lease; one
+--       session of the node ended.  Returns the node's count left.
+--   "cs" KEYS[1] the host's sessions: ARGV[3] node, ARGV[4] count,
+--       ARGV[5] lease, ARGV[6] seq; the node's absolute count (its
+--       refresh), unless the field has seen a later seq: then only the
+--       lease is renewed.  Returns 0.
+
+-- The live sessions of every node and this node's; drops expired fields.
+local function conc_read(ckey, node)
+	local all = redis.call('HGETALL', ckey)
+	local total, own, own_seq, stale = 0, 0, 0, {}
+	for i = 1, #all, 2 do
+		local c, l, q = string.match(all[i + 1], '^(%d+):(%d+):(%d+)$')
+		c, l = tonumber(c), tonumber(l)
+		if c == nil or l <= now then
+			stale[#stale + 1] = all[i]
+		else
+			total = total + c
+			if all[i] == node then own, own_seq = c, tonumber(q) end
+		end
+	end
+	if #stale > 0 then redis.call('HDEL', ckey, unpack(stale)) end
+	return total, own, own_seq
+end
+
+local function conc_write(ckey, node, count, lease, seq)
+	if count <= 0 and seq == 0 then
+		redis.call('HDEL', ckey, node)
+		return
+	end
+	if count < 0 then count = 0 end
+	redis.call('HSET', ckey, node,
+	    string.format('%d:%d:%d', count, now + lease, seq))
+	if redis.call('TTL', ckey) < lease + 1 then
+		redis.call('EXPIRE', ckey, lease + 1)
+	end
+end
+
+local function conc_event(res)
+	local n = #ARGV
+	local seq, node = tonumber(ARGV[n - 4]), ARGV[n - 3]
+	local max, enforce = tonumber(ARGV[n - 2]), ARGV[n - 1] == '1'
+	local lease = tonumber(ARGV[n])
+	local total, own, own_seq = conc_read(KEYS[2], node)
+	if res[1] ~= ALLOWED or (enforce and total >= max) then
+		res[5], res[6] = total + 1, 0
+		return res
+	end
+	conc_write(KEYS[2], node, own + 1, lease, math.max(seq, own_seq))
+	res[5], res[6] = total + 1, 1
+	return res
+end
+
+local function conc_release()
+	local _, own, own_seq = conc_read(KEYS[1], ARGV[3])
+	conc_write(KEYS[1], ARGV[3], own - 1, tonumber(ARGV[4]), own_seq)
+	return own > 0 and own - 1 or 0
+end
+
+local function conc_set()
+	local count, lease, seq = tonumber(ARGV[4]), tonumber(ARGV[5]),
+	    tonumber(ARGV[6])
+	local _, own, own_seq = conc_read(KEYS[1], ARGV[3])
+	if seq < own_seq then count, seq = own, own_seq end
+	conc_write(KEYS[1], ARGV[3], count, lease, seq)
+	return 0
+end
+
+-- Node summaries (bulwarkctl top, one row per node): one hash, KEYS[1]
+-- ("<key_prefix>nodes:{array}"), one field per node valued "expires
+-- sessions connected greeted transaction data refusals_per_second",
+-- expires by the script's clock; expired fields are deleted when the
+-- hash is next written or read, and the key outlives the last TTL a bit.
+--   "np" ARGV[3] node, ARGV[4] TTL, ARGV[5] the value after expires.
+--       Returns 0.
+--   "nl" Returns the live fields and values, as HGETALL.
+
+local function nodes_live()
+	local all = redis.call('HGETALL', KEYS[1])
+	local live, stale = {}, {}
+	for i = 1, #all, 2 do
+		local x = tonumber(string.match(all[i + 1], '^(%d+) '))
+		if x == nil or x <= now then
+			stale[#stale + 1] = all[i]
+		else
+			live[#live + 1] = all[i]
+			live[#live + 1] = all[i + 1]
+		end
+	end
+	if #stale > 0 then redis.call('HDEL', KEYS[1], unpack(stale)) end
+	return live
+end
+
+local function node_publish()
+	local ttl = tonumber(ARGV[4])
+	nodes_live()
+	redis.call('HSET', KEYS[1], ARGV[3],
+	    string.format('%d %s', now + ttl, ARGV[5]))
+	if redis.call('TTL', KEYS[1]) < ttl + 1 then
+		redis.call('EXPIRE', KEYS[1], ttl + 1)
+	end
+	return 0
+end
+
+if ARGV[1] == 'e' and #KEYS == 2 then return conc_event(event()) end
+if ARGV[1] == 'np' then return node_publish() end
+if ARGV[1] == 'nl' then return nodes_live() end
+if ARGV[1] == 'cr' then return conc_release() end
+if ARGV[1] == 'cs' then return conc_set() end
+
+-- The dispatch.
+
 if ARGV[1] == 'e' then return event() end
 if ARGV[1] == 'b' then return block() end
 return redis.error_reply('bulwark: unknown operation')

@@ -15,6 +15,11 @@
  *   about the command or its key.  Only a failure of the node closes the
  *   connection.
  *   redis_set_error() keeps a reason for error(), made safe to quote.
+ * store_redis_conc.c: the live sessions of each host across the array
+ *   (the concurrency limit): the event's second key and last arguments,
+ *   session_release(), set_sessions_source() and its refresh thread.
+ * store_redis_nodes.c: the node summaries, published by the refresh
+ *   thread of store_redis_conc.c, and list_nodes().
  * store_redis_list.c: list_blocks(), from the index of blocks.
  * store_redis_sync.c: what keeps every node's record of blocks, the
  *   channel and the index right (see its head): redis_sync_started()
@@ -40,10 +45,27 @@
 #define REDIS_PREFIX_MAX	200
 #define REDIS_KEY_MAX		(REDIS_PREFIX_MAX + ADDR_TEXT_MAX + 3)
 #define REDIS_ERROR_MAX		256
-/* EVALSHA sha 1 key op time counted connect, then five per rule. */
-#define REDIS_ARGS_MAX		(8 + 5 * DETECTOR_COUNT)
+/*
+ * EVALSHA sha 1 key op time counted connect, then five per rule; with the
+ * sessions, one more key and five more arguments.
+ */
+#define REDIS_ARGS_MAX		(14 + 5 * DETECTOR_COUNT)
+#define REDIS_NODE_MAX		96
 #define REDIS_SHA_LEN		40
 #define REDIS_MARKER_LEN	32
+
+/* store_redis_conc.c: this node's name and its refresh thread. */
+struct redis_conc {
+	char node[REDIS_NODE_MAX];	/* "<host name>/<pid>" */
+	size_t node_len;
+	pthread_mutex_t lock;		/* guards what follows */
+	pthread_cond_t wake;		/* stop */
+	pthread_t thread;
+	bool running;
+	bool stop;
+	store_sessions_fn fn;		/* called with the lock held */
+	void *arg;
+};
 
 struct redis_store {
 	struct store base;
@@ -64,6 +86,7 @@ struct redis_store {
 	char marker[REDIS_MARKER_LEN + 1];	/* listener's thread only */
 	atomic_llong clock;		/* the latest event's now, 0: none yet */
 	atomic_uint next_primary;	/* the listener's next one, in a cluster */
+	struct redis_conc conc;
 };
 
 /* One command's arguments, numbers formatted into buf. */
@@ -129,6 +152,23 @@ int redis_sync_unblock(struct redis_store *s, const struct host_key *key);
 struct redis_pool *redis_sync_pool(void *arg);
 void redis_sync_synced(void *arg);
 void redis_sync_tick(void *arg);
+
+/* store_redis_conc.c */
+void redis_conc_init(struct redis_store *s);
+void redis_conc_destroy(struct redis_store *s);
+void redis_conc_script_args(const struct redis_store *s,
+    const struct host_key *key, char *keybuf, char *ckeybuf,
+    struct redis_args *a);
+void redis_conc_event_args(const struct redis_store *s,
+    const struct store_event *event, struct redis_args *a);
+int redis_session_release(struct store *base, const struct host_key *key,
+    unsigned lease);
+void redis_set_sessions_source(struct store *base, store_sessions_fn fn,
+    void *arg);
+
+/* store_redis_nodes.c */
+int redis_nodes_publish(struct redis_store *s, const struct store_node *self);
+int redis_list_nodes(struct store *base, store_node_fn fn, void *arg);
 
 /* store_redis_list.c */
 int redis_list_blocks(struct store *base, int64_t now, store_block_fn fn,

@@ -360,10 +360,10 @@ static void milter_join(struct daemon *d)
 /* Exit status: 0 only for a stop that was asked for and went well. */
 static int stop(struct daemon *d, bool asked)
 {
-	bool ok = asked && d->milter_rc == MI_SUCCESS;
-	bool drained;
+	bool ok, drained;
 
 	milter_join(d);
+	ok = asked && d->milter_rc == MI_SUCCESS;
 	drained = callbacks_drain(MAIN_DRAIN_MS) == 0;
 	if (!drained)
 		log_warning("event=stop-timeout reason=\"callbacks still "

@@ -71,7 +71,10 @@
  *     started last, blocks by hand after), blocks_total, refusals
  *     { total, per_second, over } (per second over the last `over`
  *     seconds), store (as in status), store_error (why the store could
- *     not answer, or null).  Lists hold at most 10 entries.
+ *     not answer, or null), nodes [ { node, sessions, stages,
+ *     refusals_per_second, expires } ] (every node of the array by name,
+ *     from the store; this node alone without a store that shares them).
+ *     Lists other than nodes hold at most 10 entries.
  *
  * commands_run() runs one request (its line without the '\n') for the
  * peer with uid peer and returns the answer, malloc'd, ending in '\n'.

@@ -12,7 +12,12 @@
  *
  * A block's start is its end less the running block period; a block by
  * hand has no such start and comes after the detectors' blocks.
+ *
+ * Nodes: with a store that shares node summaries (Redis), one row per
+ * node of the array whose summary has not expired (one store call);
+ * otherwise, or when the store fails, this node's own row alone.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -290,6 +295,75 @@ static json_t *top_refusals(struct command_ctx *c)
 	    "over", (json_int_t)TOP_RATE_SECONDS);
 }
 
+static json_t *top_stage_counts(const uint64_t *count)
+{
+	json_t *stages = json_object();
+
+	for (unsigned s = 0; s < SESSIONS_STAGES; s++)
+		json_object_set_new(stages, sessions_stage_name(s),
+		    json_integer((json_int_t)count[s]));
+	return stages;
+}
+
+static json_t *top_node_json(const struct store_node *node)
+{
+	return json_pack("{s:o, s:I, s:o, s:f, s:o}",
+	    "node", control_json_text(node->name),
+	    "sessions", (json_int_t)node->sessions,
+	    "stages", top_stage_counts(node->stages),
+	    "refusals_per_second", node->refusals_per_second,
+	    "expires", control_json_time(node->expires));
+}
+
+static void top_node_add(const struct store_node *node, void *arg)
+{
+	json_array_append_new(arg, top_node_json(node));
+}
+
+static int top_by_name(const void *pa, const void *pb)
+{
+	const char *a = json_string_value(json_object_get(*(json_t *const *)pa,
+	    "node"));
+	const char *b = json_string_value(json_object_get(*(json_t *const *)pb,
+	    "node"));
+
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "");
+}
+
+/* Every node of the array, by name; this node alone without them. */
+static json_t *top_nodes(struct command_ctx *c,
+    const struct sessions_stats *stats)
+{
+	json_t *nodes = json_array(), *sorted = json_array();
+	struct store_node self = { .expires = 0 };
+	json_t **rows;
+	size_t n;
+
+	if (store_list_nodes(c->rt->store, top_node_add, nodes) < 0 ||
+	    json_array_size(nodes) == 0) {
+		json_array_clear(nodes);
+		snprintf(self.name, sizeof(self.name), "%s", c->rt->node);
+		self.sessions = stats->live;
+		for (unsigned s = 0; s < SESSIONS_STAGES; s++)
+			self.stages[s] = stats->stages[s];
+		self.refusals_per_second = (double)metrics_refusals_recent(
+		    c->now, TOP_RATE_SECONDS) / TOP_RATE_SECONDS;
+		json_array_append_new(nodes, top_node_json(&self));
+		json_decref(sorted);
+		return nodes;
+	}
+	n = json_array_size(nodes);
+	rows = xcalloc(n, sizeof(*rows));
+	for (size_t i = 0; i < n; i++)
+		rows[i] = json_array_get(nodes, i);
+	qsort(rows, n, sizeof(*rows), top_by_name);
+	for (size_t i = 0; i < n; i++)
+		json_array_append(sorted, rows[i]);
+	free(rows);
+	json_decref(nodes);
+	return sorted;
+}
+
 int commands_top(struct command_ctx *c)
 {
 	struct sessions_stats stats;
@@ -303,7 +377,7 @@ int commands_top(struct command_ctx *c)
 	thresholds = top_thresholds(c, hosts, nhosts, &lookup_error);
 	blocks = top_blocks(c, &blocks_total, &walk_error);
 	commands_members(c, json_pack("{s:I, s:o, s:I, s:I, s:I, s:o, s:o, "
-	    "s:o, s:o, s:o, s:I, s:o, s:o, s:o}",
+	    "s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o}",
 	    "now", (json_int_t)c->now,
 	    "node", control_json_text(c->rt->node),
 	    "sessions", (json_int_t)n,
@@ -317,6 +391,7 @@ int commands_top(struct command_ctx *c)
 	    "blocks_total", blocks_total,
 	    "refusals", top_refusals(c),
 	    "store", commands_store_health(c),
+	    "nodes", top_nodes(c, &stats),
 	    "store_error", lookup_error != NULL ? lookup_error :
 	    walk_error != NULL ? walk_error : json_null()));
 	if (lookup_error != NULL && walk_error != NULL)

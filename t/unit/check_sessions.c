@@ -6,7 +6,8 @@
  * session refused at CONNECT is not live, and the gauges of metrics.h
  * follow the table.  The concurrency limit: its keys, and the
  * (max_sessions + 1)-th simultaneous session of a host refused at
- * CONNECT, never for an excluded host, only logged under monitor_only.
+ * CONNECT, never for an excluded host, only logged under monitor_only;
+ * the sessions it counts, per host, and concurrency.lease.
  */
 #include <check.h>
 #include <stdio.h>
@@ -143,6 +144,42 @@ START_TEST(many_hosts_removals)
 		for (size_t i = 0; i < n; i++)
 			ck_assert_uint_eq(hosts[i].sessions, PER - 1);
 	}
+	sessions_free(t);
+}
+END_TEST
+
+/* Counted sessions per host: marked once, gone with the session. */
+START_TEST(counted_hosts)
+{
+	struct sessions *t = sessions_new(8);
+	struct host_key a = key_of("192.0.2.1"), b = key_of("192.0.2.2");
+	struct sessions_host out[8];
+	uint64_t seq;
+	uint64_t a1 = sessions_open(t, &a, 100, NULL);
+	uint64_t a2 = sessions_open(t, &a, 100, NULL);
+	uint64_t b1 = sessions_open(t, &b, 100, NULL);
+
+	ck_assert_uint_eq(sessions_counted(t, out, 8, &seq), 0);
+	ck_assert_uint_eq(seq, 0);
+	ck_assert_uint_eq(sessions_count(t, a1), 1);
+	ck_assert_uint_eq(sessions_count(t, a1), 0);
+	ck_assert_uint_eq(sessions_count(t, a2), 2);
+	ck_assert_uint_eq(sessions_count(t, 0), 0);
+	ck_assert_uint_eq(sessions_counted(t, out, 8, &seq), 1);
+	ck_assert_uint_eq(seq, 2);
+	ck_assert(host_key_equal(&out[0].key, &a));
+	ck_assert_uint_eq(out[0].sessions, 2);
+	sessions_close(t, a1);
+	ck_assert_uint_eq(sessions_counted(t, out, 8, &seq), 1);
+	ck_assert_uint_eq(out[0].sessions, 1);
+	sessions_close(t, a2);
+	ck_assert_uint_eq(sessions_counted(t, out, 8, &seq), 0);
+	/* A slot used again starts uncounted. */
+	a1 = sessions_open(t, &a, 101, NULL);
+	ck_assert_uint_eq(sessions_counted(t, out, 8, &seq), 0);
+	ck_assert_uint_eq(host_count(t, "192.0.2.2"), 1);
+	sessions_close(t, a1);
+	sessions_close(t, b1);
 	sessions_free(t);
 }
 END_TEST
@@ -311,6 +348,7 @@ START_TEST(concurrency_off_by_default)
 
 	ck_assert(!cfg->concurrency_enabled);
 	ck_assert_uint_eq(cfg->concurrency_max_sessions, 20);
+	ck_assert_uint_eq(cfg->concurrency_lease, 30);
 	fixture_start();
 	ck_assert_int_eq(addr_parse("192.0.2.10", &a), 0);
 	for (unsigned i = 0; i < 3; i++) {
@@ -348,6 +386,14 @@ START_TEST(concurrency_keys)
 	tmp_text(path, "reply.conf", "concurrency = { reply = \"50%\"; };\n");
 	ck_assert_ptr_null(config_load(path, err, sizeof(err)));
 	assert_file_error(err, path, 1, "%a");
+	tmp_text(path, "lease.conf", "concurrency = { lease = \"1m\"; };\n");
+	c = config_load(path, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->concurrency_lease, 60);
+	config_unref(c);
+	tmp_text(path, "short.conf", "concurrency = {\n\tlease = \"2s\";\n};\n");
+	ck_assert_ptr_null(config_load(path, err, sizeof(err)));
+	assert_file_error(err, path, 2, "at least 3s");
 	tmp_teardown();
 }
 END_TEST
@@ -362,6 +408,7 @@ static Suite *sessions_suite(void)
 	tcase_add_test(tc, full_table_untracked);
 	tcase_add_test(tc, many_hosts_removals);
 	tcase_add_test(tc, stage_names);
+	tcase_add_test(tc, counted_hosts);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tp, fixture_setup, fixture_teardown);
 	tcase_add_test(tp, policy_keeps_the_table);

@@ -1244,6 +1244,155 @@ START_TEST(script_stale)
 }
 END_TEST
 
+/* A CONNECT counting the session under a limit of max. */
+static void conc_connect(struct store *s, const struct host_key *key,
+    uint32_t max, int enforce, struct store_result *r)
+{
+	struct store_event e = { .key = *key, .now = time(NULL),
+	    .counted = DETECTOR_DOS, .connect = 1, .rules = test_rules,
+	    .sessions_max = max, .sessions_enforce = enforce,
+	    .sessions_lease = 30 };
+
+	ck_assert_msg(store_record(s, &e, r) == 0, "record: %s",
+	    store_error(s));
+}
+
+static void redis_do(const char *fmt, long long a, long long b)
+{
+	redisReply *reply = server_command(&shared, fmt, a, b);
+
+	ck_assert_ptr_nonnull(reply);
+	ck_assert_int_ne(reply->type, REDIS_REPLY_ERROR);
+	freeReplyObject(reply);
+}
+
+/*
+ * The live sessions across the array: another node's live field counts,
+ * an expired one is dropped; over the limit the session is not counted
+ * unless the limit only logs; a release uncounts it.
+ */
+START_TEST(script_sessions)
+{
+	struct config *cfg = redis_cfg(&shared, "t:conc:", REDIS_ON_ERROR_ACCEPT, 500);
+	struct store *s = open_store(cfg);
+	struct host_key h = v4(14, 1);
+	struct store_result r;
+	int64_t t = time(NULL);
+
+	/* Sessions only: no DoS block (refused from the node's record). */
+	test_rules[DETECTOR_DOS].max = 1000;
+	redis_do("HSET t:conc:conc:{192.0.14.1} other/1 3:%lld:0 dead/2 5:%lld:0",
+	    (long long)t + 100, (long long)t - 1);
+	conc_connect(s, &h, 4, 1, &r);
+	ck_assert_int_eq(r.outcome, RULE_ALLOWED);
+	ck_assert_uint_eq(r.sessions, 4);
+	ck_assert_int_eq(r.session_held, 1);
+	ck_assert_int_eq(server_integer(&shared,
+	    "HEXISTS t:conc:conc:{192.0.14.1} dead/2"), 0);
+	conc_connect(s, &h, 4, 1, &r);
+	ck_assert_uint_eq(r.sessions, 5);
+	ck_assert_int_eq(r.session_held, 0);
+	ck_assert_int_eq(server_integer(&shared,
+	    "HLEN t:conc:conc:{192.0.14.1}"), 2);
+	/* action = "log": counted all the same, it stays open. */
+	conc_connect(s, &h, 4, 0, &r);
+	ck_assert_uint_eq(r.sessions, 5);
+	ck_assert_int_eq(r.session_held, 1);
+	ck_assert_int_eq(store_session_release(s, &h, 30), 0);
+	conc_connect(s, &h, 4, 1, &r);
+	ck_assert_uint_eq(r.sessions, 5);
+	ck_assert_int_eq(r.session_held, 0);
+	ck_assert_int_eq(store_session_release(s, &h, 30), 0);
+	ck_assert_int_eq(store_session_release(s, &h, 30), 0);
+	/* This node's count is 0, the other node's stays. */
+	conc_connect(s, &h, 4, 1, &r);
+	ck_assert_uint_eq(r.sessions, 4);
+	ck_assert_int_eq(store_session_release(s, &h, 30), 0);
+	ck_assert_int_gt(server_integer(&shared,
+	    "TTL t:conc:conc:{192.0.14.1}"), 0);
+	/* Without a limit the event leaves the sessions alone. */
+	connect_ok(s, &h, t, &r);
+	ck_assert_uint_eq(r.sessions, 0);
+	store_close(s);
+	config_unref(cfg);
+}
+END_TEST
+
+static void count_node(const struct store_node *node, void *arg)
+{
+	ck_assert_str_eq(node->name, "mx1/7");
+	ck_assert_uint_eq(node->sessions, 3);
+	ck_assert_uint_eq(node->stages[2], 2);
+	ck_assert(node->refusals_per_second > 0.4);
+	(*(int *)arg)++;
+}
+
+/* The node summaries: the live ones listed, the expired ones dropped. */
+START_TEST(script_nodes)
+{
+	struct config *cfg = redis_cfg(&shared, "t:nodes:", REDIS_ON_ERROR_ACCEPT, 500);
+	struct store *s = open_store(cfg);
+	int64_t t = time(NULL);
+	char live[64], gone[64];
+	redisReply *reply;
+	int n = 0;
+
+	snprintf(live, sizeof(live), "%lld 3 1 0 2 0 0.500", (long long)t + 100);
+	snprintf(gone, sizeof(gone), "%lld 1 1 0 0 0 0", (long long)t - 1);
+	reply = server_command(&shared, "HSET t:nodes:nodes:{array} mx1/7 %s "
+	    "mx2/8 %s", live, gone);
+	ck_assert_ptr_nonnull(reply);
+	freeReplyObject(reply);
+	ck_assert_int_eq(store_list_nodes(s, count_node, &n), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(server_integer(&shared,
+	    "HLEN t:nodes:nodes:{array}"), 1);
+	store_close(s);
+	config_unref(cfg);
+}
+END_TEST
+
+/* This node's field of the host of script_refresh, as "count:seq". */
+static void conc_field(char *buf, size_t len)
+{
+	redisReply *reply = server_command(&shared,
+	    "HGET t:cs:conc:{192.0.15.1} me");
+	long long c = -1, l, q = -1;
+
+	ck_assert_ptr_nonnull(reply);
+	if (reply->type == REDIS_REPLY_STRING)
+		sscanf(reply->str, "%lld:%lld:%lld", &c, &l, &q);
+	freeReplyObject(reply);
+	snprintf(buf, len, "%lld:%lld", c, q);
+}
+
+/* A refresh read before a session the field has seen keeps its count. */
+START_TEST(script_refresh)
+{
+	char field[64];
+	redisReply *reply;
+
+	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.15.1} cs 0 "
+	    "me 2 30 5", store_redis_script);
+	ck_assert_ptr_nonnull(reply);
+	freeReplyObject(reply);
+	conc_field(field, sizeof(field));
+	ck_assert_str_eq(field, "2:5");
+	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.15.1} cs 0 "
+	    "me 1 30 4", store_redis_script);
+	freeReplyObject(reply);
+	conc_field(field, sizeof(field));
+	ck_assert_str_eq(field, "2:5");
+	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.15.1} cs 0 "
+	    "me 1 30 6", store_redis_script);
+	freeReplyObject(reply);
+	conc_field(field, sizeof(field));
+	ck_assert_str_eq(field, "1:6");
+	ck_assert_int_gt(server_integer(&shared,
+	    "TTL t:cs:conc:{192.0.15.1}"), 25);
+}
+END_TEST
+
 START_TEST(script_unknown_operation)
 {
 	redisReply *reply = server_command(&shared, "EVAL %s 1 t:op:{x} z 1",
@@ -1267,6 +1416,9 @@ static Suite *script_suite(void)
 	tcase_add_test(tc, script_old_hash);
 	tcase_add_test(tc, script_stale);
 	tcase_add_test(tc, script_unknown_operation);
+	tcase_add_test(tc, script_sessions);
+	tcase_add_test(tc, script_refresh);
+	tcase_add_test(tc, script_nodes);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
