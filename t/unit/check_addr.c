@@ -219,6 +219,53 @@ START_TEST(format_never_overflows)
 }
 END_TEST
 
+/* addr_format() of family and bytes against the C library's inet_ntop(). */
+static void format_as_ntop(uint8_t family, const uint8_t bytes[16])
+{
+	char got[ADDR_TEXT_MAX], want[INET6_ADDRSTRLEN];
+	struct host_addr a = { .family = family };
+
+	memcpy(a.bytes, bytes, family == 4 ? 4 : 16);
+	addr_format(&a, got, sizeof(got));
+	ck_assert_ptr_nonnull(inet_ntop(family == 4 ? AF_INET : AF_INET6, bytes,
+	    want, sizeof(want)));
+	ck_assert_str_eq(got, want);
+}
+
+/*
+ * Every pattern of zero and non-zero groups (where "::" goes, and which
+ * run wins a tie), each with groups of one to four hex digits, the
+ * IPv4-compatible forms, and every value of an IPv4 byte.
+ */
+START_TEST(format_matches_ntop)
+{
+	static const unsigned values[] = { 0x1, 0xab, 0xf00, 0xffff, 0x1234 };
+	uint8_t b[16];
+
+	for (unsigned mask = 0; mask < 256; mask++) {
+		for (unsigned v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
+			for (unsigned g = 0; g < 8; g++) {
+				unsigned w = (mask >> g & 1) ?
+				    values[(v + g) % 5] : 0;
+
+				b[2 * g] = (uint8_t)(w >> 8);
+				b[2 * g + 1] = (uint8_t)w;
+			}
+			format_as_ntop(6, b);
+			/* ::ffff:0:a.b.c.d style: group 5 of ffff. */
+			b[10] = b[11] = 0xff;
+			format_as_ntop(6, b);
+		}
+	}
+	for (unsigned i = 0; i < 256; i++) {
+		uint8_t v4[16] = { (uint8_t)i, (uint8_t)(255 - i), 0,
+		    (uint8_t)(i * 7) };
+
+		format_as_ntop(4, v4);
+	}
+}
+END_TEST
+
 /* The key of text with prefixes v4 and v6: prefix bits of net. */
 static const struct {
 	const char *text;
@@ -406,6 +453,7 @@ static Suite *addr_suite(void)
 	tcase_add_test(tc, sockaddr_families);
 	tcase_add_test(tc, format_addresses);
 	tcase_add_test(tc, format_never_overflows);
+	tcase_add_test(tc, format_matches_ntop);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("key");
 	tcase_add_loop_test(tc, key_masks, 0,
