@@ -265,6 +265,16 @@ void host_key_format(const struct host_key *key, char *buf, size_t len)
 	addr_copy_out(text, n, buf, len);
 }
 
+/* A key of a full-length prefix is its address: a copy of the text. */
+void host_key_format_of(const struct host_key *key, const char *addr_text,
+    char *buf, size_t len)
+{
+	if (key->prefix < addr_bits(key->family))
+		host_key_format(key, buf, len);
+	else
+		addr_copy_out(addr_text, strlen(addr_text), buf, len);
+}
+
 bool host_key_equal(const struct host_key *a, const struct host_key *b)
 {
 	return a->family == b->family && a->prefix == b->prefix &&

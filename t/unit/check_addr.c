@@ -266,6 +266,37 @@ START_TEST(format_matches_ntop)
 }
 END_TEST
 
+/* The key's text from its address's: the same as host_key_format()'s. */
+START_TEST(key_format_of_address_text)
+{
+	static const struct {
+		const char *addr;
+		unsigned v4, v6;
+	} cases[] = {
+		{ "192.0.2.7", 32, 64 }, { "192.0.2.7", 24, 64 },
+		{ "2001:db8::1", 32, 128 }, { "2001:db8:1:2:3::1", 32, 64 },
+		{ "2001:db8::1", 32, 999 }, { "192.0.2.7", 0, 64 },
+	};
+	char text[ADDR_TEXT_MAX], want[ADDR_TEXT_MAX], got[ADDR_TEXT_MAX];
+	struct host_key full = key_of("192.0.2.7", 32, 64);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct host_addr a = parse_ok(cases[i].addr);
+		struct host_key k;
+
+		addr_key(&a, cases[i].v4, cases[i].v6, &k);
+		addr_format(&a, text, sizeof(text));
+		host_key_format(&k, want, sizeof(want));
+		host_key_format_of(&k, text, got, sizeof(got));
+		ck_assert_str_eq(got, want);
+	}
+	memset(got, 'Z', sizeof(got));
+	host_key_format_of(&full, "192.0.2.7", got, 4);
+	ck_assert_str_eq(got, "192");
+	ck_assert_int_eq(got[4], 'Z');
+}
+END_TEST
+
 /* The key of text with prefixes v4 and v6: prefix bits of net. */
 static const struct {
 	const char *text;
@@ -454,6 +485,7 @@ static Suite *addr_suite(void)
 	tcase_add_test(tc, format_addresses);
 	tcase_add_test(tc, format_never_overflows);
 	tcase_add_test(tc, format_matches_ntop);
+	tcase_add_test(tc, key_format_of_address_text);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("key");
 	tcase_add_loop_test(tc, key_masks, 0,
