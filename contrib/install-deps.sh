@@ -4,9 +4,11 @@
 # Usage: contrib/install-deps.sh build|check
 #   build   libraries and tools needed by "make" and "make run"
 #   check   also what "make check" needs (check, miltertest, curl, perl,
-#           redis-server, redis-sentinel, postfix and swaks for t/postfix;
+#           redis-server, redis-sentinel, redis-tools (redis-cli),
+#           postfix and swaks for t/postfix;
 #           the package build tools, lintian and systemd-analyze for t/deb;
-#           prometheus for promtool in t/storm; jq for t/bench and "make bench")
+#           prometheus for promtool in t/storm; jq for t/bench and "make bench";
+#           libfaketime for t/daemon)
 #
 # As root, missing packages are installed with apt-get.  Otherwise the
 # apt-get line to run is printed and the script exits 1.
@@ -15,8 +17,11 @@ set -eu
 # One group of packages a line, so that each test stage names its own.
 build_pkgs="gcc make pkg-config libmilter-dev libconfig-dev libhiredis-dev"
 build_pkgs="$build_pkgs libmicrohttpd-dev libjansson-dev zlib1g-dev"
-check_pkgs="$build_pkgs check miltertest curl redis-server redis-sentinel"
+build_pkgs="$build_pkgs libnftables-dev"
+check_pkgs="$build_pkgs check miltertest curl redis-server redis-sentinel redis-tools"
 check_pkgs="$check_pkgs mandoc man-db procps perl jq"
+# t/firewall: network namespaces, veth pairs and nft.
+check_pkgs="$check_pkgs iproute2 nftables"
 # t/postfix and t/sendmail (Sendmail is unpacked from its .deb: its libraries).
 check_pkgs="$check_pkgs postfix swaks m4 libwrap0 liblockfile1 libdb5.3"
 check_pkgs="$check_pkgs libldap-2.5-0 libnsl2 libsasl2-2 libssl3"
@@ -25,6 +30,8 @@ check_pkgs="$check_pkgs libldap-2.5-0 libnsl2 libsasl2-2 libssl3"
 check_pkgs="$check_pkgs build-essential dpkg-dev debhelper lintian adduser systemd"
 # t/storm: promtool checks the alert rules and the dashboard's queries.
 check_pkgs="$check_pkgs prometheus"
+# t/daemon: a node whose clock runs ahead.
+check_pkgs="$check_pkgs libfaketime"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;

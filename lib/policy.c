@@ -32,7 +32,7 @@ struct policy {
 	struct store *store;
 	struct sessions *sessions;	/* the live ones */
 	uint64_t next_session_id;
-	policy_observer_fn observer;
+	policy_observer_fn observer;	/* read and written atomically */
 	void *observer_arg;
 };
 
@@ -112,8 +112,9 @@ struct config *policy_config(struct policy *policy)
 void policy_set_observer(struct policy *policy, policy_observer_fn fn,
     void *arg)
 {
-	policy->observer = fn;
+	__atomic_store_n(&policy->observer, NULL, __ATOMIC_RELEASE);
 	policy->observer_arg = arg;
+	__atomic_store_n(&policy->observer, fn, __ATOMIC_RELEASE);
 }
 
 uint64_t policy_session_id(const struct policy_session *session)
@@ -246,16 +247,28 @@ static void policy_log_store_error(const struct policy_session *s,
 }
 
 /*
- * An event the shared store could not decide: what the store's fallback
- * decided (accept or tempfail) as a verdict.  A store without a fallback
- * that fails lets the event through.
+ * An event the shared store did not decide (result->decided says what
+ * did): counted by what decided it, and logged, except while the node
+ * decides with its local store for want of the shared one, which the
+ * store's own event=store-degraded line has said.
+ */
+static void policy_store_failed(const struct policy_session *s,
+    const struct store_result *result, enum detector detector, int64_t now)
+{
+	metrics_store_error(result->decided);
+	if (result->decided != STORE_DECIDED_LOCAL ||
+	    !store_degraded(s->policy->store))
+		policy_log_store_error(s, detector, now);
+}
+
+/*
+ * An event no store decided: what the store's fallback decided (accept
+ * or tempfail) as a verdict.  A store without a fallback that fails lets
+ * the event through.
  */
 static void policy_undecided(const struct policy_session *s,
-    const struct store_result *result, enum detector detector, int64_t now,
-    struct verdict *verdict)
+    const struct store_result *result, struct verdict *verdict)
 {
-	metrics_store_error();
-	policy_log_store_error(s, detector, now);
 	verdict_continue(verdict);
 	if (result->decided != STORE_DECIDED_TEMPFAIL || s->cfg->monitor_only)
 		return;
@@ -290,13 +303,18 @@ static bool policy_record(struct policy_session *s, enum detector detector,
 		result->decided = STORE_DECIDED_ACCEPT;
 	}
 	metrics_store_latency_ns(metrics_monotonic_ns() - started);
+	if (result->decided != STORE_DECIDED_STORE)
+		policy_store_failed(s, result, detector, now);
 	if (result->decided == STORE_DECIDED_STORE ||
 	    result->decided == STORE_DECIDED_LOCAL) {
-		if (s->policy->observer != NULL)
-			s->policy->observer(&event, result, s->policy->observer_arg);
+		policy_observer_fn observer = __atomic_load_n(
+		    &s->policy->observer, __ATOMIC_ACQUIRE);
+
+		if (observer != NULL)
+			observer(&event, result, s->policy->observer_arg);
 		return true;
 	}
-	policy_undecided(s, result, detector, now, verdict);
+	policy_undecided(s, result, verdict);
 	return false;
 }
 

@@ -8,16 +8,27 @@
  * a host's state shares one hash tag (Redis Cluster) and one TTL.  The
  * fields and the script that keeps them are in store_redis.lua: record()
  * and block() are one script call each, which runs the rules
- * (store_apply_event) inside Redis, atomically, with the node's clock.
+ * (store_apply_event) inside Redis, atomically, on Redis's clock: the
+ * times of events and blocks are Redis's, the node's own only with the
+ * test setting redis.node_clock.  block() passes the block's length
+ * (until - now), so a node's clock off by some seconds moves nothing.
  * lookup() is one HGETALL, unblock() one DEL; list_blocks() is in
  * store_redis_list.c, the commands in store_redis_cmd.c.
+ *
+ * With redis.cluster, each call goes to the primary serving its host's
+ * slot (redis_cluster.h, which also writes down how a block index per
+ * slot group would spare list_blocks() its SCAN); list_blocks() scans
+ * each primary in turn.
  *
  * A note lives in the host's hash beside its state ("n:at", "n:node",
  * "n:why"), so unblock's DEL and the key's TTL take it away too.
  *
  * Failures: every call waits at most timeout_ms and returns -1 when Redis
  * failed or answered an error; error() then says why (the store's last
- * error, copied to a per-thread buffer).  open() connects nothing.
+ * error, copied to a per-thread buffer).  record() tells the two apart:
+ * STORE_KEY_FAILED when Redis answered an error about the host's key (a
+ * key of the wrong type) or an answer the store cannot read, -1 when the
+ * node failed.  open() connects nothing.
  *
  * Bounds: key_prefix is at most REDIS_PREFIX_MAX bytes.
  */
@@ -53,12 +64,18 @@ bad:
 	return -1;
 }
 
-/* The script's "e" arguments: now, counted, connect, then each rule. */
-static void redis_event_args(const struct store_event *event,
-    struct redis_args *a)
+/* The time the script runs on: 0 for Redis's own, unless a test set one. */
+static int64_t redis_time_arg(const struct redis_store *s, int64_t now)
+{
+	return s->node_clock ? now : 0;
+}
+
+/* The script's "e" arguments: time, counted, connect, then each rule. */
+static void redis_event_args(const struct redis_store *s,
+    const struct store_event *event, struct redis_args *a)
 {
 	redis_arg(a, "e", 1);
-	redis_arg_int(a, event->now);
+	redis_arg_int(a, redis_time_arg(s, event->now));
 	redis_arg_int(a, event->counted);
 	redis_arg_int(a, event->connect != 0);
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
@@ -79,20 +96,24 @@ static int redis_record(struct store *base, const struct store_event *event,
 	char keybuf[REDIS_KEY_MAX], err[REDIS_ERROR_MAX];
 	struct redis_args a;
 	redisReply *reply;
+	bool node_failed;
 	int rc;
 
 	redis_script_args(s, &event->key, keybuf, &a);
-	redis_event_args(event, &a);
-	if ((reply = redis_script(s, &a, err, sizeof(err))) == NULL) {
+	redis_event_args(s, event, &a);
+	reply = redis_script_key(s, &a, &node_failed, err, sizeof(err));
+	if (reply == NULL) {
 		redis_set_error(s, err);
-		return -1;
+		return node_failed ? -1 : STORE_KEY_FAILED;
 	}
 	memset(result, 0, sizeof(*result));
 	rc = redis_result_parse(reply, result, err, sizeof(err));
 	freeReplyObject(reply);
-	if (rc < 0)
+	if (rc < 0) {
 		redis_set_error(s, err);
-	return rc;
+		return STORE_KEY_FAILED;
+	}
+	return 0;
 }
 
 static void redis_field_parse(const redisReply *name, const redisReply *value,
@@ -165,9 +186,9 @@ static int redis_block(struct store *base, const struct host_key *key,
 
 	redis_script_args(s, key, keybuf, &a);
 	redis_arg(&a, "b", 1);
-	redis_arg_int(&a, now);
+	redis_arg_int(&a, redis_time_arg(s, now));
 	redis_arg_int(&a, detector);
-	redis_arg_int(&a, until);
+	redis_arg_int(&a, until - now);
 	if ((reply = redis_script(s, &a, err, sizeof(err))) == NULL) {
 		redis_set_error(s, err);
 		return -1;
@@ -259,20 +280,25 @@ static struct store *redis_open(const struct config *cfg, char *err,
     size_t errlen)
 {
 	const struct redis_config *rc = &cfg->redis;
+	struct redis_cluster *cluster = NULL;
+	struct redis_pool *pool = NULL;
 	struct redis_store *s;
-	struct redis_pool *pool;
 
 	if (rc->key_prefix == NULL || strlen(rc->key_prefix) > REDIS_PREFIX_MAX) {
 		snprintf(err, errlen, "redis key_prefix must be at most %d bytes",
 		    REDIS_PREFIX_MAX);
 		return NULL;
 	}
-	if ((pool = redis_pool_open(rc, err, errlen)) == NULL)
+	if (rc->cluster_count > 0 ?
+	    (cluster = redis_cluster_open(rc, err, errlen)) == NULL :
+	    (pool = redis_pool_open(rc, err, errlen)) == NULL)
 		return NULL;
 	s = xcalloc(1, sizeof(*s));
 	s->base.ops = &store_redis_ops;
 	s->pool = pool;
+	s->cluster = cluster;
 	s->timeout_ms = rc->timeout_ms;
+	s->node_clock = rc->node_clock;
 	s->prefix_len = strlen(rc->key_prefix);
 	memcpy(s->prefix, rc->key_prefix, s->prefix_len + 1);
 	pthread_mutex_init(&s->lock, NULL);
@@ -285,6 +311,7 @@ static void redis_close(struct store *base)
 	struct redis_store *s = redis_of(base);
 
 	redis_pool_close(s->pool);
+	redis_cluster_close(s->cluster);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
