@@ -65,6 +65,8 @@ enum policy_stage {
 
 /* The reply to a recipient missing from dha.recipients_file. */
 static const char policy_unknown_user_text[] = "No such user here";
+/* The address and host of a connection without an IP address. */
+static const char policy_unknown_addr[] = "unknown";
 /* The reply while the shared store is away and its fallback says tempfail. */
 static const char policy_unavailable_text[] = "Service temporarily unavailable, try again later";
 
@@ -336,8 +338,8 @@ static struct policy_session *policy_session_new(struct policy *policy)
 	s->policy = policy;
 	s->cfg = policy_config(policy);
 	s->id = __atomic_add_fetch(&policy->next_session_id, 1, __ATOMIC_RELAXED);
-	snprintf(s->addr_text, sizeof(s->addr_text), "unknown");
-	snprintf(s->key_text, sizeof(s->key_text), "unknown");
+	memcpy(s->addr_text, policy_unknown_addr, sizeof(policy_unknown_addr));
+	memcpy(s->key_text, policy_unknown_addr, sizeof(policy_unknown_addr));
 	verdict_continue(&s->refusal);
 	return s;
 }
@@ -414,7 +416,8 @@ struct policy_session *policy_connect(struct policy *policy,
 	metrics_connection();
 	addr_format(addr, s->addr_text, sizeof(s->addr_text));
 	addr_key(addr, cfg->ipv4_prefix, cfg->ipv6_prefix, &s->key);
-	host_key_format(&s->key, s->key_text, sizeof(s->key_text));
+	host_key_format_of(&s->key, s->addr_text, s->key_text,
+	    sizeof(s->key_text));
 	s->live = sessions_open(policy->sessions, &s->key, now, &live);
 	if (hostlist_match(cfg->blocked, addr)) {
 		policy_refuse_blocked_list(s, verdict);
@@ -631,4 +634,19 @@ void policy_close(struct policy_session *s)
 	sessions_close(s->policy->sessions, s->live);
 	config_unref(s->cfg);
 	free(s);
+}
+
+bool policy_needs(const struct policy_session *s, enum policy_input input)
+{
+	if (s->refusal.kind != VERDICT_CONTINUE)
+		return false;
+	switch (input) {
+	case POLICY_INPUT_TLS:
+		return policy_counts(s, ATTACK_COUNT_HELO);
+	case POLICY_INPUT_AUTH:
+		return s->counted && s->cfg->exclude_authenticated;
+	case POLICY_INPUT_RCPT_REJECTED:
+		return s->counted;
+	}
+	return true;
 }

@@ -129,4 +129,20 @@ typedef void (*policy_observer_fn)(const struct store_event *event,
 void policy_set_observer(struct policy *policy, policy_observer_fn fn,
     void *arg);
 
+/*
+ * Whether the session's next event of a kind depends on an input the MTA
+ * gives only on request (a macro lookup): when false, policy_helo()
+ * ignores tls, policy_mail() auth_user, policy_rcpt() rejected and
+ * status, so the caller may pass false or NULL without asking.  A
+ * session stops needing one for good once refused, excluded or (for
+ * HELO) when unexpected HELOs are not counted.
+ */
+enum policy_input {
+	POLICY_INPUT_TLS,		/* policy_helo(): tls */
+	POLICY_INPUT_AUTH,		/* policy_mail(): auth_user */
+	POLICY_INPUT_RCPT_REJECTED	/* policy_rcpt(): rejected, status */
+};
+bool policy_needs(const struct policy_session *session,
+    enum policy_input input);
+
 #endif

@@ -7,7 +7,9 @@
  * in lib/policy.c, not here.
  *
  * The MTA is asked for the recipients it rejected itself (SMFIP_RCPT_REJ)
- * and, where it lets the filter choose, for just the macros used below.
+ * and, where it lets the filter choose, for just the macros used below;
+ * each is looked up only when the session needs it (policy_needs()), as
+ * a lookup scans every macro the MTA sent.
  * Headers, end of headers and body are never needed, so they are skipped.
  * No stage that may refuse is ever made "no reply".
  *
@@ -138,38 +140,51 @@ static sfsistat on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 
 static sfsistat on_helo(SMFICTX *ctx, char *name)
 {
+	struct policy_session *session;
 	struct verdict verdict;
-	bool tls = smfi_getsymval(ctx, "{tls_version}") != NULL;
+	bool tls;
 
 	if (!gate_enter())
 		return SMFIS_CONTINUE;
-	policy_helo(session_of(ctx), name, tls, time(NULL), &verdict);
+	session = session_of(ctx);
+	tls = policy_needs(session, POLICY_INPUT_TLS) &&
+	    smfi_getsymval(ctx, "{tls_version}") != NULL;
+	policy_helo(session, name, tls, time(NULL), &verdict);
 	return gate_leave(answer(ctx, &verdict));
 }
 
 static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
 {
+	struct policy_session *session;
 	struct verdict verdict;
+	const char *auth_user = NULL;
 
 	if (!gate_enter())
 		return SMFIS_CONTINUE;
-	policy_mail(session_of(ctx), smfi_getsymval(ctx, "{auth_authen}"),
-	    time(NULL), &verdict);
+	session = session_of(ctx);
+	if (policy_needs(session, POLICY_INPUT_AUTH))
+		auth_user = smfi_getsymval(ctx, "{auth_authen}");
+	policy_mail(session, auth_user, time(NULL), &verdict);
 	return gate_leave(answer(ctx, &verdict));
 }
 
 static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
 {
+	struct policy_session *session;
 	struct verdict verdict;
 	struct policy_rcpt rcpt = {
 		.address = argv[0] != NULL ? argv[0] : "",
-		.rejected = macro_is(ctx, "{rcpt_mailer}", "error"),
-		.status = smfi_getsymval(ctx, "{rcpt_host}"),
 	};
 
 	if (!gate_enter())
 		return SMFIS_CONTINUE;
-	policy_rcpt(session_of(ctx), &rcpt, time(NULL), &verdict);
+	session = session_of(ctx);
+	if (policy_needs(session, POLICY_INPUT_RCPT_REJECTED)) {
+		rcpt.rejected = macro_is(ctx, "{rcpt_mailer}", "error");
+		if (rcpt.rejected)
+			rcpt.status = smfi_getsymval(ctx, "{rcpt_host}");
+	}
+	policy_rcpt(session, &rcpt, time(NULL), &verdict);
 	return gate_leave(answer(ctx, &verdict));
 }
 

@@ -420,6 +420,44 @@ START_TEST(authenticated_clients_not_counted)
 }
 END_TEST
 
+/* The inputs a counted session needs, as one bit each (TLS, AUTH, RCPT). */
+static unsigned needs_of(const struct policy_session *s)
+{
+	return (policy_needs(s, POLICY_INPUT_TLS) ? 1u : 0u) |
+	    (policy_needs(s, POLICY_INPUT_AUTH) ? 2u : 0u) |
+	    (policy_needs(s, POLICY_INPUT_RCPT_REJECTED) ? 4u : 0u);
+}
+
+START_TEST(inputs_needed_only_while_they_count)
+{
+	struct policy_session *s;
+	struct verdict v;
+
+	fixture_start();
+	s = open_session("192.0.2.1", T0);
+	ck_assert_uint_eq(needs_of(s), 7);
+	policy_mail(s, "alice", T0, &v);
+	ck_assert_uint_eq(needs_of(s), 0);
+	policy_close(s);
+	s = open_session("127.0.0.1", T0);
+	ck_assert_uint_eq(needs_of(s), 0);
+	policy_close(s);
+	s = policy_connect(policy, NULL, T0, &v);
+	ck_assert_uint_eq(needs_of(s), 0);
+	policy_close(s);
+
+	cfg->attack_count = ATTACK_COUNT_UNKNOWN;
+	cfg->exclude_authenticated = false;
+	s = open_session("192.0.2.2", T0);
+	ck_assert_uint_eq(needs_of(s), 4);
+	for (int i = 0; i < 3; i++)
+		rejected_rcpt(s, "5.1.1", T0, &v);
+	ck_assert_int_eq(v.kind, VERDICT_TEMPFAIL);
+	ck_assert_uint_eq(needs_of(s), 0);
+	policy_close(s);
+}
+END_TEST
+
 START_TEST(blocked_list_always_refused)
 {
 	char err[128];
@@ -594,6 +632,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, attack_max_flagged_blocks_host);
 	tcase_add_test(tc, excluded_hosts_never_counted);
 	tcase_add_test(tc, authenticated_clients_not_counted);
+	tcase_add_test(tc, inputs_needed_only_while_they_count);
 	tcase_add_test(tc, blocked_list_always_refused);
 	tcase_add_test(tc, blocked_list_tempfail_action);
 	tcase_add_test(tc, ipv6_prefix_groups_addresses);
