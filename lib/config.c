@@ -142,6 +142,7 @@ struct config *config_defaults(void)
 	config_redis_defaults(&cfg->redis);
 	config_set_default_hosts(cfg);
 	config_set_default_detectors(cfg);
+	config_daemon_defaults(cfg);
 	cfg->refs = 1;
 	return cfg;
 }
@@ -169,6 +170,7 @@ static void config_free(struct config *cfg)
 	loader_free_strings(cfg->dha_status_codes, cfg->dha_status_code_count);
 	free(cfg->dha_recipients_file);
 	recipients_free(cfg->dha_recipients);
+	config_daemon_free(cfg);
 	free(cfg);
 }
 
@@ -511,6 +513,7 @@ static const struct config_key config_root_keys[] = {
 	{ "log_level", set_log_level },
 	{ "monitor_only", set_monitor_only },
 	{ "metrics_listen", set_metrics_listen },
+	{ "mta_warn_after", config_set_mta_warn_after },
 	{ "store", set_store },
 	{ "memory", set_memory },
 	{ "redis", config_set_redis },

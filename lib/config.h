@@ -78,6 +78,7 @@ struct config {
 	enum log_level log_level;
 	bool monitor_only;
 	char *metrics_listen;		/* "ADDRESS:PORT", "[ADDRESS]:PORT", "" off */
+	unsigned mta_warn_after;	/* seconds without an MTA; 0: never warn */
 
 	char *store;			/* backend name: "memory" or "redis" */
 	unsigned memory_max_hosts;

@@ -78,4 +78,9 @@ void config_redis_copy(struct redis_config *to,
     const struct redis_config *from);
 int config_set_redis(struct loader *ld, const config_setting_t *s);
 
+/* The daemon's own keys, in config_daemon.c. */
+void config_daemon_defaults(struct config *cfg);
+void config_daemon_free(struct config *cfg);
+int config_set_mta_warn_after(struct loader *ld, const config_setting_t *s);
+
 #endif

@@ -239,6 +239,10 @@ static void start_threads(struct daemon *d)
 	if (metrics_http_start(d->store, err, sizeof(err)) < 0)
 		start_failed(d, "metrics ", err);
 	signals_hold(&saved);
+	if (runtime_watch_start(&d->rt, err, sizeof(err)) < 0) {
+		signals_release(&saved);
+		start_failed(d, "", err);
+	}
 	rc = pthread_create(&d->milter, NULL, milter_main, d);
 	signals_release(&saved);
 	if (rc != 0)
@@ -338,6 +342,7 @@ static int stop(struct daemon *d, bool asked)
 	bool ok = asked && d->milter_rc == MI_SUCCESS;
 	bool drained;
 
+	runtime_watch_stop(&d->rt);
 	milter_join(d);
 	drained = callbacks_drain(MAIN_DRAIN_MS) == 0;
 	if (!drained)

@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "metrics_json.h"
 #include "metrics_text.h"
+#include "sessions.h"
 #include "xalloc.h"
 
 struct command {
@@ -80,10 +81,22 @@ static json_t *commands_counters(struct command_ctx *c)
 	return counters;
 }
 
+/* When an MTA last connected (null: never) and the live SMTP sessions. */
+static json_t *commands_mta(struct command_ctx *c)
+{
+	struct sessions_stats stats;
+	int64_t last = runtime_mta_last();
+
+	sessions_stats(policy_sessions(c->rt->policy), &stats);
+	return json_pack("{s:o, s:I}",
+	    "last_connect", last > 0 ? json_integer(last) : json_null(),
+	    "sessions", (json_int_t)stats.live);
+}
+
 static int commands_status(struct command_ctx *c)
 {
 	commands_members(c, json_pack("{s:s, s:I, s:o, s:I, s:I, s:o, s:b, "
-	    "s:o, s:o}",
+	    "s:o, s:o, s:o}",
 	    "version", BULWARK_VERSION,
 	    "pid", (json_int_t)getpid(),
 	    "node", control_json_text(c->rt->node),
@@ -92,6 +105,7 @@ static int commands_status(struct command_ctx *c)
 	    "config", control_json_text(c->rt->config_path),
 	    "monitor_only", c->cfg->monitor_only,
 	    "store", commands_store_health(c),
+	    "mta", commands_mta(c),
 	    "counters", commands_counters(c)));
 	return 0;
 }
