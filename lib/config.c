@@ -68,7 +68,7 @@ static const struct {
 } config_detector_defaults[DETECTOR_COUNT] = {
 	[DETECTOR_DOS] = { { true, false, 100, 60, 600 }, ACTION_TEMPFAIL,
 	    "Too many connections from %a, try again later" },
-	[DETECTOR_DHA] = { { true, false, 20, 300, 900 }, ACTION_TEMPFAIL,
+	[DETECTOR_DHA] = { { true, false, 10, 300, 900 }, ACTION_TEMPFAIL,
 	    "Too many invalid recipients from %a" },
 	/* Enabled only with attack.max_flagged > 0, which is off by default. */
 	[DETECTOR_ATTACK] = { { false, false, 0, 3600, 3600 }, ACTION_TEMPFAIL,

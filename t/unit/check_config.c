@@ -166,7 +166,7 @@ static void assert_config_equal(const struct config *a, const struct config *b)
 static const struct detector_want default_detectors[DETECTOR_COUNT] = {
 	[DETECTOR_DOS] = { { true, false, 100, 60, 600 }, ACTION_TEMPFAIL,
 	    "Too many connections from %a, try again later" },
-	[DETECTOR_DHA] = { { true, false, 20, 300, 900 }, ACTION_TEMPFAIL,
+	[DETECTOR_DHA] = { { true, false, 10, 300, 900 }, ACTION_TEMPFAIL,
 	    "Too many invalid recipients from %a" },
 	/* max_flagged 0: flagged connections are never counted. */
 	[DETECTOR_ATTACK] = { { false, false, 0, 3600, 3600 }, ACTION_TEMPFAIL,
@@ -947,7 +947,7 @@ START_TEST(load_edited)
 	c = config_load_edited(NULL, edit_dos_max, &max, err, sizeof(err));
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(c->rules[DETECTOR_DOS].max, 7);
-	ck_assert_uint_eq(c->rules[DETECTOR_DHA].max, 20);
+	ck_assert_uint_eq(c->rules[DETECTOR_DHA].max, 10);
 	config_unref(c);
 
 	/* An edited value is checked like a line of the file (line 0). */
