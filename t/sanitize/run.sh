@@ -122,23 +122,17 @@ attack = { max_commands = 2; max_flagged = 2; period = "10s"; block = "5s";
 EOC
 }
 
-# Start the daemon on version A; a port taken meanwhile is picked again.
+# Start the daemon on version A, its metrics port held from the start.
 daemon_start() {
-	tries=0
-	while [ "$tries" -lt 5 ]; do
-		tries=$((tries + 1))
-		port=$(free_ports 1)
-		version A "$port" >"$d/a.conf"
-		version B "$port" >"$d/b.conf"
-		cp "$d/a.conf" "$d/bulwark.conf"
-		"$bulwark" -f -c "$d/bulwark.conf" 2>"$d/log" &
-		pid=$!
-		pids="$pids $pid"
-		wait_alive "$pid" test -S "$d/control.sock" && return 0
-		wait "$pid"
-		grep -q "metrics_listen" "$d/log" || return 1
-	done
-	return 1
+	hold_ports 1 || return 1
+	port=$ports
+	version A "$port" >"$d/a.conf"
+	version B "$port" >"$d/b.conf"
+	cp "$d/a.conf" "$d/bulwark.conf"
+	"$bulwark" -f -c "$d/bulwark.conf" 2>"$d/log" &
+	pid=$!
+	pids="$pids $pid"
+	wait_alive "$pid" test -S "$d/control.sock"
 }
 
 show_failure() {
