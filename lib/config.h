@@ -56,7 +56,8 @@ struct redis_config {
 	size_t sentinel_count;
 	char *master_name;		/* used with sentinels */
 	char *username;			/* "" when unset */
-	char *password;			/* "" when unset */
+	char *password;			/* "" when unset; from password_file if set */
+	char *password_file;		/* "" when unset */
 	unsigned database;
 	char *key_prefix;
 	unsigned timeout_ms;		/* connect and command timeout */
