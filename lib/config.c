@@ -253,6 +253,7 @@ size_t config_keep_start_keys(struct config *next,
 	    running->control_mode);
 	config_keep_string(&c, "metrics_listen", &next->metrics_listen,
 	    running->metrics_listen);
+	config_keep_string(&c, "log_file", &next->log_file, running->log_file);
 	config_keep_string(&c, "store", &next->store, running->store);
 	config_keep_uint(&c, "memory.max_hosts", &next->memory_max_hosts,
 	    running->memory_max_hosts);
@@ -310,8 +311,9 @@ static int set_pidfile(struct loader *ld, const config_setting_t *s)
 
 	if ((text = loader_get_string(ld, s)) == NULL)
 		return -1;
-	if (text[0] != '/')
-		return loader_fail_key(ld, s, "expected an absolute path");
+	if (text[0] != '/' && text[0] != '\0')
+		return loader_fail_key(ld, s, "expected an absolute path, or \"\" "
+		    "for none");
 	loader_replace_string(&ld->cfg->pidfile, text);
 	return 0;
 }
@@ -511,6 +513,7 @@ static const struct config_key config_root_keys[] = {
 	{ "control_mode", set_control_mode },
 	{ "syslog_facility", set_syslog_facility },
 	{ "log_level", set_log_level },
+	{ "log_file", config_set_log_file },
 	{ "monitor_only", set_monitor_only },
 	{ "metrics_listen", set_metrics_listen },
 	{ "mta_warn_after", config_set_mta_warn_after },

@@ -70,13 +70,14 @@ struct config {
 
 	char *socket;			/* "unix:/path", "inet:port@host", ... */
 	unsigned socket_mode;		/* e.g. 0660 */
-	char *pidfile;
+	char *pidfile;			/* "" for none */
 	char *user;			/* run as this user; "" keeps the starting one */
 	char *group;			/* "" with a user: that user's primary group */
 	char *control;			/* "unix:/path" for bulwarkctl, "" off */
 	unsigned control_mode;		/* e.g. 0600 */
 	int syslog_facility;		/* LOG_MAIL, ... from <syslog.h> */
 	enum log_level log_level;
+	char *log_file;			/* "" syslog, "stderr", or a path */
 	bool monitor_only;
 	char *metrics_listen;		/* "ADDRESS:PORT", "[ADDRESS]:PORT", "" off */
 	unsigned mta_warn_after;	/* seconds without an MTA; 0: never warn */
@@ -150,8 +151,8 @@ void config_unref(struct config *cfg);
 
 /*
  * Keys that take effect only when the daemon starts (socket, socket_mode,
- * pidfile, user, group, control, control_mode, metrics_listen, store,
- * memory, redis): config_keep_start_keys() copies their values from
+ * pidfile, user, group, control, control_mode, metrics_listen, log_file,
+ * store, memory, redis): config_keep_start_keys() copies their values from
  * running into next, a configuration just loaded and not yet shared, and
  * writes the names of those that differed, comma-separated, to changed
  * ("" when none; cut short to fit).  Returns how many differed.

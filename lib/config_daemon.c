@@ -1,6 +1,6 @@
 /*
  * config_daemon.c - the keys that only the daemon's own running uses,
- * not the detection: mta_warn_after.  Private to the configuration
+ * not the detection: mta_warn_after, log_file.  Private to the configuration
  * module; see config.h and bulwark.conf(5).
  *
  * config_daemon_defaults() sets their defaults, config_daemon_free()
@@ -9,20 +9,39 @@
  */
 #include <libconfig.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "config_loader.h"
+#include "xalloc.h"
 
 #define CONFIG_MTA_WARN_AFTER	600	/* seconds */
 
 void config_daemon_defaults(struct config *cfg)
 {
 	cfg->mta_warn_after = CONFIG_MTA_WARN_AFTER;
+	cfg->log_file = xstrdup("");
 }
 
 void config_daemon_free(struct config *cfg)
 {
-	(void)cfg;
+	free(cfg->log_file);
+}
+
+/* "" (syslog), "stderr", or an absolute path. */
+int config_set_log_file(struct loader *ld, const config_setting_t *s)
+{
+	const char *text = loader_get_string(ld, s);
+
+	if (text == NULL)
+		return -1;
+	if (text[0] != '\0' && text[0] != '/' && strcmp(text, "stderr") != 0)
+		return loader_fail_key(ld, s, "expected \"\" (syslog), "
+		    "\"stderr\" or an absolute path");
+	if (text[0] == '/' && text[strlen(text) - 1] == '/')
+		return loader_fail_key(ld, s, "expected a file, not a directory");
+	loader_replace_string(&ld->cfg->log_file, text);
+	return 0;
 }
 
 /* A duration, or 0 for never. */

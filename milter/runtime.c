@@ -135,7 +135,9 @@ void runtime_watch_stop(struct runtime *rt)
 static void runtime_apply_log(struct runtime *rt, const struct config *cfg)
 {
 	log_set_level(cfg->log_level);
-	if (cfg->syslog_facility != rt->syslog_facility) {
+	/* log_file is a start key: a file or stderr stays as it is. */
+	if (cfg->log_file[0] == '\0' &&
+	    cfg->syslog_facility != rt->syslog_facility) {
 		log_open("bulwark", cfg->syslog_facility, rt->foreground);
 		rt->syslog_facility = cfg->syslog_facility;
 	}

@@ -18,7 +18,7 @@ for page in man/*.[0-9]; do
 	if MANWIDTH=80 man -l "$page" >/dev/null 2>&1; then ok; else fail "man -l $page"; fi
 done
 
-if milter/bulwark -t -c etc/bulwark.conf >/dev/null; then ok; else fail "bulwark -t etc/bulwark.conf"; fi
+if milter/bulwark -t -c etc/bulwark.conf >/dev/null 2>&1; then ok; else fail "bulwark -t etc/bulwark.conf"; fi
 
 # Keys of the sample: "name =" at any depth, groups as "group.name".
 sample_keys=$(awk '
