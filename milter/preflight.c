@@ -199,8 +199,10 @@ unsigned preflight_run(const struct config *cfg, const char *socket,
 	preflight_socket(&pf, "socket", socket);
 	if (cfg->control[0] != '\0')
 		preflight_socket(&pf, "control", cfg->control);
-	if (cfg->pidfile[0] != '\0')
-		preflight_dir(&pf, "pid file: ", cfg->pidfile);
+	if (cfg->pidfile[0] != '\0') {
+		snprintf(why, sizeof(why), "pid file %s: ", cfg->pidfile);
+		preflight_dir(&pf, why, cfg->pidfile);
+	}
 	preflight_metrics(&pf, cfg->metrics_listen);
 	preflight_log_file(&pf, cfg->log_file, foreground);
 	return pf.problems;

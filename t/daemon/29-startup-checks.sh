@@ -35,7 +35,7 @@ rc=$?
 check "a start that cannot work: exit 1" test "$rc" -eq 1
 for want in "no-such-user-here" "socket unix:$d/gone/bulwark.sock: directory $d/gone:" \
     "control unix:$d/gone2/control.sock: directory $d/gone2:" \
-    "pid file: directory $d/gone3:" "metrics_listen 127.0.0.1:$busy: Address already in use"; do
+    "pid file $d/gone3/bulwark.pid: directory $d/gone3:" "metrics_listen 127.0.0.1:$busy: Address already in use"; do
 	check "every problem at once: $want" grep -qF -- "$want" "$WORKDIR/start.out"
 done
 check "each one as event=fatal" test "$(log_count "$WORKDIR/start.out" event=fatal)" -eq 5
