@@ -257,6 +257,8 @@ size_t config_keep_start_keys(struct config *next,
 	config_keep_string(&c, "store", &next->store, running->store);
 	config_keep_uint(&c, "memory.max_hosts", &next->memory_max_hosts,
 	    running->memory_max_hosts);
+	config_keep_string(&c, "state_file", &next->state_file,
+	    running->state_file);
 	if (!config_redis_equal(&next->redis, &running->redis)) {
 		config_changed(&c, "redis");
 		config_redis_copy(&next->redis, &running->redis);
@@ -519,6 +521,7 @@ static const struct config_key config_root_keys[] = {
 	{ "mta_warn_after", config_set_mta_warn_after },
 	{ "store", set_store },
 	{ "memory", set_memory },
+	{ "state_file", config_set_state_file },
 	{ "redis", config_set_redis },
 	{ "ipv4_prefix", set_ipv4_prefix },
 	{ "ipv6_prefix", set_ipv6_prefix },

@@ -84,6 +84,7 @@ struct config {
 
 	char *store;			/* backend name: "memory" or "redis" */
 	unsigned memory_max_hosts;
+	char *state_file;		/* memory store kept across restarts; "" none */
 	struct redis_config redis;
 
 	unsigned ipv4_prefix;		/* 1..32 */
@@ -152,7 +153,7 @@ void config_unref(struct config *cfg);
 /*
  * Keys that take effect only when the daemon starts (socket, socket_mode,
  * pidfile, user, group, control, control_mode, metrics_listen, log_file,
- * store, memory, redis): config_keep_start_keys() copies their values from
+ * store, memory, state_file, redis): config_keep_start_keys() copies their values from
  * running into next, a configuration just loaded and not yet shared, and
  * writes the names of those that differed, comma-separated, to changed
  * ("" when none; cut short to fit).  Returns how many differed.

@@ -1,6 +1,6 @@
 /*
  * config_daemon.c - the keys that only the daemon's own running uses,
- * not the detection: mta_warn_after, log_file.  Private to the configuration
+ * not the detection: mta_warn_after, log_file, state_file.  Private to the configuration
  * module; see config.h and bulwark.conf(5).
  *
  * config_daemon_defaults() sets their defaults, config_daemon_free()
@@ -21,11 +21,27 @@ void config_daemon_defaults(struct config *cfg)
 {
 	cfg->mta_warn_after = CONFIG_MTA_WARN_AFTER;
 	cfg->log_file = xstrdup("");
+	cfg->state_file = xstrdup("");
 }
 
 void config_daemon_free(struct config *cfg)
 {
 	free(cfg->log_file);
+	free(cfg->state_file);
+}
+
+/* "" (none) or an absolute path. */
+int config_set_state_file(struct loader *ld, const config_setting_t *s)
+{
+	const char *text = loader_get_string(ld, s);
+
+	if (text == NULL)
+		return -1;
+	if (text[0] != '\0' && (text[0] != '/' || text[strlen(text) - 1] == '/'))
+		return loader_fail_key(ld, s, "expected \"\" or the absolute "
+		    "path of a file");
+	loader_replace_string(&ld->cfg->state_file, text);
+	return 0;
 }
 
 /* "" (syslog), "stderr", or an absolute path. */

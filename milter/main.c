@@ -25,7 +25,9 @@
  * thread, else it looks at the stop flag only every 5 s: see
  * milter_stopper()), so no new connection is accepted; the callbacks in
  * progress are waited for (callbacks_drain()); the control and metrics
- * servers end; the sockets and the pid file are removed; the stop is
+ * servers end; the sockets and the pid file are removed; with the
+ * memory store and state_file, its blocks and notes are written there
+ * (read back at the next start, after the switch of user); the stop is
  * logged.  A start that fails removes what it had made.
  *
  * Exit status: 0 after a stop asked for by SIGTERM or SIGINT; EX_USAGE
@@ -33,6 +35,7 @@
  * daemon could not start or serve, or libmilter's loop ended without
  * being asked (so that a service manager restarts it).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -62,6 +65,7 @@
 #include "signals.h"
 #include "socket.h"
 #include "store.h"
+#include "store_memory_state.h"
 #include "xalloc.h"
 
 #define MAIN_DRAIN_MS		10000	/* callbacks in progress at stop */
@@ -259,6 +263,59 @@ static void tell_log(const struct daemon *d)
 	    "debug" }[d->cfg->log_level]);
 }
 
+/* state_file applies to the memory store, the node's only state. */
+static bool state_kept(const struct config *cfg)
+{
+	return cfg->state_file[0] != '\0' && strcmp(cfg->store, "memory") == 0;
+}
+
+/*
+ * As the user the daemon runs as: the blocks of the last stop come back;
+ * a file that cannot be used is ignored with a warning.
+ */
+static void state_load(struct daemon *d)
+{
+	char err[1024], quoted[4096], dir[1024], *slash;
+	bool missing;
+	int n;
+
+	if (!state_kept(d->cfg))
+		return;
+	n = store_memory_state_load(d->store, d->cfg->state_file,
+	    (int64_t)time(NULL), &missing, err, sizeof(err));
+	escape(err, ESCAPE_QUOTED, quoted, sizeof(quoted));
+	if (n < 0)
+		log_warning("event=state-ignored reason=\"%s\"", quoted);
+	else if (!missing)
+		log_notice("event=state-loaded blocks=%d", n);
+	snprintf(dir, sizeof(dir), "%s", d->cfg->state_file);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (access(dir, W_OK | X_OK) < 0) {
+		escape(dir, ESCAPE_QUOTED, quoted, sizeof(quoted));
+		log_warning("event=state-unwritable directory=\"%s\" "
+		    "reason=\"%s: the blocks will not be kept at the stop\"",
+		    quoted, strerror(errno));
+	}
+}
+
+static void state_save(const struct daemon *d)
+{
+	char err[1024], quoted[4096];
+	int n;
+
+	if (!state_kept(d->cfg))
+		return;
+	n = store_memory_state_save(d->store, d->cfg->state_file,
+	    (int64_t)time(NULL), err, sizeof(err));
+	if (n >= 0) {
+		log_notice("event=state-saved blocks=%d", n);
+		return;
+	}
+	escape(err, ESCAPE_QUOTED, quoted, sizeof(quoted));
+	log_warning("event=state-not-saved reason=\"%s\"", quoted);
+}
+
 static void start(struct daemon *d)
 {
 	char err[512];
@@ -276,6 +333,7 @@ static void start(struct daemon *d)
 		start_failed(d, "", err);
 	if (privdrop_apply(&d->priv, err, sizeof(err)) < 0)
 		start_failed(d, "", err);
+	state_load(d);
 }
 
 static void *milter_main(void *arg)
@@ -414,6 +472,8 @@ static int stop(struct daemon *d, bool asked)
 	if (!drained)
 		log_warning("event=stop-timeout reason=\"callbacks still "
 		    "running after %u ms\"", MAIN_DRAIN_MS);
+	else
+		state_save(d);
 	control_stop();
 	metrics_http_stop();
 	socket_remove();

@@ -184,6 +184,24 @@ static void preflight_log_file(struct preflight *pf, const char *log_file,
 	preflight_dir(pf, why, log_file);
 }
 
+/* The state file's directory must exist (the user writes it at stop). */
+static void preflight_state_dir(struct preflight *pf, const struct config *cfg)
+{
+	char dir[PATH_MAX], why[PATH_MAX + 64];
+	struct stat st;
+
+	if (cfg->state_file[0] == '\0' || strcmp(cfg->store, "memory") != 0)
+		return;
+	snprintf(dir, sizeof(dir), "%s", cfg->state_file);
+	*strrchr(dir, '/') = '\0';
+	errno = 0;
+	if (stat(dir[0] != '\0' ? dir : "/", &st) == 0 && S_ISDIR(st.st_mode))
+		return;
+	snprintf(why, sizeof(why), "directory %s: %s", dir,
+	    errno != 0 ? strerror(errno) : "not a directory");
+	preflight_problem(pf, "state_file: ", why);
+}
+
 unsigned preflight_run(const struct config *cfg, const char *socket,
     bool foreground, bool running, preflight_report_fn report, void *arg)
 {
@@ -205,6 +223,7 @@ unsigned preflight_run(const struct config *cfg, const char *socket,
 	}
 	preflight_metrics(&pf, cfg->metrics_listen);
 	preflight_log_file(&pf, cfg->log_file, foreground);
+	preflight_state_dir(&pf, cfg);
 	return pf.problems;
 }
 

@@ -8,7 +8,8 @@
  * daemon may make files there: privdrop_dir.h); each unix socket's path
  * (nothing there but a socket nobody listens on); each inet milter
  * socket and the metrics listener (the port can be bound now);
- * log_file (its directory; "stderr" only in the foreground).  It
+ * log_file (its directory; "stderr" only in the foreground); the
+ * directory of state_file (it exists).  It
  * calls report(arg, "what: why") once per problem and returns how many
  * it found (0: all is well).
  *
