@@ -254,6 +254,7 @@ size_t config_keep_start_keys(struct config *next,
 	config_keep_string(&c, "metrics_listen", &next->metrics_listen,
 	    running->metrics_listen);
 	config_keep_string(&c, "log_file", &next->log_file, running->log_file);
+	config_keep_string(&c, "node", &next->node, running->node);
 	config_keep_string(&c, "store", &next->store, running->store);
 	config_keep_uint(&c, "memory.max_hosts", &next->memory_max_hosts,
 	    running->memory_max_hosts);
@@ -506,6 +507,7 @@ static int set_memory(struct loader *ld, const config_setting_t *s)
 }
 
 static const struct config_key config_root_keys[] = {
+	{ "node", config_set_node },
 	{ "socket", set_socket },
 	{ "socket_mode", set_socket_mode },
 	{ "pidfile", set_pidfile },

@@ -26,6 +26,7 @@
 
 #define CONFIG_DEFAULT_PATH "/etc/bulwark/bulwark.conf"
 #define CONFIG_ERROR_MAX 512
+#define CONFIG_NODE_MAX 63		/* bytes of node */
 
 struct hostlist;
 struct recipients;
@@ -67,6 +68,7 @@ struct redis_config {
 
 struct config {
 	char *path;			/* file it was read from, or "(defaults)" */
+	char *node;			/* this node's name; "" the host name */
 
 	char *socket;			/* "unix:/path", "inet:port@host", ... */
 	unsigned socket_mode;		/* e.g. 0660 */
@@ -153,7 +155,7 @@ void config_unref(struct config *cfg);
 /*
  * Keys that take effect only when the daemon starts (socket, socket_mode,
  * pidfile, user, group, control, control_mode, metrics_listen, log_file,
- * store, memory, state_file, redis): config_keep_start_keys() copies their values from
+ * node, store, memory, state_file, redis): config_keep_start_keys() copies their values from
  * running into next, a configuration just loaded and not yet shared, and
  * writes the names of those that differed, comma-separated, to changed
  * ("" when none; cut short to fit).  Returns how many differed.

@@ -1,6 +1,6 @@
 /*
  * config_daemon.c - the keys that only the daemon's own running uses,
- * not the detection: mta_warn_after, log_file, state_file.  Private to the configuration
+ * not the detection: node, mta_warn_after, log_file, state_file.  Private to the configuration
  * module; see config.h and bulwark.conf(5).
  *
  * config_daemon_defaults() sets their defaults, config_daemon_free()
@@ -22,12 +22,33 @@ void config_daemon_defaults(struct config *cfg)
 	cfg->mta_warn_after = CONFIG_MTA_WARN_AFTER;
 	cfg->log_file = xstrdup("");
 	cfg->state_file = xstrdup("");
+	cfg->node = xstrdup("");
 }
 
 void config_daemon_free(struct config *cfg)
 {
 	free(cfg->log_file);
 	free(cfg->state_file);
+	free(cfg->node);
+}
+
+/* "" (the host name) or printable ASCII without blanks. */
+int config_set_node(struct loader *ld, const config_setting_t *s)
+{
+	const char *text = loader_get_string(ld, s);
+
+	if (text == NULL)
+		return -1;
+	if (strlen(text) > CONFIG_NODE_MAX)
+		return loader_fail_key(ld, s, "at most %d characters",
+		    CONFIG_NODE_MAX);
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p <= ' ' || *p > '~' || *p == '"' || *p == '\\')
+			return loader_fail_key(ld, s, "expected printable "
+			    "characters without blanks, quotes or backslashes");
+	}
+	loader_replace_string(&ld->cfg->node, text);
+	return 0;
 }
 
 /* "" (none) or an absolute path. */

@@ -84,5 +84,6 @@ void config_daemon_free(struct config *cfg);
 int config_set_mta_warn_after(struct loader *ld, const config_setting_t *s);
 int config_set_log_file(struct loader *ld, const config_setting_t *s);
 int config_set_state_file(struct loader *ld, const config_setting_t *s);
+int config_set_node(struct loader *ld, const config_setting_t *s);
 
 #endif

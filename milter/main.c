@@ -381,11 +381,11 @@ static void log_start(const struct daemon *d)
 	    sizeof(config_text));
 	escape(d->cfg->control, ESCAPE_QUOTED, control_text,
 	    sizeof(control_text));
-	log_notice("event=start version=%s pid=%ld socket=\"%s\" store=%s "
-	    "config=\"%s\" control=\"%s\" user=%s monitor_only=%s "
+	log_notice("event=start version=%s node=%s pid=%ld socket=\"%s\" "
+	    "store=%s config=\"%s\" control=\"%s\" user=%s monitor_only=%s "
 	    "metrics=\"%s\"",
-	    BULWARK_VERSION, (long)getpid(), socket_text, d->cfg->store,
-	    config_text, control_text, d->priv.needed ? d->priv.user : "-",
+	    BULWARK_VERSION, d->rt.node, (long)getpid(), socket_text,
+	    d->cfg->store, config_text, control_text, d->priv.needed ? d->priv.user : "-",
 	    d->cfg->monitor_only ? "yes" : "no", d->cfg->metrics_listen);
 }
 

@@ -33,7 +33,9 @@ void runtime_init(struct runtime *rt, const char *config_path,
 	rt->store = store;
 	rt->started = (int64_t)time(NULL);
 	rt->foreground = foreground;
-	if (gethostname(rt->node, sizeof(rt->node)) < 0)
+	if (cfg->node[0] != '\0')
+		snprintf(rt->node, sizeof(rt->node), "%s", cfg->node);
+	else if (gethostname(rt->node, sizeof(rt->node)) < 0)
 		snprintf(rt->node, sizeof(rt->node), "unknown");
 	rt->node[sizeof(rt->node) - 1] = '\0';
 	pthread_mutex_init(&rt->reload_lock, NULL);

@@ -44,7 +44,7 @@ struct runtime {
 	struct store *store;
 	int64_t started;		/* Unix seconds */
 	bool foreground;
-	char node[STORE_NOTE_NODE_MAX];	/* this host's name */
+	char node[STORE_NOTE_NODE_MAX];	/* node, or the host name */
 	pthread_mutex_t reload_lock;	/* guards what follows */
 	int syslog_facility;		/* the one the log is open with */
 	pthread_t watch;

@@ -135,8 +135,8 @@ static void commands_log_block(const struct command_ctx *c,
 	escape(reason, ESCAPE_QUOTED, quoted, sizeof(quoted));
 	isotime_format(until, until_text, sizeof(until_text));
 	log_notice("event=manual-block host=%s until=%s duration=%u "
-	    "reason=\"%s\" uid=%ld", key_text, until_text, seconds, quoted,
-	    (long)c->peer);
+	    "reason=\"%s\" uid=%ld node=%s", key_text, until_text, seconds,
+	    quoted, (long)c->peer, c->rt->node);
 }
 
 static void commands_note(struct command_ctx *c, const struct host_key *key,
