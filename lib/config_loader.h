@@ -85,5 +85,16 @@ int config_set_mta_warn_after(struct loader *ld, const config_setting_t *s);
 int config_set_log_file(struct loader *ld, const config_setting_t *s);
 int config_set_state_file(struct loader *ld, const config_setting_t *s);
 int config_set_node(struct loader *ld, const config_setting_t *s);
+int config_set_socket(struct loader *ld, const config_setting_t *s);
+int config_set_socket_mode(struct loader *ld, const config_setting_t *s);
+int config_set_pidfile(struct loader *ld, const config_setting_t *s);
+int config_set_user(struct loader *ld, const config_setting_t *s);
+int config_set_group(struct loader *ld, const config_setting_t *s);
+int config_set_control(struct loader *ld, const config_setting_t *s);
+int config_set_control_mode(struct loader *ld, const config_setting_t *s);
+int config_set_syslog_facility(struct loader *ld, const config_setting_t *s);
+int config_set_log_level(struct loader *ld, const config_setting_t *s);
+int config_set_monitor_only(struct loader *ld, const config_setting_t *s);
+int config_set_metrics_listen(struct loader *ld, const config_setting_t *s);
 
 #endif
