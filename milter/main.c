@@ -5,13 +5,15 @@
  *
  * Start, in this order: read the configuration; check everything the
  * start needs and report every problem at once (preflight.h; -t reports
- * them too, as warnings); look the user and group up; open the
- * log file (log_file); open the store; open the milter socket, the
- * control socket and the metrics listener, and the pid file (the unix
- * sockets and the pid file made so that they are the user's, see
- * privdrop_dir.h; pidfile "" is none); detach (unless -f); write the pid
- * file; drop to the user and group;
- * start the threads (control server, metrics server, libmilter's loop);
+ * them too, as warnings); look the user and group up; check the
+ * firewall's nftables table and sets (when enabled: a configuration
+ * error otherwise, as in -t); open the log file (log_file); open the
+ * store; open the milter socket, the control socket and the metrics
+ * listener, and the pid file (the unix sockets and the pid file made so
+ * that they are the user's, see privdrop_dir.h; pidfile "" is none);
+ * detach (unless -f); write the pid file; drop to the user and group;
+ * start the threads (control server, metrics server, firewall worker,
+ * libmilter's loop);
  * tell the waiting parent that all went well.  Until then every error
  * reaches the terminal and the exit status says it.  In the foreground
  * the daemon says on stderr where its log goes.
@@ -35,7 +37,6 @@
  * daemon could not start or serve, or libmilter's loop ended without
  * being asked (so that a service manager restarts it).
  */
-#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -54,6 +55,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "escape.h"
+#include "firewall.h"
 #include "log.h"
 #include "logfile.h"
 #include "metrics.h"
@@ -64,8 +66,8 @@
 #include "runtime.h"
 #include "signals.h"
 #include "socket.h"
+#include "state.h"
 #include "store.h"
-#include "store_memory_state.h"
 #include "xalloc.h"
 
 #define MAIN_DRAIN_MS		10000	/* callbacks in progress at stop */
@@ -148,6 +150,24 @@ static struct config *load_config(const char *path)
 		exit(EX_CONFIG);
 	}
 	return cfg;
+}
+
+/*
+ * With the firewall on, its table and sets must be there: a configuration
+ * error otherwise, before anything is opened.
+ */
+static void check_firewall(const struct config *cfg, bool logged)
+{
+	char err[512], quoted[1024];
+
+	if (firewall_check(cfg, err, sizeof(err)) == 0)
+		return;
+	escape(err, ESCAPE_QUOTED, quoted, sizeof(quoted));
+	if (logged)
+		log_error("event=fatal reason=\"firewall: %s\"", quoted);
+	else
+		fprintf(stderr, "%s: firewall: %s\n", cfg->path, quoted);
+	exit(EX_CONFIG);
 }
 
 /* Undo what the start made so far, then exit 1 with the reason. */
@@ -263,59 +283,6 @@ static void tell_log(const struct daemon *d)
 	    "debug" }[d->cfg->log_level]);
 }
 
-/* state_file applies to the memory store, the node's only state. */
-static bool state_kept(const struct config *cfg)
-{
-	return cfg->state_file[0] != '\0' && strcmp(cfg->store, "memory") == 0;
-}
-
-/*
- * As the user the daemon runs as: the blocks of the last stop come back;
- * a file that cannot be used is ignored with a warning.
- */
-static void state_load(struct daemon *d)
-{
-	char err[1024], quoted[4096], dir[1024], *slash;
-	bool missing;
-	int n;
-
-	if (!state_kept(d->cfg))
-		return;
-	n = store_memory_state_load(d->store, d->cfg->state_file,
-	    (int64_t)time(NULL), &missing, err, sizeof(err));
-	escape(err, ESCAPE_QUOTED, quoted, sizeof(quoted));
-	if (n < 0)
-		log_warning("event=state-ignored reason=\"%s\"", quoted);
-	else if (!missing)
-		log_notice("event=state-loaded blocks=%d", n);
-	snprintf(dir, sizeof(dir), "%s", d->cfg->state_file);
-	if ((slash = strrchr(dir, '/')) != NULL)
-		*(slash == dir ? slash + 1 : slash) = '\0';
-	if (access(dir, W_OK | X_OK) < 0) {
-		escape(dir, ESCAPE_QUOTED, quoted, sizeof(quoted));
-		log_warning("event=state-unwritable directory=\"%s\" "
-		    "reason=\"%s: the blocks will not be kept at the stop\"",
-		    quoted, strerror(errno));
-	}
-}
-
-static void state_save(const struct daemon *d)
-{
-	char err[1024], quoted[4096];
-	int n;
-
-	if (!state_kept(d->cfg))
-		return;
-	n = store_memory_state_save(d->store, d->cfg->state_file,
-	    (int64_t)time(NULL), err, sizeof(err));
-	if (n >= 0) {
-		log_notice("event=state-saved blocks=%d", n);
-		return;
-	}
-	escape(err, ESCAPE_QUOTED, quoted, sizeof(quoted));
-	log_warning("event=state-not-saved reason=\"%s\"", quoted);
-}
-
 static void start(struct daemon *d)
 {
 	char err[512];
@@ -324,6 +291,8 @@ static void start(struct daemon *d)
 	if (privdrop_prepare(&d->priv, d->cfg->user, d->cfg->group, err,
 	    sizeof(err)) < 0)
 		start_failed(d, "", err);
+	d->priv.keep_net_admin = d->cfg->firewall.enabled;
+	check_firewall(d->cfg, true);
 	open_log(d);
 	open_policy(d);
 	pidfile = open_privileged(d);
@@ -333,7 +302,7 @@ static void start(struct daemon *d)
 		start_failed(d, "", err);
 	if (privdrop_apply(&d->priv, err, sizeof(err)) < 0)
 		start_failed(d, "", err);
-	state_load(d);
+	daemon_state_load(d->cfg, d->store);
 }
 
 static void *milter_main(void *arg)
@@ -361,6 +330,8 @@ static void start_threads(struct daemon *d)
 		start_failed(d, "", err);
 	if (metrics_http_start(d->store, err, sizeof(err)) < 0)
 		start_failed(d, "metrics ", err);
+	if (firewall_start(d->policy, d->store, err, sizeof(err)) < 0)
+		start_failed(d, "firewall: ", err);
 	signals_hold(&saved);
 	if (runtime_watch_start(&d->rt, err, sizeof(err)) < 0) {
 		signals_release(&saved);
@@ -473,9 +444,10 @@ static int stop(struct daemon *d, bool asked)
 		log_warning("event=stop-timeout reason=\"callbacks still "
 		    "running after %u ms\"", MAIN_DRAIN_MS);
 	else
-		state_save(d);
+		daemon_state_save(d->cfg, d->store);
 	control_stop();
 	metrics_http_stop();
+	firewall_stop();
 	socket_remove();
 	pidfile_remove();
 	log_notice("event=stop status=%s", ok ? "ok" : "error");
@@ -572,6 +544,7 @@ int main(int argc, char **argv)
 	}
 	cfg = load_config(opt.config_path);
 	if (opt.check_only) {
+		check_firewall(cfg, false);
 		rc = check_only(cfg, &opt);
 	} else {
 		rc = run(cfg, &opt);

@@ -6,11 +6,13 @@
 # and every key the man page describes is in the sample.  Every example
 # of the README, the man pages and contrib/ (t/docs/examples.pl finds
 # them) is run: bulwark.conf snippets through "bulwark -t" (a file they
-# name that does not exist here is replaced by a valid one), main.cf
-# lines through Postfix's postconf, bulwarkctl command lines against a
-# real daemon started here (its own sockets in a temporary directory,
-# removed at the end), and the Sendmail line must be the one t/sendmail
-# tests with a real Sendmail.
+# name that does not exist here is replaced by a valid one; one with a
+# firewall group runs in a network namespace of its own holding
+# contrib/nftables/bulwark.nft, which needs root), main.cf lines through
+# Postfix's postconf, bulwarkctl command lines against a real daemon
+# started here (its own sockets in a temporary directory, removed at the
+# end), and the Sendmail line must be the one t/sendmail tests with a
+# real Sendmail.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 passed=0
@@ -110,7 +112,13 @@ printf '%s\n' "$examples" | while IFS='	' read -r kind where text; do
 	case $kind in
 	conf)
 		standin <"$tmp/example" >"$tmp/example.conf"
-		if out=$(milter/bulwark -t -c "$tmp/example.conf" 2>&1); then
+		check="milter/bulwark -t -c $tmp/example.conf"
+		# The firewall group needs its table: load the ready one in a
+		# network namespace of the check's own (root only).
+		if grep -q '^firewall' "$tmp/example.conf"; then
+			check="unshare --net sh -c 'nft -f contrib/nftables/bulwark.nft && $check'"
+		fi
+		if out=$(sh -c "$check" 2>&1); then
 			echo "ok"
 		else
 			echo "FAIL: $where: bulwark -t refuses the example: $out"

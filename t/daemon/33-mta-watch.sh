@@ -1,5 +1,5 @@
 #!/bin/sh
-# 26-mta-watch.sh - a daemon no MTA reaches says so: bulwarkctl status
+# 33-mta-watch.sh - a daemon no MTA reaches says so: bulwarkctl status
 # shows "never" and the live sessions, and after mta_warn_after seconds
 # the log has one event=no-mta warning; once an MTA has connected,
 # status shows when, counts its open sessions, and no warning comes.
