@@ -7,19 +7,23 @@
 -- manual) the fields are "c:n" count, "w:n" window start, "b:n" block end
 -- and "l:n" block length (the end minus the block's start; 0: unknown);
 -- "x" is the time after which the state carries nothing.  Absent fields
--- are 0.  Times are the node's Unix seconds; a state whose x has passed
--- is read as empty, as the memory store does.  The key's TTL is set
--- relative to the node's time (x - now + MARGIN), so Redis's clock and
--- the node's may differ; nothing is written for a state that carries
--- nothing, and an expired key is deleted.
+-- are 0.  A state whose x has passed is read as empty, as the memory
+-- store does; nothing is written for a state that carries nothing, and
+-- an expired key is deleted.  The key's TTL is x - now + MARGIN.
 --
--- ARGV[1] is the operation, ARGV[2] now; then
+-- Time: the array has one clock, Redis's (TIME; Redis 7 replicates a
+-- script's effects, not the script, so that is allowed): a node whose
+-- clock is wrong can neither end nor erase another node's block.  The
+-- caller's time is used only when it passes one (tests inject a clock);
+-- a node sends 0.
+--
+-- ARGV[1] is the operation, ARGV[2] the time to use, 0 for Redis's; then
 --   "e" one event (store_apply_event()): ARGV[3] the counted detector,
 --       ARGV[4] "1" at CONNECT, then each detector's rule in enum detector
 --       order (see parse_rules).  Returns { outcome, detector, count,
 --       block_until } numbered as enum rule_outcome and enum detector.
---   "b" store_block(): ARGV[3] the detector, ARGV[4] the block's end.
---       Returns 0.
+--   "b" store_block(): ARGV[3] the detector, ARGV[4] the block's length
+--       in seconds from now (0 or less: over already).  Returns 0.
 -- Detectors are numbered from 0 as in enum detector.
 
 local DETECTORS = 4		-- dos, dha, attack, manual: enum detector's order
@@ -36,6 +40,7 @@ local MARGIN = 10
 
 local key = KEYS[1]
 local now = tonumber(ARGV[2])
+if now == 0 then now = tonumber(redis.call('TIME')[1]) end
 
 -- state[d].count, .window, .block, .length: detector d's state;
 -- loaded[f]: FIELDS[f] as read, so that only changes are written.
@@ -112,13 +117,14 @@ local function set_block(s, start, untill)
 end
 
 local function window_open(r, s)
-	if s.window == 0 or now >= s.window + r.period then return false end
+	if s.window == 0 or now < s.window then return false end
+	if now >= s.window + r.period then return false end
 	return not (s.block > s.window and s.block <= now)
 end
 
 local function check_block(r, s)
 	if not r.enabled or not blocked(s) then return ALLOWED end
-	if r.sliding then
+	if r.sliding and now + r.block > s.block then
 		local start = block_start(s)
 		s.block = now + r.block
 		if start ~= 0 then set_block(s, start, s.block) end
@@ -186,7 +192,7 @@ local function event()
 end
 
 local function block()
-	local d, untill = tonumber(ARGV[3]) + 1, tonumber(ARGV[4])
+	local d, untill = tonumber(ARGV[3]) + 1, now + tonumber(ARGV[4])
 	load()
 	set_block(state[d], now, untill)
 	save(math.max(untill, expiry))

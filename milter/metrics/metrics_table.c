@@ -193,9 +193,13 @@ static void table_store(struct metrics_table *t,
     const struct metrics_counts *c)
 {
 	table_family(t, "bulwark_store_errors_total", METRICS_COUNTER,
-	    "Store operations that failed; their events were decided "
-	    "without the store.");
-	table_sample(t, c->store_errors);
+	    "Events decided without the shared store (it failed, or failed "
+	    "for the host's key), by what decided them: the node's local "
+	    "store, accept or tempfail (redis.on_error).");
+	for (unsigned d = STORE_DECIDED_LOCAL; d < METRICS_DECIDERS; d++)
+		table_labeled(t, "decided_by",
+		    store_decider_name((enum store_decider)d),
+		    c->store_errors[d]);
 	table_latency(t, c);
 }
 
