@@ -155,6 +155,22 @@ static void ctl_counters(const json_t *answer)
 	ctl_table_show(&t, true);
 }
 
+/* When an MTA last connected ("never" says its setting is worth a look). */
+static void ctl_mta(const json_t *mta)
+{
+	char text[CTL_TEXT_MAX];
+
+	if (mta == NULL)
+		return;
+	if (ctl_integer(mta, "last_connect", 0) > 0)
+		ctl_kv("mta connected", ctl_time(mta, "last_connect", text,
+		    sizeof(text)));
+	else
+		ctl_kv("mta connected", "never (check the MTA's milter "
+		    "setting)");
+	ctl_kv("sessions", ctl_int(mta, "sessions", text, sizeof(text)));
+}
+
 static void ctl_status(const json_t *answer)
 {
 	const json_t *store = json_object_get(answer, "store");
@@ -182,6 +198,7 @@ static void ctl_status(const json_t *answer)
 		    ctl_int(firewall, "elements", uptime, sizeof(uptime)));
 		ctl_kv("firewall", text);
 	}
+	ctl_mta(json_object_get(answer, "mta"));
 	ctl_counters(answer);
 }
 

@@ -30,6 +30,7 @@
 
 #include "callbacks.h"
 #include "log.h"
+#include "runtime.h"
 
 /* Protocol steps bulwark asks for whenever the MTA offers them. */
 #define CALLBACKS_STEPS \
@@ -119,6 +120,7 @@ static sfsistat on_negotiate(SMFICTX *ctx, unsigned long actions,
 	*want_steps = steps & CALLBACKS_STEPS;
 	*want_f2 = 0;
 	*want_f3 = 0;
+	runtime_mta_connected((int64_t)time(NULL));
 	if (*want_actions & SMFIF_SETSYMLIST)
 		request_macros(ctx);
 	return SMFIS_CONTINUE;

@@ -166,7 +166,7 @@ static void assert_config_equal(const struct config *a, const struct config *b)
 static const struct detector_want default_detectors[DETECTOR_COUNT] = {
 	[DETECTOR_DOS] = { { true, false, 100, 60, 600 }, ACTION_TEMPFAIL,
 	    "Too many connections from %a, try again later" },
-	[DETECTOR_DHA] = { { true, false, 20, 300, 900 }, ACTION_TEMPFAIL,
+	[DETECTOR_DHA] = { { true, false, 10, 300, 900 }, ACTION_TEMPFAIL,
 	    "Too many invalid recipients from %a" },
 	/* max_flagged 0: flagged connections are never counted. */
 	[DETECTOR_ATTACK] = { { false, false, 0, 3600, 3600 }, ACTION_TEMPFAIL,
@@ -174,6 +174,25 @@ static const struct detector_want default_detectors[DETECTOR_COUNT] = {
 	[DETECTOR_MANUAL] = { { true, false, UINT32_MAX, 1, 0 },
 	    ACTION_TEMPFAIL, "Connection refused for %a" },
 };
+
+START_TEST(daemon_keys_read)
+{
+	struct config *cfg = load_ok("node = \"mx1\";\nmta_warn_after = \"5m\";\n"
+	    "log_file = \"stderr\";\nstate_file = \"/var/lib/bulwark/state\";\n"
+	    "pidfile = \"\";\n");
+
+	ck_assert_str_eq(cfg->node, "mx1");
+	ck_assert_uint_eq(cfg->mta_warn_after, 300);
+	ck_assert_str_eq(cfg->log_file, "stderr");
+	ck_assert_str_eq(cfg->state_file, "/var/lib/bulwark/state");
+	ck_assert_str_eq(cfg->pidfile, "");
+	config_unref(cfg);
+	cfg = load_ok("mta_warn_after = 0;\nlog_file = \"/var/log/bulwark.log\";\n");
+	ck_assert_uint_eq(cfg->mta_warn_after, 0);
+	ck_assert_str_eq(cfg->log_file, "/var/log/bulwark.log");
+	config_unref(cfg);
+}
+END_TEST
 
 START_TEST(defaults_every_key)
 {
@@ -188,6 +207,10 @@ START_TEST(defaults_every_key)
 	ck_assert_int_eq(cfg->log_level, LOG_LEVEL_INFO);
 	ck_assert(!cfg->monitor_only);
 	ck_assert_str_eq(cfg->metrics_listen, "127.0.0.1:9713");
+	ck_assert_str_eq(cfg->node, "");
+	ck_assert_uint_eq(cfg->mta_warn_after, 600);
+	ck_assert_str_eq(cfg->log_file, "");
+	ck_assert_str_eq(cfg->state_file, "");
 	ck_assert_str_eq(cfg->store, "memory");
 	ck_assert_uint_eq(cfg->memory_max_hosts, 1000000);
 	ck_assert_uint_eq(cfg->ipv4_prefix, 32);
@@ -651,7 +674,22 @@ static const struct {
 	{ "socket_mode = \"\";\n", 1, "socket_mode: invalid mode \"\" "
 	  "(expected 1 to 4 octal digits, at most 0777)" },
 	{ "pidfile = \"bulwark.pid\";\n", 1,
-	  "pidfile: expected an absolute path" },
+	  "pidfile: expected an absolute path, or \"\" for none" },
+	{ "node = \"mx 1\";\n", 1, "node: expected printable characters "
+	  "without blanks, quotes or backslashes" },
+	{ "node = \"0123456789012345678901234567890123456789012345678901234567890123\";\n",
+	  1, "node: at most 63 characters" },
+	{ "mta_warn_after = \"soon\";\n", 1, "mta_warn_after: invalid duration "
+	  "\"soon\" (expected seconds, or a number followed by s, m, h or d, "
+	  "at most 366d)" },
+	{ "mta_warn_after = -1;\n", 1,
+	  "mta_warn_after: -1 is out of range (1..31622400)" },
+	{ "log_file = \"syslog\";\n", 1, "log_file: expected \"\" (syslog), "
+	  "\"stderr\" or an absolute path" },
+	{ "log_file = \"/var/log/\";\n", 1,
+	  "log_file: expected a file, not a directory" },
+	{ "state_file = \"state\";\n", 1, "state_file: expected \"\" or the "
+	  "absolute path of a file" },
 	{ "metrics_listen = 9713;\n", 1, "metrics_listen: expected a string" },
 	{ "metrics_listen = \"localhost:9713\";\n", 1, "metrics_listen: "
 	  "invalid address \"localhost:9713\": expected ADDRESS:PORT or [IPV6-ADDRESS]:PORT with a numeric address" },
@@ -947,7 +985,7 @@ START_TEST(load_edited)
 	c = config_load_edited(NULL, edit_dos_max, &max, err, sizeof(err));
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(c->rules[DETECTOR_DOS].max, 7);
-	ck_assert_uint_eq(c->rules[DETECTOR_DHA].max, 20);
+	ck_assert_uint_eq(c->rules[DETECTOR_DHA].max, 10);
 	config_unref(c);
 
 	/* An edited value is checked like a line of the file (line 0). */
@@ -969,6 +1007,7 @@ static Suite *config_suite(void)
 
 	tcase_add_unchecked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_test(tc, defaults_every_key);
+	tcase_add_test(tc, daemon_keys_read);
 	tcase_add_test(tc, empty_file_is_defaults);
 	tcase_add_test(tc, sample_equals_defaults);
 	tcase_add_test(tc, full_every_key);
