@@ -161,6 +161,8 @@ static void config_free(struct config *cfg)
 	config_redis_free(&cfg->redis);
 	hostlist_free(cfg->exclude);
 	free(cfg->exclude_file);
+	loader_free_strings(cfg->exclude_verified_domains,
+	    cfg->exclude_verified_domain_count);
 	hostlist_free(cfg->blocked);
 	free(cfg->blocked_file);
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++)
@@ -519,6 +521,7 @@ static const struct config_key config_root_keys[] = {
 	{ "exclude", set_exclude },
 	{ "exclude_file", set_exclude_file },
 	{ "exclude_authenticated", set_exclude_authenticated },
+	{ "exclude_verified_domains", config_set_verified_domains },
 	{ "blocked", set_blocked },
 	{ "blocked_file", set_blocked_file },
 	{ "blocked_action", set_blocked_action },

@@ -23,6 +23,7 @@
 #include "recipients.h"
 #include "reply.h"
 #include "sessions.h"
+#include "verified.h"
 #include "xalloc.h"
 
 struct policy {
@@ -352,12 +353,32 @@ static struct policy_session *policy_connected(struct policy_session *s,
 	return s;
 }
 
+/* Why a host is never counted, or NULL when it is counted. */
+static const char *policy_excluded(const struct config *cfg,
+    const struct host_addr *addr, const char *verified_name)
+{
+	if (hostlist_match(cfg->exclude, addr))
+		return "exclude-list";
+	if (verified_match(cfg->exclude_verified_domains,
+	    cfg->exclude_verified_domain_count, verified_name))
+		return "verified-domain";
+	return NULL;
+}
+
 struct policy_session *policy_connect(struct policy *policy,
     const struct host_addr *addr, int64_t now, struct verdict *verdict)
+{
+	return policy_connect_named(policy, addr, NULL, now, verdict);
+}
+
+struct policy_session *policy_connect_named(struct policy *policy,
+    const struct host_addr *addr, const char *verified_name, int64_t now,
+    struct verdict *verdict)
 {
 	struct policy_session *s = policy_session_new(policy);
 	const struct config *cfg = s->cfg;
 	struct store_result result;
+	const char *excluded;
 	uint32_t live;
 
 	verdict_continue(verdict);
@@ -372,9 +393,9 @@ struct policy_session *policy_connect(struct policy *policy,
 		policy_refuse_blocked_list(s, verdict);
 		return policy_connected(s, verdict);
 	}
-	if (hostlist_match(cfg->exclude, addr)) {
-		log_debug("event=exclude session=%llx addr=%s reason=exclude-list",
-		    (unsigned long long)s->id, s->addr_text);
+	if ((excluded = policy_excluded(cfg, addr, verified_name)) != NULL) {
+		log_debug("event=exclude session=%llx addr=%s reason=%s",
+		    (unsigned long long)s->id, s->addr_text, excluded);
 		return s;
 	}
 	s->counted = true;

@@ -15,6 +15,8 @@
 #   down    bulwark not running: milter_default_action accept / tempfail
 #   socket  the socket recipes of contrib/postfix: chrooted smtpd, relative
 #           path, inet socket; main.cf.snippet is valid
+#   verified  exclude_verified_domains: a forward-confirmed name (resolved
+#           from a hosts file in the chroot) excluded, an unverified not
 #
 # Each scenario file defines NAME_setup (bulwark configurations, smtpd
 # services; before Postfix starts) and NAME_run (assertions).  Everything
@@ -27,7 +29,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-SCENARIOS=${*:-dos dha attack lists array down socket}
+SCENARIOS=${*:-dos dha attack lists array down socket verified}
 
 finish() {
 	summary postfix

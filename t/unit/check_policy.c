@@ -398,6 +398,32 @@ START_TEST(excluded_hosts_never_counted)
 }
 END_TEST
 
+START_TEST(verified_domain_hosts_never_counted)
+{
+	struct host_addr addr = addr_of("192.0.2.1");
+	struct verdict v;
+	char *domains[] = { "google.com" };
+
+	cfg->exclude_verified_domains = domains;
+	cfg->exclude_verified_domain_count = 1;
+	fixture_start();
+	for (int i = 0; i < 10; i++) {
+		policy_close(policy_connect_named(policy, &addr,
+		    "mx1.mail.google.com", T0, &v));
+		ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
+	}
+	/* The same address without a verified name, or with another one. */
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(connect_once("192.0.2.1", T0, NULL),
+		    VERDICT_CONTINUE);
+	policy_close(policy_connect_named(policy, &addr, "mx.evilgoogle.com",
+	    T0, &v));
+	ck_assert_int_eq(v.kind, VERDICT_TEMPFAIL);
+	cfg->exclude_verified_domains = NULL;
+	cfg->exclude_verified_domain_count = 0;
+}
+END_TEST
+
 START_TEST(authenticated_clients_not_counted)
 {
 	struct policy_session *s;
@@ -593,6 +619,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, attack_rset_counts_only_when_enabled_and_in_transaction);
 	tcase_add_test(tc, attack_max_flagged_blocks_host);
 	tcase_add_test(tc, excluded_hosts_never_counted);
+	tcase_add_test(tc, verified_domain_hosts_never_counted);
 	tcase_add_test(tc, authenticated_clients_not_counted);
 	tcase_add_test(tc, blocked_list_always_refused);
 	tcase_add_test(tc, blocked_list_tempfail_action);
