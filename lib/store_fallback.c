@@ -132,7 +132,7 @@ static void fallback_failed(struct fallback_store *s, bool probe)
 	if (!entered)
 		return;
 	log_warning("event=store-degraded store=%s reason=\"%s\" on_error=%s",
-	    s->ops.name, escape(store_error(s->primary), ESCAPE_QUOTED,
+	    s->ops.name, escape(store_error(s->primary), ESCAPE_CLIENT,
 	    reason, sizeof(reason)), fallback_on_error_name(s->on_error));
 }
 
