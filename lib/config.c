@@ -66,13 +66,14 @@ static const struct {
 	enum action action;
 	const char *reply;
 } config_detector_defaults[DETECTOR_COUNT] = {
-	[DETECTOR_DOS] = { { true, false, 100, 60, 600 }, ACTION_TEMPFAIL,
-	    "Too many connections from %a, try again later" },
-	[DETECTOR_DHA] = { { true, false, 20, 300, 900 }, ACTION_TEMPFAIL,
-	    "Too many invalid recipients from %a" },
+	/* enabled, sliding, max, period, block, min_ratio, sliding_max */
+	[DETECTOR_DOS] = { { true, false, 100, 60, 600, 0, 86400 },
+	    ACTION_TEMPFAIL, "Too many connections from %a, try again later" },
+	[DETECTOR_DHA] = { { true, false, 20, 300, 900, 0, 86400 },
+	    ACTION_TEMPFAIL, "Too many invalid recipients from %a" },
 	/* Enabled only with attack.max_flagged > 0, which is off by default. */
-	[DETECTOR_ATTACK] = { { false, false, 0, 3600, 3600 }, ACTION_TEMPFAIL,
-	    "Possible SMTP attack from %a" },
+	[DETECTOR_ATTACK] = { { false, false, 0, 3600, 3600, 0, 86400 },
+	    ACTION_TEMPFAIL, "Possible SMTP attack from %a" },
 	[DETECTOR_MANUAL] = { { true, false, UINT32_MAX, 1, 0 },
 	    ACTION_TEMPFAIL, "Connection refused for %a" },
 };

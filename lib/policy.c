@@ -4,7 +4,9 @@
  *
  * Per event the engine does at most one store operation: at CONNECT one
  * record that checks every block and counts DoS, per counted invalid
- * recipient one DHA record, per flagged connection one attack record.
+ * recipient one DHA record, per flagged connection one attack record,
+ * and with dha.min_ratio per valid recipient one DHA record that counts
+ * it only towards the ratio.
  * Unexpected commands are counted in the session, not the store.
  * Each of these steps is also counted in metrics.h; a refusal is counted
  * where it is decided, never when a session replays it.
@@ -21,7 +23,6 @@
 #include "metrics.h"
 #include "policy.h"
 #include "recipients.h"
-#include "reply.h"
 #include "sessions.h"
 #include "verified.h"
 #include "xalloc.h"
@@ -124,40 +125,6 @@ struct sessions *policy_sessions(struct policy *policy)
 	return policy->sessions;
 }
 
-static void verdict_continue(struct verdict *verdict)
-{
-	memset(verdict, 0, sizeof(*verdict));
-	verdict->kind = VERDICT_CONTINUE;
-}
-
-static void verdict_set(struct verdict *verdict, enum verdict_kind kind,
-    const char *rcode, const char *xcode)
-{
-	verdict->kind = kind;
-	snprintf(verdict->rcode, sizeof(verdict->rcode), "%s", rcode);
-	snprintf(verdict->xcode, sizeof(verdict->xcode), "%s", xcode);
-}
-
-/* Build the refusal for action; false when the action only logs. */
-static bool verdict_refuse(struct verdict *verdict, enum action action,
-    enum policy_stage stage, const char *template, const char *addr)
-{
-	verdict_continue(verdict);
-	switch (action) {
-	case ACTION_LOG:
-		return false;
-	case ACTION_TEMPFAIL:
-		verdict_set(verdict, VERDICT_TEMPFAIL, "421", "4.7.0");
-		break;
-	case ACTION_REJECT:
-		verdict_set(verdict, VERDICT_REJECT,
-		    stage == STAGE_CONNECT ? "554" : "550", "5.7.1");
-		break;
-	}
-	reply_format(template, addr, verdict->text, sizeof(verdict->text));
-	return true;
-}
-
 /* The action taken, once monitor_only has had its say. */
 static enum action policy_effective(const struct config *cfg,
     enum action action)
@@ -169,8 +136,8 @@ static enum action policy_effective(const struct config *cfg,
 static void policy_refuse(struct policy_session *s, enum action action,
     const char *template, enum policy_stage stage, struct verdict *verdict)
 {
-	if (verdict_refuse(verdict, policy_effective(s->cfg, action), stage,
-	    template, s->addr_text))
+	if (verdict_refuse(verdict, policy_effective(s->cfg, action),
+	    stage == STAGE_CONNECT, template, s->addr_text))
 		s->refusal = *verdict;
 }
 
@@ -268,27 +235,20 @@ static void policy_undecided(const struct policy_session *s,
 }
 
 /*
- * One store operation for this session's host.  True when a store
+ * One store operation for this session's host (policy_record() builds a
+ * counting event, policy_valid_recipient() a valid one).  True when a store
  * decided (the shared one or the node's local one: result holds its
  * outcome); false when none did, with the verdict of the store's
  * fallback.
  */
-static bool policy_record(struct policy_session *s, enum detector detector,
-    int connect, int64_t now, struct store_result *result,
+static bool policy_record_event(struct policy_session *s,
+    const struct store_event *event, struct store_result *result,
     struct verdict *verdict)
 {
 	struct store *store = s->policy->store;
-	struct store_event event = {
-		.key = s->key,
-		.now = now,
-		.counted = detector,
-		.connect = connect,
-		.rules = s->cfg->rules,
-	};
 	uint64_t started = metrics_monotonic_ns();
 
-	metrics_event(detector);
-	if (store_record(store, &event, result) < 0) {
+	if (store_record(store, event, result) < 0) {
 		memset(result, 0, sizeof(*result));
 		result->decided = STORE_DECIDED_ACCEPT;
 	}
@@ -296,11 +256,45 @@ static bool policy_record(struct policy_session *s, enum detector detector,
 	if (result->decided == STORE_DECIDED_STORE ||
 	    result->decided == STORE_DECIDED_LOCAL) {
 		if (s->policy->observer != NULL)
-			s->policy->observer(&event, result, s->policy->observer_arg);
+			s->policy->observer(event, result, s->policy->observer_arg);
 		return true;
 	}
-	policy_undecided(s, result, detector, now, verdict);
+	policy_undecided(s, result, event->counted, event->now, verdict);
 	return false;
+}
+
+static bool policy_record(struct policy_session *s, enum detector detector,
+    int connect, int64_t now, struct store_result *result,
+    struct verdict *verdict)
+{
+	struct store_event event = {
+		.key = s->key,
+		.now = now,
+		.counted = detector,
+		.connect = connect,
+		.rules = s->cfg->rules,
+	};
+
+	metrics_event(detector);
+	return policy_record_event(s, &event, result, verdict);
+}
+
+/* A valid recipient, for dha.min_ratio; the verdict is always continue. */
+static void policy_valid_recipient(struct policy_session *s, int64_t now)
+{
+	struct store_event event = {
+		.key = s->key,
+		.now = now,
+		.counted = DETECTOR_DHA,
+		.valid = 1,
+		.rules = s->cfg->rules,
+	};
+	struct store_result result;
+	struct verdict ignored;
+
+	if (s->cfg->rules[DETECTOR_DHA].enabled &&
+	    s->cfg->rules[DETECTOR_DHA].min_ratio > 0)
+		(void)policy_record_event(s, &event, &result, &ignored);
 }
 
 static struct policy_session *policy_session_new(struct policy *policy)
@@ -543,8 +537,10 @@ void policy_rcpt(struct policy_session *s, const struct policy_rcpt *rcpt,
 		return;
 	}
 	if (cfg->dha_recipients == NULL ||
-	    recipients_valid(cfg->dha_recipients, rcpt->address))
+	    recipients_valid(cfg->dha_recipients, rcpt->address)) {
+		policy_valid_recipient(s, now);
 		return;
+	}
 	policy_invalid_recipient(s, now, verdict);
 	if (verdict->kind == VERDICT_CONTINUE && !cfg->monitor_only) {
 		verdict_set(verdict, VERDICT_REJECT, "550", "5.1.1");

@@ -51,21 +51,7 @@
 #include "addr.h"
 #include "config.h"
 #include "store.h"
-
-#define VERDICT_TEXT_MAX 512
-
-enum verdict_kind {
-	VERDICT_CONTINUE,
-	VERDICT_TEMPFAIL,
-	VERDICT_REJECT
-};
-
-struct verdict {
-	enum verdict_kind kind;
-	char rcode[4];			/* "421", "554", "550" */
-	char xcode[8];			/* "4.7.0", "5.7.1", "5.1.1" */
-	char text[VERDICT_TEXT_MAX];
-};
+#include "verdict.h"
 
 struct policy;
 struct policy_session;

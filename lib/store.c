@@ -73,8 +73,9 @@ void store_apply_event(const struct store_event *event,
 		result->block_until = block.until;
 		return;
 	}
-	result->outcome = rule_count(&event->rules[event->counted], state,
-	    event->now);
+	result->outcome = event->valid ?
+	    rule_count_valid(&event->rules[event->counted], state, event->now) :
+	    rule_count(&event->rules[event->counted], state, event->now);
 	result->count = state->count;
 	if (result->outcome != RULE_ALLOWED)
 		result->block_until = state->block_until;

@@ -55,6 +55,7 @@ struct store_event {
 	int64_t now;			/* Unix seconds, > 0 */
 	enum detector counted;		/* detector this event counts for */
 	int connect;			/* CONNECT: every detector's block refuses */
+	int valid;			/* counts only in the ratio (rule_count_valid) */
 	const struct rule *rules;	/* rules[DETECTOR_COUNT] in force */
 };
 
@@ -126,7 +127,7 @@ struct store *store_open(const struct config *cfg, char *err, size_t errlen);
  * Apply one event to a host's states, in place (DESIGN.md semantics):
  * at CONNECT every detector's block is checked first (each sliding one is
  * extended) and a blocked host is refused without counting; then the
- * counted detector's rule runs.  When several blocks refuse, the result
+ * counted detector's rule runs (rule_count_valid() for a valid event).  When several blocks refuse, the result
  * names the one that ends last.
  */
 void store_apply_event(const struct store_event *event,

@@ -53,7 +53,7 @@ bad:
 	return -1;
 }
 
-/* The script's "e" arguments: now, counted, connect, then each rule. */
+/* The script's "e" arguments: now, counted, connect, valid, each rule. */
 static void redis_event_args(const struct store_event *event,
     struct redis_args *a)
 {
@@ -61,6 +61,7 @@ static void redis_event_args(const struct store_event *event,
 	redis_arg_int(a, event->now);
 	redis_arg_int(a, event->counted);
 	redis_arg_int(a, event->connect != 0);
+	redis_arg_int(a, event->valid != 0);
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
 		const struct rule *r = &event->rules[d];
 
@@ -69,6 +70,11 @@ static void redis_event_args(const struct store_event *event,
 		redis_arg_int(a, r->max);
 		redis_arg_int(a, r->period);
 		redis_arg_int(a, r->block);
+		redis_arg_int(a, r->min_ratio);
+		redis_arg_int(a, r->sliding_max);
+		redis_arg_int(a, r->escalate_factor);
+		redis_arg_int(a, r->escalate_max);
+		redis_arg_int(a, r->escalate_forget);
 	}
 }
 
@@ -114,6 +120,13 @@ static void redis_field_parse(const redisReply *name, const redisReply *value,
 		break;
 	case 'l':
 		state->block_length = v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)v;
+		break;
+	case 'v':
+		state->valid = v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+		break;
+	case 'e':
+		state->level = v < 0 ? 0 : v > RULE_LEVEL_MAX ? RULE_LEVEL_MAX :
 		    (uint32_t)v;
 		break;
 	case 'w':

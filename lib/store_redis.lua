@@ -4,9 +4,10 @@
 -- build turns it into the C string store_redis_script (store_redis_lua.h).
 --
 -- A host is one hash, KEYS[1].  Per detector name n (dos, dha, attack,
--- manual) the fields are "c:n" count, "w:n" window start, "b:n" block end
--- and "l:n" block length (the end minus the block's start; 0: unknown);
--- "x" is the time after which the state carries nothing.  Absent fields
+-- manual) the fields are "c:n" count, "w:n" window start, "b:n" block end,
+-- "l:n" block length (the end minus the block's start; 0: unknown), "v:n"
+-- events counted only in the ratio and "e:n" the escalation level of the
+-- last block; "x" is the time after which the state carries nothing.  Absent fields
 -- are 0.  Times are the node's Unix seconds; a state whose x has passed
 -- is read as empty, as the memory store does.  The key's TTL is set
 -- relative to the node's time (x - now + MARGIN), so Redis's clock and
@@ -15,8 +16,9 @@
 --
 -- ARGV[1] is the operation, ARGV[2] now; then
 --   "e" one event (store_apply_event()): ARGV[3] the counted detector,
---       ARGV[4] "1" at CONNECT, then each detector's rule in enum detector
---       order (see parse_rules).  Returns { outcome, detector, count,
+--       ARGV[4] "1" at CONNECT, ARGV[5] "1" for an event counted only in
+--       the ratio (rule_count_valid), then each detector's rule in enum
+--       detector order (see parse_rules).  Returns { outcome, detector, count,
 --       block_until } numbered as enum rule_outcome and enum detector.
 --   "b" store_block(): ARGV[3] the detector, ARGV[4] the block's end.
 --       Returns 0.
@@ -25,13 +27,14 @@
 local DETECTORS = 4		-- dos, dha, attack, manual: enum detector's order
 -- The hash fields of each detector's state, in the order of PARTS.
 local FIELDS = {
-	'c:dos', 'w:dos', 'b:dos', 'l:dos',
-	'c:dha', 'w:dha', 'b:dha', 'l:dha',
-	'c:attack', 'w:attack', 'b:attack', 'l:attack',
-	'c:manual', 'w:manual', 'b:manual', 'l:manual' }
-local PARTS = { 'count', 'window', 'block', 'length' }
+	'c:dos', 'w:dos', 'b:dos', 'l:dos', 'v:dos', 'e:dos',
+	'c:dha', 'w:dha', 'b:dha', 'l:dha', 'v:dha', 'e:dha',
+	'c:attack', 'w:attack', 'b:attack', 'l:attack', 'v:attack', 'e:attack',
+	'c:manual', 'w:manual', 'b:manual', 'l:manual', 'v:manual', 'e:manual' }
+local PARTS = { 'count', 'window', 'block', 'length', 'valid', 'level' }
 local ALLOWED, REFUSED, TRIPPED = 0, 1, 2
 local U32_MAX = 4294967295
+local RATIO_ONE, LEVEL_MAX = 1000000, 64
 local MARGIN = 10
 
 local key = KEYS[1]
@@ -51,7 +54,8 @@ local function load()
 	for d = 1, DETECTORS do
 		local f = (d - 1) * #PARTS	-- detector d's fields follow f
 		state[d] = { count = loaded[f + 1], window = loaded[f + 2],
-			block = loaded[f + 3], length = loaded[f + 4] }
+			block = loaded[f + 3], length = loaded[f + 4],
+			valid = loaded[f + 5], level = loaded[f + 6] }
 	end
 	expiry = live and x or 0
 	stale = exists and not live
@@ -82,15 +86,21 @@ local function save(x)
 	if x ~= expiry then redis.call('EXPIRE', key, x - now + MARGIN) end
 end
 
--- rules[d]: detector d's rule; ARGV holds each rule from ARGV[5] on as
--- enabled, sliding, max, period, block.
+-- rules[d]: detector d's rule; ARGV holds each rule from ARGV[6] on as
+-- enabled, sliding, max, period, block, min_ratio, sliding_max,
+-- escalate_factor, escalate_max, escalate_forget.
 local function parse_rules()
-	local rules, i = {}, 5
+	local rules, i = {}, 6
 	for d = 1, DETECTORS do
 		rules[d] = { enabled = ARGV[i] == '1', sliding = ARGV[i + 1] == '1',
 			max = tonumber(ARGV[i + 2]), period = tonumber(ARGV[i + 3]),
-			block = tonumber(ARGV[i + 4]) }
-		i = i + 5
+			block = tonumber(ARGV[i + 4]),
+			min_ratio = tonumber(ARGV[i + 5]),
+			sliding_max = tonumber(ARGV[i + 6]),
+			factor = tonumber(ARGV[i + 7]),
+			escalate_max = tonumber(ARGV[i + 8]),
+			forget = tonumber(ARGV[i + 9]) }
+		i = i + 10
 	end
 	return rules
 end
@@ -116,29 +126,75 @@ local function window_open(r, s)
 	return not (s.block > s.window and s.block <= now)
 end
 
+local function slide(r, s)
+	local start = block_start(s)
+	local untill = now + r.block
+	if start ~= 0 and r.sliding_max > 0 and
+	    untill > start + r.sliding_max then
+		untill = start + r.sliding_max
+	end
+	if untill <= s.block then return end
+	s.block = untill
+	if start ~= 0 then set_block(s, start, untill) end
+end
+
 local function check_block(r, s)
 	if not r.enabled or not blocked(s) then return ALLOWED end
-	if r.sliding then
-		local start = block_start(s)
-		s.block = now + r.block
-		if start ~= 0 then set_block(s, start, s.block) end
-	end
+	if r.sliding then slide(r, s) end
 	return REFUSED
+end
+
+local function open_window(r, s)
+	if not window_open(r, s) then s.window, s.count, s.valid = now, 0, 0 end
+end
+
+local function ratio_met(r, s)
+	return s.count * RATIO_ONE >= r.min_ratio * (s.count + s.valid)
+end
+
+local function next_level(r, s)
+	if r.factor == 0 or s.block == 0 or now >= s.block + r.forget then
+		return 0
+	end
+	if s.level < LEVEL_MAX then return s.level + 1 end
+	return s.level
+end
+
+local function escalated(r, level)
+	local length = r.block
+	local i = 0
+	while i < level and length < r.escalate_max do
+		length = length * r.factor
+		i = i + 1
+	end
+	if level > 0 and length > r.escalate_max then length = r.escalate_max end
+	if length < r.block then length = r.block end
+	return length
 end
 
 local function count(r, s)
 	if not r.enabled then return ALLOWED end
 	if check_block(r, s) == REFUSED then return REFUSED end
-	if not window_open(r, s) then s.window, s.count = now, 0 end
+	open_window(r, s)
 	if s.count < U32_MAX then s.count = s.count + 1 end
-	if s.count <= r.max then return ALLOWED end
-	set_block(s, now, now + r.block)
+	if s.count <= r.max or not ratio_met(r, s) then return ALLOWED end
+	s.level = next_level(r, s)
+	set_block(s, now, now + escalated(r, s.level))
 	return TRIPPED
+end
+
+local function count_valid(r, s)
+	if not r.enabled or blocked(s) then return ALLOWED end
+	open_window(r, s)
+	if s.valid < U32_MAX then s.valid = s.valid + 1 end
+	return ALLOWED
 end
 
 local function state_expiry(r, s)
 	local e = s.window == 0 and 0 or s.window + r.period
-	if s.block > e then e = s.block end
+	local b = s.block
+	if r.factor > 0 and b > 0 then b = b + r.forget end
+	if b > e then e = b end
 	return e
 end
 
@@ -178,7 +234,9 @@ local function event()
 		res = { REFUSED, latest - 1, s.count, s.block }
 	else
 		local s = state[d]
-		local o = count(rules[d], s)
+		local o
+		if ARGV[5] == '1' then o = count_valid(rules[d], s)
+		else o = count(rules[d], s) end
 		res = { o, d - 1, s.count, o ~= ALLOWED and s.block or 0 }
 	end
 	save(host_expiry(rules))

@@ -26,8 +26,8 @@
 #define REDIS_PREFIX_MAX	200
 #define REDIS_KEY_MAX		(REDIS_PREFIX_MAX + ADDR_TEXT_MAX + 3)
 #define REDIS_ERROR_MAX		256
-/* EVALSHA sha 1 key op now counted connect, then five per rule. */
-#define REDIS_ARGS_MAX		(8 + 5 * DETECTOR_COUNT)
+/* EVALSHA sha 1 key op now counted connect valid, then ten per rule. */
+#define REDIS_ARGS_MAX		(9 + 10 * DETECTOR_COUNT)
 #define REDIS_SHA_LEN		40
 
 struct redis_store {

@@ -17,6 +17,8 @@
 #           path, inet socket; main.cf.snippet is valid
 #   verified  exclude_verified_domains: a forward-confirmed name (resolved
 #           from a hosts file in the chroot) excluded, an unverified not
+#   ratio   dha.min_ratio spares a list server with a few stale
+#           addresses; escalate doubles a repeat offender's block
 #
 # Each scenario file defines NAME_setup (bulwark configurations, smtpd
 # services; before Postfix starts) and NAME_run (assertions).  Everything
@@ -29,7 +31,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-SCENARIOS=${*:-dos dha attack lists array down socket verified}
+SCENARIOS=${*:-dos dha attack lists array down socket verified ratio}
 
 finish() {
 	summary postfix

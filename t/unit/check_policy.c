@@ -424,6 +424,30 @@ START_TEST(verified_domain_hosts_never_counted)
 }
 END_TEST
 
+/* With dha.min_ratio the valid recipients of a session count too. */
+START_TEST(dha_min_ratio_spares_mostly_valid_senders)
+{
+	struct policy_rcpt valid = { "<alice@example.org>", false, NULL };
+	struct policy_session *s;
+	struct verdict v;
+
+	cfg->rules[DETECTOR_DHA].min_ratio = RULE_RATIO_ONE / 2;
+	fixture_start();
+	s = open_session("192.0.2.1", T0);
+	for (int i = 0; i < 4; i++) {
+		policy_rcpt(s, &valid, T0, &v);
+		ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
+	}
+	/* 3 invalid of 7: over max_invalid (2) but under half. */
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(rejected_rcpt(s, "5.1.1", T0, &v),
+		    VERDICT_CONTINUE);
+	/* The 4th makes 4 of 8: exactly half trips. */
+	ck_assert_int_eq(rejected_rcpt(s, "5.1.1", T0, &v), VERDICT_TEMPFAIL);
+	policy_close(s);
+}
+END_TEST
+
 START_TEST(authenticated_clients_not_counted)
 {
 	struct policy_session *s;
@@ -620,6 +644,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, attack_max_flagged_blocks_host);
 	tcase_add_test(tc, excluded_hosts_never_counted);
 	tcase_add_test(tc, verified_domain_hosts_never_counted);
+	tcase_add_test(tc, dha_min_ratio_spares_mostly_valid_senders);
 	tcase_add_test(tc, authenticated_clients_not_counted);
 	tcase_add_test(tc, blocked_list_always_refused);
 	tcase_add_test(tc, blocked_list_tempfail_action);

@@ -319,7 +319,8 @@ static struct store *open_store(const struct config *cfg)
 static void test_rules_init(void)
 {
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
-		struct rule rule = { true, false, 3, 60, 600 };
+		struct rule rule = { .enabled = true, .max = 3, .period = 60,
+		    .block = 600 };
 
 		test_rules[d] = rule;
 	}
