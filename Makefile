@@ -8,6 +8,10 @@
 #                   bulwark.conf stays)
 #   make fuzz       build the fuzz/ harnesses with clang, run each FUZZ_SECONDS
 #   make bench-replay  lines per second of bulwark-replay on a generated log
+#   make tsan       build the daemon with ThreadSanitizer in build/tsan, run
+#                   t/sanitize/run.sh (load, reload storm, Redis faults)
+#                   for SANITIZE_SECONDS
+#   make asan       the same with AddressSanitizer and UBSan, in build/asan
 
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
@@ -31,10 +35,17 @@ CHECK_LIBS  = $(shell pkg-config --libs check 2>/dev/null)
 # request handling of milter/) built apart with sanitizers.
 FUZZ_CC  ?= clang
 FUZZ_SECONDS ?= 30
+SANITIZE_SECONDS ?= 30
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
            -fno-sanitize-recover=all -std=gnu11 $(WARN) -D_GNU_SOURCE \
            -DBULWARK_VERSION='"$(VERSION)"' -Ilib $(MILTER_INC) \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+
+# The daemon built apart with sanitizers, for t/sanitize/run.sh: objects
+# under build/SAN/, so the normal build's .o files are left alone.
+TSAN_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=thread
+ASAN_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+           -fno-sanitize-recover=undefined
 
 LIB_SRC    = $(sort $(wildcard lib/*.c))
 LIB_OBJ    = $(LIB_SRC:.c=.o)
@@ -128,6 +139,23 @@ fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/obj/libbulwark.a $(HEADERS)
 fuzz: $(FUZZ_BIN)
 	@fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 
+build/tsan/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(MILTER_INC) $(TSAN_CFLAGS) -c -o $@ $<
+
+build/asan/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(MILTER_INC) $(ASAN_CFLAGS) -c -o $@ $<
+
+build/tsan/bulwark: $(addprefix build/tsan/,$(MILTER_OBJ) $(LIB_OBJ))
+	$(CC) $(TSAN_CFLAGS) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS) $(LIBS)
+
+build/asan/bulwark: $(addprefix build/asan/,$(MILTER_OBJ) $(LIB_OBJ))
+	$(CC) $(ASAN_CFLAGS) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS) $(LIBS)
+
+tsan asan: %: deps-check build/%/bulwark ctl/bulwarkctl
+	@t/sanitize/run.sh $@ build/$@/bulwark $(SANITIZE_SECONDS)
+
 deps:
 	@contrib/install-deps.sh build
 
@@ -184,6 +212,6 @@ clean:
 	rm -f lib/*.o lib/libbulwark.a lib/store_redis_lua.h milter/*.o milter/*/*.o milter/bulwark ctl/*.o \
 	    ctl/bulwarkctl ctl/replay/*.o ctl/bulwark-replay $(UNIT_BIN) \
 	    bench/store_bench bench/sessions_bench $(FUZZ_BIN)
-	rm -rf fuzz/obj
+	rm -rf fuzz/obj build
 
-.PHONY: all bench bench-replay deps deps-check run check install uninstall clean fuzz
+.PHONY: all bench bench-replay deps deps-check run check install uninstall clean fuzz tsan asan

@@ -29,6 +29,8 @@ struct ctl_options {
 	bool json;
 	bool all;
 	bool yes;
+	bool once;		/* top */
+	unsigned interval;	/* top, 0: not given */
 };
 
 /* A command and how many arguments it takes; REST: the rest is one. */
@@ -103,12 +105,16 @@ static int parse_options(int argc, char **argv, struct ctl_options *opt)
 		{ "yes", no_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "interval", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
+	char *end;
+	long n;
 	int c;
 
 	memset(opt, 0, sizeof(*opt));
-	while ((c = getopt_long(argc, argv, "ac:hjs:Vy", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ac:d:hjos:Vy", longs, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			opt->all = true;
@@ -124,6 +130,17 @@ static int parse_options(int argc, char **argv, struct ctl_options *opt)
 			break;
 		case 'y':
 			opt->yes = true;
+			break;
+		case 'o':
+			opt->once = true;
+			break;
+		case 'd':
+			n = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || n < 1 ||
+			    n > CTL_TOP_INTERVAL_MAX)
+				usage_error("--interval takes 1 to %d seconds",
+				    CTL_TOP_INTERVAL_MAX);
+			opt->interval = (unsigned)n;
 			break;
 		case 'h':
 			usage(stdout);
@@ -295,9 +312,14 @@ int main(int argc, char **argv)
 	int cmd, rc;
 	const char *name;
 
-	if (strcmp(argv[first], "top") == 0)
-		return ctl_top(opt.config, opt.socket, opt.json, argc - first,
-		    argv + first);
+	if (strcmp(argv[first], "top") == 0) {
+		if (argc - first > 1)
+			usage_error("top: too many arguments");
+		return ctl_top(opt.config, opt.socket, opt.json, opt.once,
+		    opt.interval > 0 ? opt.interval : 2);
+	}
+	if (opt.once || opt.interval > 0)
+		usage_error("--once and --interval are options of top");
 	cmd = ctl_command_index(argv[first]);
 	name = ctl_commands[cmd].name;
 

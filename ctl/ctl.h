@@ -34,8 +34,9 @@
  * else CTL_OK.
  *
  * ctl_top.c
- * ctl_top() runs "top" with its own options, argv[0] being "top", on
- * the socket found as ctl_find_socket() does; json: -j was given.
+ * ctl_top() runs "top" on the socket found as ctl_find_socket() does:
+ * one frame with once, else a frame every interval seconds (1 to
+ * CTL_TOP_INTERVAL_MAX); json: the daemon's answers, one a line.
  * Returns an exit status (only with --once: the view runs until
  * interrupted).
  */
@@ -81,7 +82,9 @@ void ctl_table_free(struct ctl_table *t);
 void ctl_render(const char *command, const json_t *answer);
 int ctl_exit_status(const json_t *answer);
 
-int ctl_top(const char *config, const char *socket, bool json, int argc,
-    char **argv);
+#define CTL_TOP_INTERVAL_MAX 3600
+
+int ctl_top(const char *config, const char *socket, bool json, bool once,
+    unsigned interval);
 
 #endif

@@ -27,7 +27,6 @@
 #include "isotime.h"
 
 #define TOP_TEXT_MAX		64
-#define TOP_INTERVAL_MAX	3600
 
 struct top_options {
 	bool once;
@@ -35,12 +34,6 @@ struct top_options {
 	unsigned interval;
 	char path[CTL_PATH_MAX];
 };
-
-static void top_usage(FILE *out)
-{
-	fprintf(out, "usage: bulwarkctl [-j] [-c file | -s socket] top "
-	    "[--once] [--json] [--interval seconds]\n");
-}
 
 static const char *top_str(const json_t *obj, const char *key)
 {
@@ -255,62 +248,15 @@ static int top_once(const struct top_options *opt)
 	return rc;
 }
 
-static void top_parse(int argc, char **argv, struct top_options *opt)
+int ctl_top(const char *config, const char *socket, bool json, bool once,
+    unsigned interval)
 {
-	static const struct option longs[] = {
-		{ "once", no_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "interval", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	char *end;
-	long n;
-	int c;
-
-	optind = 0;		/* glibc: start afresh at argv[1] */
-	while ((c = getopt_long(argc, argv, "d:hjo", longs, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			opt->once = true;
-			break;
-		case 'j':
-			opt->json = true;
-			break;
-		case 'd':
-			n = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || n < 1 ||
-			    n > TOP_INTERVAL_MAX) {
-				fprintf(stderr, "bulwarkctl: top: --interval "
-				    "takes 1 to %d seconds\n", TOP_INTERVAL_MAX);
-				exit(CTL_USAGE);
-			}
-			opt->interval = (unsigned)n;
-			break;
-		case 'h':
-			top_usage(stdout);
-			exit(CTL_OK);
-		default:
-			top_usage(stderr);
-			exit(CTL_USAGE);
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "bulwarkctl: top: too many arguments\n");
-		top_usage(stderr);
-		exit(CTL_USAGE);
-	}
-}
-
-int ctl_top(const char *config, const char *socket, bool json, int argc,
-    char **argv)
-{
-	struct top_options opt = { .json = json, .interval = 2 };
+	struct top_options opt = { .json = json, .once = once,
+	    .interval = interval };
 	bool screen = isatty(STDOUT_FILENO);
 	char err[1024], source[256];
 	int rc;
 
-	top_parse(argc, argv, &opt);
 	rc = ctl_find_socket(config, socket, opt.path, sizeof(opt.path),
 	    source, sizeof(source), err, sizeof(err));
 	if (rc != CTL_OK) {

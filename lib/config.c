@@ -631,12 +631,37 @@ static int refuse_includes(struct loader *ld, FILE *fp)
 	return rc;
 }
 
+/*
+ * A file of nothing but blanks is what a truncation leaves: loading it
+ * would put every key back to its default, so it is refused.  A comment
+ * is enough to accept the defaults on purpose.
+ */
+static int refuse_empty(struct loader *ld, FILE *fp)
+{
+	int c;
+
+	while ((c = getc(fp)) == ' ' || c == '\t' || c == '\n' || c == '\r')
+		;
+	if (ferror(fp)) {
+		snprintf(ld->err, ld->errlen, "%s: %s", ld->path,
+		    strerror(errno));
+		return -1;
+	}
+	rewind(fp);
+	if (c != EOF)
+		return 0;
+	snprintf(ld->err, ld->errlen, "%s: empty file (truncated?): refusing "
+	    "to put every setting back to its default", ld->path);
+	return -1;
+}
+
 static int load(struct loader *ld, FILE *fp, config_edit_fn edit, void *arg)
 {
 	config_t lc;
 	int rc = -1;
 
-	if (fp != NULL && refuse_includes(ld, fp) < 0)
+	if (fp != NULL && (refuse_empty(ld, fp) < 0 ||
+	    refuse_includes(ld, fp) < 0))
 		return -1;
 	config_init(&lc);
 	if (fp != NULL ? !config_read(&lc, fp) : !config_read_string(&lc, ""))

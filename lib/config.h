@@ -6,7 +6,8 @@
  * configuration with one reference, or NULL with "file:line: what is
  * wrong" in err.  Unknown keys, wrong types, bad addresses or prefixes and
  * out-of-range values are all errors.  Every key is optional; a missing
- * one takes the default documented in bulwark.conf(5).
+ * one takes the default documented in bulwark.conf(5), but a file of
+ * nothing but blanks (a truncated one) is an error: "path: empty file".
  * config_defaults() returns the defaults alone (never NULL).
  *
  * A configuration is immutable once loaded and reference counted, so a

@@ -1,8 +1,9 @@
 /*
  * hostlist.c - sets of addresses and CIDR prefixes.  See hostlist.h.
  *
- * Every entry is stored as the host_key of its network in one open
- * addressing hash table; each family also keeps the distinct prefix
+ * Every entry is stored as the bytes of the host_key of its network in a
+ * keyset.h set (addr_key() clears every byte past the prefix, so equal
+ * keys have equal bytes); each family also keeps the distinct prefix
  * lengths in use.  hostlist_match() reduces the address to each of those
  * lengths in turn and looks the key up, so its cost grows with the number
  * of lengths, never with the number of entries.  Adding an entry already
@@ -14,9 +15,11 @@
  * is stored as the IPv4 prefix it covers, since addresses are compared in
  * that form (addr.h); such a prefix must be at least /96.
  *
- * hostlist_load_file() reads the file with linefile.h, which refuses a line
- * longer than HOSTLIST_LINE_MAX or one holding a control character (a
- * binary file, most likely), naming the offending byte in hex.
+ * hostlist_load_file() reads the file with keyset_load_file() into a set
+ * of its own, merged into the list only once the whole file has loaded.
+ * The reader (linefile.h) refuses a line longer than HOSTLIST_LINE_MAX or
+ * one holding a control character (a binary file, most likely), naming
+ * the offending byte in hex.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -25,13 +28,10 @@
 
 #include "escape.h"
 #include "hostlist.h"
-#include "linefile.h"
+#include "keyset.h"
 #include "xalloc.h"
 
 #define HOSTLIST_LINE_MAX 1024
-#define HOSTLIST_REASON_MAX 256
-/* Entries come from the administrator, not from clients: no secret needed. */
-#define HOSTLIST_SEED 0x62756c7761726bu
 
 struct hostlist_lengths {
 	uint8_t len[129];	/* distinct prefix lengths in use */
@@ -39,55 +39,29 @@ struct hostlist_lengths {
 };
 
 struct hostlist {
-	struct host_key *slots;	/* family 0 marks a free slot */
-	size_t size;		/* a power of two, or 0 */
-	size_t count;
+	struct keyset *keys;	/* struct host_key, as bytes */
 	struct hostlist_lengths v4, v6;
 };
 
 struct hostlist *hostlist_new(void)
 {
-	return xcalloc(1, sizeof(struct hostlist));
+	struct hostlist *list = xcalloc(1, sizeof(*list));
+
+	list->keys = keyset_new();
+	return list;
 }
 
 void hostlist_free(struct hostlist *list)
 {
 	if (list == NULL)
 		return;
-	free(list->slots);
+	keyset_free(list->keys);
 	free(list);
 }
 
 size_t hostlist_count(const struct hostlist *list)
 {
-	return list->count;
-}
-
-/* The slot holding key, or the free slot where it belongs. */
-static struct host_key *hostlist_slot(const struct hostlist *list,
-    const struct host_key *key)
-{
-	size_t mask = list->size - 1;
-	size_t i = (size_t)host_key_hash(key, HOSTLIST_SEED) & mask;
-
-	while (list->slots[i].family != 0 &&
-	    !host_key_equal(&list->slots[i], key))
-		i = (i + 1) & mask;
-	return &list->slots[i];
-}
-
-static void hostlist_grow(struct hostlist *list)
-{
-	struct host_key *old = list->slots;
-	size_t old_size = list->size;
-
-	list->size = old_size == 0 ? 16 : old_size * 2;
-	list->slots = xcalloc(list->size, sizeof(*list->slots));
-	for (size_t i = 0; i < old_size; i++) {
-		if (old[i].family != 0)
-			*hostlist_slot(list, &old[i]) = old[i];
-	}
-	free(old);
+	return keyset_count(list->keys);
 }
 
 static void hostlist_note_length(struct hostlist_lengths *lengths,
@@ -102,18 +76,9 @@ static void hostlist_note_length(struct hostlist_lengths *lengths,
 
 static void hostlist_insert(struct hostlist *list, const struct host_key *key)
 {
-	struct host_key *slot;
-
-	/* Keep the table at most half full so probe runs stay short. */
-	if ((list->count + 1) * 2 > list->size)
-		hostlist_grow(list);
-	slot = hostlist_slot(list, key);
-	if (slot->family != 0)
-		return;
-	*slot = *key;
-	list->count++;
-	hostlist_note_length(key->family == 4 ? &list->v4 : &list->v6,
-	    key->prefix);
+	if (keyset_add(list->keys, key, sizeof(*key)))
+		hostlist_note_length(key->family == 4 ? &list->v4 : &list->v6,
+		    key->prefix);
 }
 
 bool hostlist_match(const struct hostlist *list, const struct host_addr *addr)
@@ -124,7 +89,7 @@ bool hostlist_match(const struct hostlist *list, const struct host_addr *addr)
 
 	for (unsigned i = 0; i < lengths->count; i++) {
 		addr_key(addr, lengths->len[i], lengths->len[i], &key);
-		if (hostlist_slot(list, &key)->family != 0)
+		if (keyset_contains(list->keys, &key, sizeof(key)))
 			return true;
 	}
 	return false;
@@ -189,14 +154,14 @@ static int hostlist_parse_prefix(const char *slash, const struct host_addr *addr
 	return 0;
 }
 
-int hostlist_add(struct hostlist *list, const char *entry, char *err,
-    size_t errlen)
+/* The key of the network entry names; on error, the reason in err. */
+static int hostlist_parse_entry(const char *entry, struct host_key *key,
+    char *err, size_t errlen)
 {
 	const char *slash = strchr(entry, '/');
 	size_t len = slash == NULL ? strlen(entry) : (size_t)(slash - entry);
 	char esc[ESCAPE_OUT_MAX], net[ADDR_TEXT_MAX];
 	struct host_addr addr;
-	struct host_key key;
 	unsigned prefix = 128;
 
 	if (*entry == '\0') {
@@ -209,50 +174,59 @@ int hostlist_add(struct hostlist *list, const char *entry, char *err,
 	    addr.family == 4 && memchr(entry, ':', len) != NULL, &prefix,
 	    err, errlen) < 0)
 		return -1;
-	addr_key(&addr, prefix, prefix, &key);
-	if (memcmp(key.bytes, addr.bytes, sizeof(key.bytes)) != 0) {
-		host_key_format(&key, net, sizeof(net));
+	addr_key(&addr, prefix, prefix, key);
+	if (memcmp(key->bytes, addr.bytes, sizeof(key->bytes)) != 0) {
+		host_key_format(key, net, sizeof(net));
 		snprintf(err, errlen, "\"%s\" has host bits set past /%u; "
 		    "did you mean %s?", escape(entry, ESCAPE_CLIENT, esc,
-		    sizeof(esc)), (unsigned)key.prefix, net);
+		    sizeof(esc)),
+		    (unsigned)key->prefix, net);
 		return -1;
 	}
+	return 0;
+}
+
+int hostlist_add(struct hostlist *list, const char *entry, char *err,
+    size_t errlen)
+{
+	struct host_key key;
+
+	if (hostlist_parse_entry(entry, &key, err, errlen) < 0)
+		return -1;
 	hostlist_insert(list, &key);
 	return 0;
 }
 
-/* Load every entry of the file into list; on error, the reason in err. */
-static int hostlist_load_lines(struct hostlist *list, struct linefile *lf,
-    char *err, size_t errlen)
+/* keyset_parse_fn: one entry of a file, as a key in set. */
+static int hostlist_parse_line(void *arg, char *entry, struct keyset *set,
+    char *reason, size_t reasonlen)
 {
-	char reason[HOSTLIST_REASON_MAX];
-	char *entry;
-	int r;
+	struct host_key key;
 
-	while ((r = linefile_next(lf, &entry, err, errlen)) == 1) {
-		if (hostlist_add(list, entry, reason, sizeof(reason)) < 0)
-			return linefile_error(lf, reason, err, errlen);
-	}
-	return r;
+	if (hostlist_parse_entry(entry, &key, reason, reasonlen) < 0)
+		return -1;
+	keyset_add(set, &key, sizeof(key));
+	return 0;
 }
 
 int hostlist_load_file(struct hostlist *list, const char *path, char *err,
     size_t errlen)
 {
-	struct linefile *lf;
-	struct hostlist *tmp;
-	int rc;
+	struct keyset *file;
+	const void *key;
+	size_t cursor = 0, len;
 
-	if ((lf = linefile_open(path, HOSTLIST_LINE_MAX, err, errlen)) == NULL)
-		return -1;
 	/* Load aside, so a bad line leaves the list as it was. */
-	tmp = hostlist_new();
-	rc = hostlist_load_lines(tmp, lf, err, errlen);
-	linefile_close(lf);
-	for (size_t i = 0; rc == 0 && i < tmp->size; i++) {
-		if (tmp->slots[i].family != 0)
-			hostlist_insert(list, &tmp->slots[i]);
+	file = keyset_load_file(path, HOSTLIST_LINE_MAX, hostlist_parse_line,
+	    NULL, err, errlen);
+	if (file == NULL)
+		return -1;
+	while ((key = keyset_next(file, &cursor, &len)) != NULL) {
+		struct host_key k;
+
+		memcpy(&k, key, sizeof(k));
+		hostlist_insert(list, &k);
 	}
-	hostlist_free(tmp);
-	return rc;
+	keyset_free(file);
+	return 0;
 }

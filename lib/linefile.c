@@ -129,7 +129,7 @@ static char *linefile_trim(char *line, size_t len)
 int linefile_next(struct linefile *lf, char **entry, char *err,
     size_t errlen)
 {
-	size_t len;
+	size_t len = 0;
 	int r;
 
 	while ((r = linefile_read(lf, &len, err, errlen)) == 1) {

@@ -1,15 +1,20 @@
 /*
  * log.c - see log.h.
+ *
+ * A reload sets the level and reopens the log while other threads log:
+ * the level and the destinations are read and written atomically
+ * (relaxed: they order nothing else; openlog() and syslog() lock).
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <syslog.h>
 
 #include "log.h"
 
-static bool log_to_syslog;
-static bool log_to_stderr = true;
-static enum log_level log_threshold = LOG_LEVEL_INFO;
+static _Atomic bool log_to_syslog;
+static _Atomic bool log_to_stderr = true;
+static _Atomic int log_threshold = LOG_LEVEL_INFO;
 
 static const int log_priorities[] = {
 	[LOG_LEVEL_ERROR] = LOG_ERR,
@@ -30,18 +35,19 @@ static const char *const log_level_names[] = {
 void log_open(const char *ident, int facility, bool to_stderr)
 {
 	openlog(ident, LOG_PID | LOG_NDELAY, facility);
-	log_to_syslog = true;
-	log_to_stderr = to_stderr;
+	atomic_store_explicit(&log_to_syslog, true, memory_order_relaxed);
+	atomic_store_explicit(&log_to_stderr, to_stderr, memory_order_relaxed);
 }
 
 void log_set_level(enum log_level level)
 {
-	log_threshold = level;
+	atomic_store_explicit(&log_threshold, (int)level, memory_order_relaxed);
 }
 
 bool log_enabled(enum log_level level)
 {
-	return level <= log_threshold;
+	return (int)level <=
+	    atomic_load_explicit(&log_threshold, memory_order_relaxed);
 }
 
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
@@ -52,9 +58,9 @@ static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	char line[2048];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (log_to_syslog)
+	if (atomic_load_explicit(&log_to_syslog, memory_order_relaxed))
 		syslog(log_priorities[level], "%s", line);
-	if (log_to_stderr)
+	if (atomic_load_explicit(&log_to_stderr, memory_order_relaxed))
 		fprintf(stderr, "bulwark: %s: %s\n", log_level_names[level], line);
 }
 

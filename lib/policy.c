@@ -22,6 +22,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"
+#include "ratelimit.h"
 #include "recipients.h"
 #include "sessions.h"
 #include "verified.h"
@@ -198,21 +199,16 @@ static void policy_apply(struct policy_session *s,
 static void policy_log_store_error(const struct policy_session *s,
     enum detector detector, int64_t now)
 {
-	static int64_t last_logged;
-	static uint64_t unlogged;
+	static struct ratelimit limit;
 	struct store *store = s->policy->store;
-	int64_t last = __atomic_load_n(&last_logged, __ATOMIC_RELAXED);
+	uint64_t unlogged;
 
-	if (now == last || !__atomic_compare_exchange_n(&last_logged, &last, now,
-	    false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-		__atomic_add_fetch(&unlogged, 1, __ATOMIC_RELAXED);
+	if (!ratelimit_pass(&limit, now, &unlogged))
 		return;
-	}
 	log_warning("event=store-error session=%llx store=%s detector=%s "
 	    "host=%s unlogged=%llu reason=\"%s\"", (unsigned long long)s->id,
 	    store->ops->name, detector_name(detector), s->key_text,
-	    (unsigned long long)__atomic_exchange_n(&unlogged, 0,
-	    __ATOMIC_RELAXED), store_error(store));
+	    (unsigned long long)unlogged, store_error(store));
 }
 
 /*

@@ -3,9 +3,9 @@
  * recipients.h for the contract.
  *
  * Entries are stored lower-cased (ASCII only: bytes above 0x7f are kept
- * as they are) in an open addressing hash table of strings that grows to
- * stay at most half full.  recipients_valid() looks up the address and
- * then "@domain": two lookups at most.
+ * as they are) in a keyset.h set, read with keyset_load_file().
+ * recipients_valid() looks up the address and then "@domain": two lookups
+ * at most.
  *
  * Well-formed means: exactly one '@', a non-empty domain, a non-empty
  * local part (a file entry may leave it empty to list a whole domain), no
@@ -14,86 +14,30 @@
  * one address without a domain that recipients_valid() accepts is the
  * bare "postmaster" of RFC 5321 (section 4.5.1), listed or not.
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "escape.h"
-#include "linefile.h"
+#include "keyset.h"
 #include "recipients.h"
 #include "xalloc.h"
 
 struct recipients {
-	char **slots;		/* NULL marks a free slot */
-	size_t size;		/* a power of two */
-	size_t count;
+	struct keyset *keys;
 };
-
-/* FNV-1a with a final avalanche, so the low bits used as index mix well. */
-static uint64_t recipients_hash(const char *key)
-{
-	uint64_t h = 0xcbf29ce484222325u;
-
-	for (; *key != '\0'; key++)
-		h = (h ^ (unsigned char)*key) * 0x100000001b3u;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdu;
-	h ^= h >> 33;
-	return h;
-}
-
-/* The slot holding key, or the free slot where it belongs. */
-static char **recipients_slot(const struct recipients *set, const char *key)
-{
-	size_t mask = set->size - 1;
-	size_t i = (size_t)recipients_hash(key) & mask;
-
-	while (set->slots[i] != NULL && strcmp(set->slots[i], key) != 0)
-		i = (i + 1) & mask;
-	return &set->slots[i];
-}
-
-static void recipients_grow(struct recipients *set)
-{
-	char **old = set->slots;
-	size_t old_size = set->size;
-
-	set->size = old_size * 2;
-	set->slots = xcalloc(set->size, sizeof(*set->slots));
-	for (size_t i = 0; i < old_size; i++) {
-		if (old[i] != NULL)
-			*recipients_slot(set, old[i]) = old[i];
-	}
-	free(old);
-}
-
-static void recipients_insert(struct recipients *set, const char *key)
-{
-	char **slot;
-
-	if ((set->count + 1) * 2 > set->size)
-		recipients_grow(set);
-	slot = recipients_slot(set, key);
-	if (*slot != NULL)
-		return;
-	*slot = xstrdup(key);
-	set->count++;
-}
 
 size_t recipients_count(const struct recipients *set)
 {
-	return set->count;
+	return keyset_count(set->keys);
 }
 
 void recipients_free(struct recipients *set)
 {
 	if (set == NULL)
 		return;
-	for (size_t i = 0; i < set->size; i++)
-		free(set->slots[i]);
-	free(set->slots);
+	keyset_free(set->keys);
 	free(set);
 }
 
@@ -143,7 +87,8 @@ static inline bool recipients_postmaster(const char *text, size_t len)
 
 bool recipients_valid(const struct recipients *set, const char *address)
 {
-	char key[RECIPIENT_MAX + 1];
+	char key[RECIPIENT_MAX];
+	const char *at;
 	size_t len;
 
 	if (set == NULL || address == NULL)
@@ -160,59 +105,41 @@ bool recipients_valid(const struct recipients *set, const char *address)
 		return false;
 	for (size_t i = 0; i < len; i++)
 		key[i] = recipients_lower(address[i]);
-	key[len] = '\0';
-	if (*recipients_slot(set, key) != NULL)
+	if (keyset_contains(set->keys, key, len))
 		return true;
-	return *recipients_slot(set, strchr(key, '@')) != NULL;
+	at = memchr(key, '@', len);
+	return keyset_contains(set->keys, at, len - (size_t)(at - key));
 }
 
-/* Check one entry and add it to set; on error, the reason in err. */
-static int recipients_add_entry(struct recipients *set, char *entry,
-    char *err, size_t errlen)
+/* keyset_parse_fn: check one entry and add it to set. */
+static int recipients_parse_line(void *arg, char *entry, struct keyset *set,
+    char *reason, size_t reasonlen)
 {
 	char esc[ESCAPE_OUT_MAX];
+	size_t len = strlen(entry);
 	const char *why;
 
-	if ((why = recipients_syntax(entry, strlen(entry), true)) != NULL) {
-		snprintf(err, errlen, "\"%s\": %s",
+	if ((why = recipients_syntax(entry, len, true)) != NULL) {
+		snprintf(reason, reasonlen, "\"%s\": %s",
 		    escape(entry, ESCAPE_CLIENT, esc, sizeof(esc)), why);
 		return -1;
 	}
 	for (char *p = entry; *p != '\0'; p++)
 		*p = recipients_lower(*p);
-	recipients_insert(set, entry);
+	keyset_add(set, entry, len);
 	return 0;
-}
-
-static int recipients_load_lines(struct recipients *set, struct linefile *lf,
-    char *err, size_t errlen)
-{
-	char reason[ESCAPE_OUT_MAX + 64];
-	char *entry;
-	int r;
-
-	while ((r = linefile_next(lf, &entry, err, errlen)) == 1) {
-		if (recipients_add_entry(set, entry, reason, sizeof(reason)) < 0)
-			return linefile_error(lf, reason, err, errlen);
-	}
-	return r;
 }
 
 struct recipients *recipients_load(const char *path, char *err, size_t errlen)
 {
+	struct keyset *keys;
 	struct recipients *set;
-	struct linefile *lf;
-	int rc;
 
-	if ((lf = linefile_open(path, RECIPIENT_MAX, err, errlen)) == NULL)
+	keys = keyset_load_file(path, RECIPIENT_MAX, recipients_parse_line,
+	    NULL, err, errlen);
+	if (keys == NULL)
 		return NULL;
 	set = xcalloc(1, sizeof(*set));
-	set->size = 16;
-	set->slots = xcalloc(set->size, sizeof(*set->slots));
-	rc = recipients_load_lines(set, lf, err, errlen);
-	linefile_close(lf);
-	if (rc == 0)
-		return set;
-	recipients_free(set);
-	return NULL;
+	set->keys = keys;
+	return set;
 }

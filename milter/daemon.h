@@ -1,11 +1,19 @@
 /*
  * daemon.h - running in the background, and the pid file.
  *
- * pidfile_open() creates (or empties) the pid file for writing.  It is
- * called before the process detaches, so a bad path is still reported
- * on the terminal.  Returns the open file, or NULL with the reason in err.
- * pidfile_write() writes the calling process's id to it and closes it;
- * returns 0, or -1 with the reason in err.
+ * pidfile_open() opens the pid file for writing, creating it with mode
+ * 0644, as privdrop_dir.h says for p (privdrop_prepare()d): as the user
+ * in the user's directory, else as root in a directory only root
+ * controls; a directory that is neither is refused.  It never follows a
+ * symbolic link, and refuses a file that is not a regular file of its
+ * maker's with a single name (one another user could have put there).
+ * Nothing is written yet: it is called before the process detaches, so
+ * a bad path is still reported on the terminal.  Returns the
+ * descriptor, or -1 with the reason in err.
+ * pidfile_write() replaces the content with the calling process's id and
+ * closes fd; returns 0, or -1 with the reason in err.
+ * pidfile_remove() removes the pid file pidfile_open() made, if it is
+ * still that file; safe when none was made.
  *
  * daemon_detach() forks.  The parent waits until the child calls
  * daemon_ready() and then exits 0; if the child exits first (a start-up
@@ -22,10 +30,13 @@
 #define BULWARK_DAEMON_H
 
 #include <stddef.h>
-#include <stdio.h>
 
-FILE *pidfile_open(const char *path, char *err, size_t errlen);
-int pidfile_write(FILE *fp, char *err, size_t errlen);
+#include "privdrop.h"
+
+int pidfile_open(const char *path, const struct privdrop *p, char *err,
+    size_t errlen);
+int pidfile_write(int fd, char *err, size_t errlen);
+void pidfile_remove(void);
 int daemon_detach(char *err, size_t errlen);
 void daemon_ready(void);
 

@@ -5,15 +5,16 @@
  *
  * Start, in this order: read the configuration; look the user and group
  * up; open the store; open the milter socket, the control socket and the
- * metrics listener, and the pid file; detach (unless -f); write the pid
- * file; give the unix sockets to the user and group, then drop to them;
+ * metrics listener, and the pid file (the unix sockets and the pid file
+ * made so that they are the user's, see privdrop_dir.h); detach (unless
+ * -f); write the pid file; drop to the user and group;
  * start the threads (control server, metrics server, libmilter's loop);
  * tell the waiting parent that all went well.  Until then every error
  * reaches the terminal and the exit status says it.
  *
  * Serve: libmilter's loop runs in a thread of its own; the main thread
- * waits for signals (see signals.h for how SIGHUP is kept from
- * libmilter).  SIGHUP reloads the configuration (runtime.h); SIGTERM and
+ * waits for signals (see signals.h for how they are kept from
+ * libmilter's own signal thread).  SIGHUP reloads the configuration (runtime.h); SIGTERM and
  * SIGINT stop.
  *
  * Stop: libmilter is told to stop and its listener woken (SIGUSR1 to its
@@ -23,8 +24,10 @@
  * servers end; the sockets and the pid file are removed; the stop is
  * logged.  A start that fails removes what it had made.
  *
- * Exit status: 0; EX_USAGE (64) for bad usage; EX_CONFIG (78) for a bad
- * configuration; 1 when the daemon could not start or serve.
+ * Exit status: 0 after a stop asked for by SIGTERM or SIGINT; EX_USAGE
+ * (64) for bad usage; EX_CONFIG (78) for a bad configuration; 1 when the
+ * daemon could not start or serve, or libmilter's loop ended without
+ * being asked (so that a service manager restarts it).
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -74,7 +77,6 @@ struct daemon {
 	struct policy *policy;
 	struct privdrop priv;
 	struct runtime rt;
-	bool pidfile_made;
 	pthread_t milter;
 	int milter_rc;
 };
@@ -144,16 +146,10 @@ static void start_failed(const struct daemon *d, const char *what,
 	escape(err, ESCAPE_QUOTED, quoted, sizeof(quoted));
 	control_stop();
 	metrics_http_stop();
-	socket_remove(d->socket);
-	if (d->pidfile_made)
-		unlink(d->cfg->pidfile);
+	socket_remove();
+	pidfile_remove();
 	log_error("event=fatal reason=\"%s%s\"", what, quoted);
 	exit(EXIT_FAILURE);
-}
-
-static const char *unix_path(const char *spec)
-{
-	return strncmp(spec, "unix:", 5) == 0 ? spec + 5 : NULL;
 }
 
 /* Store, policy and libmilter's registration. */
@@ -174,45 +170,35 @@ static void open_policy(struct daemon *d)
 	}
 }
 
-/* Everything privileged: sockets, listener, pid file. */
-static FILE *open_privileged(struct daemon *d)
+/*
+ * Everything privileged: sockets, listener, pid file.  The unix sockets
+ * and the pid file are made as socket.h and daemon.h say, so that they
+ * belong to the user before the switch.
+ */
+static int open_privileged(struct daemon *d)
 {
 	const struct config *cfg = d->cfg;
-	char err[512];
-	FILE *pidfile;
+	char err[1024];
+	int pidfile;
 
-	if (socket_open(d->socket, cfg->socket_mode, err, sizeof(err)) < 0)
+	if (socket_open(d->socket, cfg->socket_mode, &d->priv, err,
+	    sizeof(err)) < 0)
 		start_failed(d, "socket ", err);
 	if (cfg->control[0] != '\0' && control_open(cfg->control,
-	    cfg->control_mode, err, sizeof(err)) < 0)
+	    cfg->control_mode, &d->priv, err, sizeof(err)) < 0)
 		start_failed(d, "control ", err);
 	if (metrics_http_open(cfg->metrics_listen, err, sizeof(err)) < 0)
 		start_failed(d, "metrics_listen ", err);
-	if ((pidfile = pidfile_open(cfg->pidfile, err, sizeof(err))) == NULL)
+	if ((pidfile = pidfile_open(cfg->pidfile, &d->priv, err,
+	    sizeof(err))) < 0)
 		start_failed(d, "", err);
-	d->pidfile_made = true;
 	return pidfile;
-}
-
-/* Give the unix sockets away, then become the configured user. */
-static void drop_privileges(struct daemon *d)
-{
-	const char *paths[] = { unix_path(d->socket), control_path() };
-	char err[512];
-
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		if (paths[i] != NULL && privdrop_chown(&d->priv, paths[i], err,
-		    sizeof(err)) < 0)
-			start_failed(d, "", err);
-	}
-	if (privdrop_apply(&d->priv, err, sizeof(err)) < 0)
-		start_failed(d, "", err);
 }
 
 static void start(struct daemon *d)
 {
 	char err[512];
-	FILE *pidfile;
+	int pidfile;
 
 	if (privdrop_prepare(&d->priv, d->cfg->user, d->cfg->group, err,
 	    sizeof(err)) < 0)
@@ -223,7 +209,8 @@ static void start(struct daemon *d)
 		start_failed(d, "", err);
 	if (pidfile_write(pidfile, err, sizeof(err)) < 0)
 		start_failed(d, "", err);
-	drop_privileges(d);
+	if (privdrop_apply(&d->priv, err, sizeof(err)) < 0)
+		start_failed(d, "", err);
 }
 
 static void *milter_main(void *arg)
@@ -274,8 +261,11 @@ static void log_start(const struct daemon *d)
 	    d->cfg->monitor_only ? "yes" : "no");
 }
 
-/* Wait for signals until one says stop, or libmilter's loop returned. */
-static void serve(struct daemon *d)
+/*
+ * Wait for signals until one says stop (true), or libmilter's loop
+ * returned without being asked (false).
+ */
+static bool serve(struct daemon *d)
 {
 	char err[CONFIG_ERROR_MAX];
 	int sig;
@@ -286,13 +276,14 @@ static void serve(struct daemon *d)
 			runtime_reload(&d->rt, "signal", err, sizeof(err));
 			continue;
 		}
-		if (sig == 0)
+		if (sig == 0) {
 			log_error("event=milter-stopped reason=\"libmilter's "
 			    "loop returned\"");
-		else
-			log_notice("event=stopping signal=%s",
-			    sig == SIGINT ? "INT" : "TERM");
-		return;
+			return false;
+		}
+		log_notice("event=stopping signal=%s",
+		    sig == SIGINT ? "INT" : "TERM");
+		return true;
 	}
 }
 
@@ -309,21 +300,23 @@ static void *milter_stopper(void *arg)
 	return NULL;
 }
 
-/* Join libmilter's thread, waking its listener until it has returned. */
+/*
+ * Join libmilter's thread, waking its listener until it has returned,
+ * then the stopper: exit() must not tear down libmilter's lock while the
+ * stopper may still hold it.
+ */
 static void milter_join(struct daemon *d)
 {
 	struct timespec deadline;
-	pthread_attr_t attr;
 	pthread_t stopper;
+	bool started;
 	sigset_t saved;
 
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	signals_hold(&saved);
-	if (pthread_create(&stopper, &attr, milter_stopper, NULL) != 0)
+	started = pthread_create(&stopper, NULL, milter_stopper, NULL) == 0;
+	if (!started)
 		smfi_stop();
 	signals_release(&saved);
-	pthread_attr_destroy(&attr);
 	for (;;) {
 		signals_wake(d->milter);
 		clock_gettime(CLOCK_REALTIME, &deadline);
@@ -333,12 +326,16 @@ static void milter_join(struct daemon *d)
 			deadline.tv_nsec -= 1000000000L;
 		}
 		if (pthread_timedjoin_np(d->milter, NULL, &deadline) == 0)
-			return;
+			break;
 	}
+	if (started)
+		pthread_join(stopper, NULL);
 }
 
-static int stop(struct daemon *d)
+/* Exit status: 0 only for a stop that was asked for and went well. */
+static int stop(struct daemon *d, bool asked)
 {
+	bool ok = asked && d->milter_rc == MI_SUCCESS;
 	bool drained;
 
 	milter_join(d);
@@ -348,17 +345,16 @@ static int stop(struct daemon *d)
 		    "running after %u ms\"", MAIN_DRAIN_MS);
 	control_stop();
 	metrics_http_stop();
-	socket_remove(d->socket);
-	unlink(d->cfg->pidfile);
-	log_notice("event=stop status=%s",
-	    d->milter_rc == MI_SUCCESS ? "ok" : "error");
+	socket_remove();
+	pidfile_remove();
+	log_notice("event=stop status=%s", ok ? "ok" : "error");
 	/* A callback still running may use them: leave them to exit. */
 	if (drained) {
 		policy_free(d->policy);
 		store_close(d->store);
 	}
 	runtime_destroy(&d->rt);
-	return d->milter_rc == MI_SUCCESS ? 0 : EXIT_FAILURE;
+	return ok ? 0 : EXIT_FAILURE;
 }
 
 static int run(struct config *cfg, const struct options *opt)
@@ -378,8 +374,7 @@ static int run(struct config *cfg, const struct options *opt)
 	if (!opt->foreground)
 		log_open("bulwark", cfg->syslog_facility, false);
 	log_start(&d);
-	serve(&d);
-	rc = stop(&d);
+	rc = stop(&d, serve(&d));
 	free(d.config_path);
 	return rc;
 }

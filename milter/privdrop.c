@@ -8,11 +8,9 @@
  */
 #include <errno.h>
 #include <grp.h>
-#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "privdrop.h"
@@ -67,32 +65,6 @@ int privdrop_prepare(struct privdrop *p, const char *user, const char *group,
 		return 0;
 	snprintf(err, errlen, "cannot switch to user %s: not running as "
 	    "root", user);
-	return -1;
-}
-
-/* A set-group-ID directory chose the group of what is made in it. */
-static bool privdrop_dir_sets_group(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	struct stat st;
-
-	if (slash == NULL || (size_t)(slash - path) >= sizeof(dir))
-		return false;
-	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
-	    (int)(slash - path), path);
-	return stat(dir, &st) == 0 && (st.st_mode & S_ISGID) != 0;
-}
-
-int privdrop_chown(const struct privdrop *p, const char *path, char *err,
-    size_t errlen)
-{
-	gid_t gid = privdrop_dir_sets_group(path) ? (gid_t)-1 : p->gid;
-
-	if (!p->needed || chown(path, p->uid, gid) == 0)
-		return 0;
-	snprintf(err, errlen, "chown %s to %s: %s", path, p->user,
-	    strerror(errno));
 	return -1;
 }
 

@@ -8,11 +8,8 @@
  * user is root (leave user empty to run as root), or when the process is
  * not root and is not already that user and group.  Otherwise 0.
  *
- * privdrop_chown() gives a file (a socket the daemon must be able to
- * remove, and that the group may reach) to that user and group, or only
- * to that user when its directory is set-group-ID (the directory chose
- * its group, such as Postfix's); nothing to do when no drop is planned.
- * Returns 0, or -1 with the reason.
+ * The files the daemon makes before the switch (unix sockets, pid file)
+ * are made so that they are the user's from the start: privdrop_dir.h.
  *
  * privdrop_apply() clears the supplementary groups, sets the group, then
  * the user, and checks the result: real and effective ids are the
@@ -37,8 +34,6 @@ struct privdrop {
 
 int privdrop_prepare(struct privdrop *p, const char *user, const char *group,
     char *err, size_t errlen);
-int privdrop_chown(const struct privdrop *p, const char *path, char *err,
-    size_t errlen);
 int privdrop_apply(const struct privdrop *p, char *err, size_t errlen);
 
 #endif

@@ -4,11 +4,15 @@
  * Why not sigwait() in the main thread: while the main thread is busy
  * (reloading) it is not waiting, the signal is blocked there, and the
  * kernel hands the next SIGHUP to libmilter's waiting thread, which
- * stops the milter.  With a handler and the signals never blocked in the
- * main thread, there is no such window.
+ * stops the milter.  A handler in the main thread is not enough either:
+ * while that thread has a signal pending (SIGUSR1, a SIGTERM being
+ * handled) the kernel gives a new SIGHUP to another thread that waits
+ * for it, and libmilter's thread does.  So that thread must never wait
+ * for our signals: see sigwait() below.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -85,11 +89,19 @@ void signals_release(const sigset_t *saved)
 	pthread_sigmask(SIG_SETMASK, saved, NULL);
 }
 
+/*
+ * poll() first: ThreadSanitizer runs a handler at once only while its
+ * thread is in a call it knows may block, which poll() is and read() is
+ * not, so a read() would wait for a byte whose handler never runs.
+ */
 int signals_wait(void)
 {
+	struct pollfd pfd = { .fd = signals_pipe[0], .events = POLLIN };
 	unsigned char byte;
 	ssize_t n;
 
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
 	while ((n = read(signals_pipe[0], &byte, 1)) < 0 && errno == EINTR)
 		;
 	/* The pipe cannot fail while we hold both ends: stop if it does. */
@@ -113,4 +125,31 @@ void signals_allow_wake(void)
 void signals_wake(pthread_t thread)
 {
 	pthread_kill(thread, SIGUSR1);
+}
+
+/*
+ * libmilter's signal thread is the only caller of sigwait() in this
+ * program: it waits for SIGHUP, SIGTERM and SIGINT and stops the milter
+ * on any of them.  The executable's definition takes the place of the C
+ * library's for libmilter (the dynamic linker finds it first), and never
+ * takes those three signals: the main thread, the only one that has them
+ * unblocked, receives them all.  Any other signal in set is waited for.
+ */
+int sigwait(const sigset_t *set, int *sig)
+{
+	sigset_t rest = *set;
+	int got;
+
+	sigdelset(&rest, SIGHUP);
+	sigdelset(&rest, SIGTERM);
+	sigdelset(&rest, SIGINT);
+	if (sigisemptyset(&rest)) {
+		for (;;)
+			pause();
+	}
+	while ((got = sigwaitinfo(&rest, NULL)) < 0)
+		if (errno != EINTR)
+			return errno;
+	*sig = got;
+	return 0;
 }

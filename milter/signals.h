@@ -3,11 +3,14 @@
  * thread.
  *
  * libmilter starts a thread of its own that waits for SIGHUP, SIGTERM
- * and SIGINT and stops the milter on any of them, SIGHUP included.  To
- * make SIGHUP a reload, the main thread keeps those signals unblocked,
- * with handlers, for its whole life, while every other thread has them
- * blocked.  Linux gives a signal sent to the process to its main thread
- * whenever that thread can take it, so libmilter's thread never sees one.
+ * and SIGINT with sigwait() and stops the milter on any of them, SIGHUP
+ * included.  To make SIGHUP a reload, whatever else is pending, the main
+ * thread keeps those signals unblocked, with handlers, for its whole
+ * life, every other thread has them blocked, and this module defines
+ * sigwait() for libmilter: it never returns one of those three, so no
+ * thread but the main one ever takes them (a thread blocked in sigwait()
+ * would otherwise take a signal the kernel could not give the main thread
+ * at that moment, such as one arriving while another is pending there).
  * The handlers only write the signal number to a pipe, are installed with
  * SA_NODEFER (a second SIGHUP arriving during the handler still finds
  * the main thread unblocked) and SA_RESTART, and the main thread reads

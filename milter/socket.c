@@ -17,11 +17,16 @@
 
 #include <libmilter/mfapi.h>
 
+#include "privdrop_dir.h"
 #include "socket.h"
 #include "socket_spec.h"
 
 /* The unix socket this process created, to remove only that one. */
-static struct stat socket_created;
+static struct {
+	struct privdrop_dir dir;
+	struct stat made;
+	char conn[sizeof("unix:") + PATH_MAX];
+} socket_unix = { .dir = { .fd = -1 } };
 
 /* The path of a unix socket spec, or NULL for another kind. */
 static const char *unix_path(const char *spec)
@@ -92,40 +97,77 @@ int socket_unix_free(const char *path, char *err, size_t errlen)
 	return -1;
 }
 
-int socket_open(const char *spec, unsigned mode, char *err, size_t errlen)
+/*
+ * libmilter binds the unix socket by path and replaces one left behind;
+ * it does so as the directory's maker, with the umask giving the mode
+ * (no chmod by path afterwards).
+ */
+static int socket_open_unix(const char *spec, const char *path, unsigned mode,
+    const struct privdrop *p, char *err, size_t errlen)
 {
-	const char *path = unix_path(spec);
-	char why[256];
+	struct privdrop_dir *d = &socket_unix.dir;
+	char why[512];
+	mode_t umask_saved;
+	int rc;
 
-	if (socket_check(spec, why, sizeof(why)) < 0 ||
-	    (path != NULL && socket_unix_free(path, why, sizeof(why)) < 0)) {
+	if (privdrop_dir_open(d, p, path, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s: %s", spec, why);
+		return -1;
+	}
+	snprintf(socket_unix.conn, sizeof(socket_unix.conn), "unix:%s",
+	    d->path);
+	privdrop_dir_enter(d);
+	if (socket_unix_free(d->path, why, sizeof(why)) < 0) {
+		privdrop_dir_leave(d);
 		snprintf(err, errlen, "%s: %s", spec, why);
 		return -1;
 	}
 	errno = 0;
+	umask_saved = umask(~(mode_t)mode & 0777);
 	/* libmilter takes a char *; it does not write to it. */
-	if (smfi_setconn((char *)spec) != MI_SUCCESS ||
-	    smfi_opensocket(path != NULL) != MI_SUCCESS) {
+	rc = smfi_setconn(socket_unix.conn) == MI_SUCCESS &&
+	    smfi_opensocket(true) == MI_SUCCESS ? 0 : -1;
+	umask(umask_saved);
+	if (rc == 0 && (privdrop_dir_stat(d, &socket_unix.made) < 0 ||
+	    !S_ISSOCK(socket_unix.made.st_mode)))
+		memset(&socket_unix.made, 0, sizeof(socket_unix.made));
+	privdrop_dir_leave(d);
+	if (rc < 0) {
 		snprintf(err, errlen, "%s: cannot listen: %s", spec,
 		    errno != 0 ? strerror(errno) : "reason in syslog");
 		return -1;
 	}
-	if (path != NULL && (chmod(path, mode) < 0 ||
-	    lstat(path, &socket_created) < 0)) {
-		snprintf(err, errlen, "%s: chmod %04o: %s", spec, mode,
-		    strerror(errno));
+	if (privdrop_dir_give(d, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s: %s", spec, why);
 		return -1;
 	}
 	return 0;
 }
 
-void socket_remove(const char *spec)
+int socket_open(const char *spec, unsigned mode, const struct privdrop *p,
+    char *err, size_t errlen)
 {
 	const char *path = unix_path(spec);
-	struct stat st;
+	char why[256];
 
-	if (path != NULL && lstat(path, &st) == 0 &&
-	    st.st_dev == socket_created.st_dev &&
-	    st.st_ino == socket_created.st_ino)
-		unlink(path);
+	if (socket_check(spec, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s: %s", spec, why);
+		return -1;
+	}
+	if (path != NULL)
+		return socket_open_unix(spec, path, mode, p, err, errlen);
+	errno = 0;
+	if (smfi_setconn((char *)spec) != MI_SUCCESS ||
+	    smfi_opensocket(false) != MI_SUCCESS) {
+		snprintf(err, errlen, "%s: cannot listen: %s", spec,
+		    errno != 0 ? strerror(errno) : "reason in syslog");
+		return -1;
+	}
+	return 0;
+}
+
+void socket_remove(void)
+{
+	privdrop_dir_remove(&socket_unix.dir, &socket_unix.made);
+	privdrop_dir_close(&socket_unix.dir);
 }

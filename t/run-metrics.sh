@@ -3,7 +3,7 @@
 # after real milter traffic.
 #
 # The daemon runs in the foreground in a temporary directory with
-# metrics_listen on a free loopback port.  miltertest sends it the traffic
+# metrics_listen on a loopback port held for the run (hold_ports).  miltertest sends it the traffic
 # of t/metrics/traffic.lua through t/milter/harness.lua and replytap.pl,
 # which check every reply; curl then scrapes /metrics and each expected
 # sample must be there as an exact line.  Also checked: the content type,
@@ -26,7 +26,7 @@ tap=
 work_create metrics
 # The daemon and the relay, whichever is running.
 cleanup() {
-	pids="$daemon $tap"
+	pids="$daemon $tap ${port_holder:-}"
 	work_cleanup
 }
 trap cleanup EXIT
@@ -61,25 +61,16 @@ metrics_up() {
 	[ "$(http_status "$url/metrics")" = 200 ]
 }
 
-# Start the daemon; another process may take the picked port first.
+# Start the daemon on a port held for this run (hold_ports).
 start_daemon() {
-	for attempt in 1 2 3; do
-		port=$(free_ports 1)
-		url=http://127.0.0.1:$port
-		write_config "$work" "$port" >"$work/bulwark.conf"
-		"$bulwark" -f -c "$work/bulwark.conf" 2>"$work/bulwark.log" &
-		daemon=$!
-		if wait_for_socket "$work/bulwark.sock" "$daemon" &&
-		    wait_alive "$daemon" metrics_up; then
-			return 0
-		fi
-		kill "$daemon" 2>/dev/null
-		wait "$daemon" 2>/dev/null
-		daemon=
-		grep -q 'Address already in use' "$work/bulwark.log" || return 1
-		rm -f "$work/bulwark.sock"
-	done
-	return 1
+	hold_ports 1 || return 1
+	port=$ports
+	url=http://127.0.0.1:$port
+	write_config "$work" "$port" >"$work/bulwark.conf"
+	"$bulwark" -f -c "$work/bulwark.conf" 2>"$work/bulwark.log" &
+	daemon=$!
+	wait_for_socket "$work/bulwark.sock" "$daemon" &&
+	    wait_alive "$daemon" metrics_up
 }
 
 # scrape NAME: GET /metrics into $work/NAME, its headers in NAME.headers.

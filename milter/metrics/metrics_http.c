@@ -1,10 +1,13 @@
 /*
  * metrics_http.c - see metrics_http.h.
  *
- * One libmicrohttpd thread polls the listening socket and every client:
- * a scrape is small and rare, so no thread per connection.  Connections
- * are limited in number and time so that a stuck client cannot hold the
- * server.  The body of /metrics is rendered afresh for each request.
+ * One libmicrohttpd thread polls the listening socket and every client,
+ * all non-blocking: a scrape is small and rare, so no thread per
+ * connection, and an idle or trickling client holds only its own
+ * connection, never the thread.  Connections are many (idle clients that
+ * reconnect must not use them all up) and each is closed after
+ * METRICS_HTTP_TIMEOUT seconds without a byte.  The body of /metrics is
+ * rendered afresh for each request.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -25,12 +28,13 @@
 #include "log.h"
 #include "metrics_http.h"
 #include "metrics_text.h"
+#include "ratelimit.h"
 
 #define METRICS_HTTP_PATH	"/metrics"
 #define METRICS_HTTP_TYPE	"text/plain; version=0.0.4; charset=utf-8"
-#define METRICS_HTTP_BACKLOG	16
-#define METRICS_HTTP_CLIENTS	16u	/* connections at once */
-#define METRICS_HTTP_TIMEOUT	10u	/* seconds a client may idle */
+#define METRICS_HTTP_BACKLOG	64
+#define METRICS_HTTP_CLIENTS	256u	/* connections at once */
+#define METRICS_HTTP_TIMEOUT	5u	/* seconds a client may idle */
 
 static struct {
 	int fd;				/* -1 until opened */
@@ -41,18 +45,27 @@ static struct {
 static const char metrics_http_not_found[] = "Not found; try /metrics\n";
 static const char metrics_http_not_allowed[] = "Only GET and HEAD\n";
 
-/* libmicrohttpd's own complaints, one escaped log line each. */
+/*
+ * libmicrohttpd's own complaints (a malformed request, a client gone),
+ * one escaped log line each, at most one a second: any client can send
+ * them in floods.
+ */
 static void metrics_http_log(void *cls, const char *fmt, va_list ap)
 {
+	static struct ratelimit limit;
 	char text[256], escaped[ESCAPE_OUT_MAX];
+	uint64_t unlogged;
 	size_t len;
 
 	(void)cls;
+	if (!ratelimit_pass(&limit, time(NULL), &unlogged))
+		return;
 	vsnprintf(text, sizeof(text), fmt, ap);
 	len = strlen(text);
 	if (len > 0 && text[len - 1] == '\n')
 		text[len - 1] = '\0';
-	log_warning("event=metrics-http-error reason=\"%s\"",
+	log_warning("event=metrics-http-error unlogged=%llu reason=\"%s\"",
+	    (unsigned long long)unlogged,
 	    escape(text, ESCAPE_CLIENT, escaped, sizeof(escaped)));
 }
 

@@ -6,7 +6,8 @@
 
 d=$WORKDIR
 sock=$d/bulwark.sock
-port=$(free_ports 1)
+hold_ports 1 || exit 1
+port=$ports
 conf "$d/bulwark.conf" "$d" "
 dos = { max_connections = 3; period = \"1h\"; block = \"1h\"; };"
 sed -i "s|^metrics_listen = .*|metrics_listen = \"127.0.0.1:$port\";|" \

@@ -541,7 +541,8 @@ check_files
 check_config
 
 echo "# run"
-PORTS=$(free_ports 1)
+hold_ports 1 || { not_ok "no port to hold"; exit 1; }
+PORTS=$ports
 next_port
 pf_create mx1
 # README's main.cf lines (pf_create has the milter_* ones), and an smtpd

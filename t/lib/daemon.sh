@@ -27,8 +27,14 @@
 #	SIGTERM the daemon PID (a child of this shell) listening on PATH,
 #	knock until it has removed its socket, so it stops at once, and
 #	return its exit status.
-# free_ports N
-#	N distinct TCP ports free on 127.0.0.1 right now.
+# hold_ports N
+#	Reserve N distinct TCP ports on 127.0.0.1 for as long as this shell
+#	lives: sets $ports to them and $port_holder to the process that
+#	holds them (not a child of this shell; it exits with the shell).  The holder binds each with SO_REUSEADDR and never
+#	listens: a server that sets SO_REUSEADDR too (bulwark's metrics
+#	listener, Postfix, Sendmail) may still listen on it, while no other
+#	program can bind it, nor be given it for port 0.  So a test never
+#	picks a port and lets it go before its server binds it.
 
 pids=
 
@@ -98,9 +104,27 @@ stop_daemon() {
 	wait "$1"
 }
 
-free_ports() {
-	perl -MIO::Socket::INET -e '
-		my @s = map { IO::Socket::INET->new(Listen => 1, ReuseAddr => 0,
-		    LocalAddr => "127.0.0.1", LocalPort => 0) or die "bind: $!\n" } 1 .. $ARGV[0];
-		print join(" ", map { $_->sockport } @s), "\n";' "$1"
+hold_ports() {
+	hold_file=$(mktemp "${TMPDIR:-/tmp}/bulwark-ports.XXXXXX") || return 1
+	# Not a child of this shell, so that no "wait" waits for it.
+	(cd / && exec perl -MSocket -e '
+		my ($n, $owner) = @ARGV;
+		my @held;
+		for (1 .. $n) {
+			socket(my $s, PF_INET, SOCK_STREAM, 0) or die "socket: $!\n";
+			setsockopt($s, SOL_SOCKET, SO_REUSEADDR, 1) or die "$!\n";
+			bind($s, pack_sockaddr_in(0, inet_aton("127.0.0.1")))
+			    or die "bind: $!\n";
+			push @held, $s;
+		}
+		print join(" ", $$, map { (unpack_sockaddr_in(getsockname($_)))[0] }
+		    @held), "\n";
+		close STDOUT;
+		open(STDERR, ">", "/dev/null");
+		select(undef, undef, undef, 0.2) while kill 0, $owner;
+	' "$1" "$$" >"$hold_file" &)
+	wait_until test -s "$hold_file"
+	read -r port_holder ports <"$hold_file"
+	rm -f "$hold_file"
+	[ -n "$ports" ]
 }

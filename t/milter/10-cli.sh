@@ -99,7 +99,7 @@ config nopid.conf "unix:$WORKDIR/nopid.sock"
 sed "s|^pidfile = .*|pidfile = \"$WORKDIR/no/dir/bulwark.pid\";|" \
     "$WORKDIR/nopid.conf" >"$WORKDIR/nopid2.conf"
 run 1 -c "$WORKDIR/nopid2.conf"
-contains err "pid file $WORKDIR/no/dir/bulwark.pid: No such file or directory"
+contains err "pid file $WORKDIR/no/dir/bulwark.pid: directory $WORKDIR/no/dir: No such file or directory"
 
 # Running detached: the parent returns at once, the daemon writes its pid,
 # replaces a stale socket, sets the socket's mode, refuses a second

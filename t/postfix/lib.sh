@@ -231,7 +231,7 @@ at() {
 
 # --- Ports -----------------------------------------------------------------
 
-# next_port: take the next port of $PORTS (from free_ports) into $PORT;
+# next_port: take the next port of $PORTS (held by hold_ports) into $PORT;
 # when none is left, fail the run (finish() of run.sh).
 next_port() {
 	PORT=${PORTS%% *}
@@ -240,7 +240,7 @@ next_port() {
 	*) PORTS= ;;
 	esac
 	if [ -z "$PORT" ]; then
-		not_ok "out of ports: ask free_ports for more in run.sh"
+		not_ok "out of ports: hold more ports in run.sh"
 		finish
 	fi
 }

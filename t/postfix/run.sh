@@ -94,7 +94,8 @@ preflight
 postfix_work_create
 trap cleanup EXIT
 trap 'exit 130' HUP INT PIPE TERM
-PORTS=$(free_ports 24)
+hold_ports 24 || { not_ok "no ports to hold"; finish; }
+PORTS=$ports
 
 pf_create mx1
 for s in $SCENARIOS; do

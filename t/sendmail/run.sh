@@ -408,7 +408,8 @@ trap 'not_ok "interrupted"; summary sendmail; exit 1' INT TERM HUP
 [ "$(id -u)" -eq 0 ] || abort "the Sendmail tests need root (unshare --uts, Sendmail's daemon)"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bulwark-sendmail.XXXXXX") || abort "mktemp failed"
 [ -x "$BULWARK" ] || abort "$BULWARK is not built"
-PORT=$(free_ports 1) || abort "no free port"
+hold_ports 1 || abort "no port to hold"
+PORT=$ports
 fetch_sendmail
 build_cf
 start_bulwark bulwark.conf.in

@@ -55,22 +55,12 @@ fi
 run "every dashboard query parses (promtool check rules)" \
     promtool check rules "$d/dashboard.rules.yml"
 
-# A daemon with its metrics listener; another process may take the port.
-started=
-for attempt in 1 2 3; do
-	port=$(free_ports 1)
-	if start_daemon "$d" "metrics_listen = \"127.0.0.1:$port\";" &&
-	    wait_alive "$daemon" curl -sf -o /dev/null \
-	    "http://127.0.0.1:$port/metrics"; then
-		started=yes
-		break
-	fi
-	kill "$daemon" 2>/dev/null
-	wait "$daemon" 2>/dev/null
-	rm -f "$d/bulwark.sock" "$d/control.sock"
-	grep -q 'Address already in use' "$d/log" || break
-done
-if [ -z "$started" ]; then
+# A daemon with its metrics listener on a port held from the start.
+hold_ports 1 || { not_ok "no port to hold"; exit 1; }
+port=$ports
+if ! start_daemon "$d" "metrics_listen = \"127.0.0.1:$port\";" ||
+    ! wait_alive "$daemon" curl -sf -o /dev/null \
+    "http://127.0.0.1:$port/metrics"; then
 	not_ok "the daemon serves /metrics"
 	show "$d/log"
 	exit 1
