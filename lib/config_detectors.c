@@ -55,9 +55,10 @@ static const char *reply_problem(const char *text)
 			return "only printable ASCII characters are allowed";
 		if (c != '%')
 			continue;
-		if (p[1] != 'a' && p[1] != '%')
-			return "'%' must be written %a (the client address) or "
-			    "%% (a percent sign)";
+		if (p[1] != 'a' && p[1] != 'd' && p[1] != 'u' && p[1] != '%')
+			return "'%' must be written %a (the client address), %d "
+			    "(the detector), %u (the end of the block) or %% (a "
+			    "percent sign)";
 		p++;
 	}
 	return NULL;

@@ -16,51 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
 #include "hostlist.h"
-#include "isotime.h"
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"
-#include "ratelimit.h"
+#include "policy_impl.h"
 #include "recipients.h"
 #include "sessions.h"
 #include "verified.h"
 #include "xalloc.h"
-
-struct policy {
-	pthread_mutex_t lock;		/* guards cfg */
-	struct config *cfg;
-	struct store *store;
-	struct sessions *sessions;	/* the live ones */
-	uint64_t next_session_id;
-	policy_observer_fn observer;
-	void *observer_arg;
-};
-
-struct policy_session {
-	struct policy *policy;
-	struct config *cfg;		/* the configuration this session started with */
-	uint64_t id;
-	uint64_t live;			/* its handle in the live sessions, or 0 */
-	bool counted;			/* has an IP, not excluded, not authenticated */
-	struct host_key key;
-	char addr_text[ADDR_TEXT_MAX];
-	char key_text[ADDR_TEXT_MAX];
-	bool helo_seen;			/* a HELO/EHLO before TLS */
-	bool helo_seen_tls;		/* a HELO/EHLO after STARTTLS */
-	bool in_transaction;		/* MAIL seen, message not yet ended */
-	bool flagged;
-	unsigned unexpected_helo;
-	unsigned unexpected_unknown;
-	unsigned unexpected_rset;
-	struct verdict refusal;		/* kind != VERDICT_CONTINUE once refused */
-};
-
-enum policy_stage {
-	STAGE_CONNECT,
-	STAGE_LATER
-};
 
 /* The reply to a recipient missing from dha.recipients_file. */
 static const char policy_unknown_user_text[] = "No such user here";
@@ -126,49 +90,19 @@ struct sessions *policy_sessions(struct policy *policy)
 	return policy->sessions;
 }
 
-/* The action taken, once monitor_only has had its say. */
-static enum action policy_effective(const struct config *cfg,
-    enum action action)
-{
-	return cfg->monitor_only ? ACTION_LOG : action;
-}
-
-/* Refuse the session for detector with action, and keep refusing it. */
+/*
+ * Refuse the session with action, and keep refusing it; the reply names
+ * what refused (%d) and until when (%u, 0: no end).
+ */
 static void policy_refuse(struct policy_session *s, enum action action,
-    const char *template, enum policy_stage stage, struct verdict *verdict)
+    const char *template, const char *what, int64_t until,
+    enum policy_stage stage, struct verdict *verdict)
 {
+	struct reply_vars vars = { s->addr_text, what, until };
+
 	if (verdict_refuse(verdict, policy_effective(s->cfg, action),
-	    stage == STAGE_CONNECT, template, s->addr_text))
+	    stage == STAGE_CONNECT, template, &vars))
 		s->refusal = *verdict;
-}
-
-static void policy_log_block(const struct policy_session *s,
-    const struct store_result *result)
-{
-	const struct rule *rule = &s->cfg->rules[result->detector];
-	char until[ISOTIME_MAX];
-
-	isotime_format(result->block_until, until, sizeof(until));
-	log_notice("event=block session=%llx detector=%s host=%s addr=%s count=%u "
-	    "period=%u until=%s sliding=%s action=%s",
-	    (unsigned long long)s->id, detector_name(result->detector),
-	    s->key_text, s->addr_text, result->count, rule->period, until,
-	    rule->sliding ? "yes" : "no",
-	    action_name(policy_effective(s->cfg, s->cfg->actions[result->detector])));
-}
-
-static void policy_log_refuse(const struct policy_session *s,
-    const char *stage, const char *detector, enum action action,
-    int64_t until)
-{
-	char until_text[ISOTIME_MAX] = "-";
-
-	if (until > 0)
-		isotime_format(until, until_text, sizeof(until_text));
-	log_info("event=refuse session=%llx stage=%s detector=%s host=%s addr=%s "
-	    "action=%s%s until=%s", (unsigned long long)s->id, stage, detector,
-	    s->key_text, s->addr_text, action_name(action),
-	    s->cfg->monitor_only ? " monitor_only=yes" : "", until_text);
 }
 
 /* Turn a store result into the verdict of this event. */
@@ -188,27 +122,9 @@ static void policy_apply(struct policy_session *s,
 	metrics_refusal(result->detector, policy_effective(s->cfg, action));
 	policy_log_refuse(s, stage_name, detector_name(result->detector),
 	    policy_effective(s->cfg, action), result->block_until);
-	policy_refuse(s, action, s->cfg->replies[result->detector], stage,
+	policy_refuse(s, action, s->cfg->replies[result->detector],
+	    detector_name(result->detector), result->block_until, stage,
 	    verdict);
-}
-
-/*
- * While a store is away every event fails: log at most one line a second,
- * with how many were left unlogged since the last one.
- */
-static void policy_log_store_error(const struct policy_session *s,
-    enum detector detector, int64_t now)
-{
-	static struct ratelimit limit;
-	struct store *store = s->policy->store;
-	uint64_t unlogged;
-
-	if (!ratelimit_pass(&limit, now, &unlogged))
-		return;
-	log_warning("event=store-error session=%llx store=%s detector=%s "
-	    "host=%s unlogged=%llu reason=\"%s\"", (unsigned long long)s->id,
-	    store->ops->name, detector_name(detector), s->key_text,
-	    (unsigned long long)unlogged, store_error(store));
 }
 
 /*
@@ -314,7 +230,7 @@ static void policy_refuse_blocked_list(struct policy_session *s,
 	metrics_blocked_list_refusal(action);
 	policy_log_refuse(s, "connect", "blocked-list", action, 0);
 	policy_refuse(s, s->cfg->blocked_action, s->cfg->replies[DETECTOR_MANUAL],
-	    STAGE_CONNECT, verdict);
+	    "blocked-list", 0, STAGE_CONNECT, verdict);
 }
 
 /* The concurrency limit, for a host with live sessions (this one included). */
@@ -329,7 +245,7 @@ static void policy_concurrency(struct policy_session *s, uint32_t live,
 	metrics_concurrency_refusal(action);
 	policy_log_refuse(s, "connect", "concurrency", action, 0);
 	policy_refuse(s, cfg->concurrency_action, cfg->concurrency_reply,
-	    STAGE_CONNECT, verdict);
+	    "concurrency", 0, STAGE_CONNECT, verdict);
 }
 
 /* A connection refused at CONNECT is dropped by the MTA: not live. */
@@ -404,20 +320,6 @@ static bool policy_refused(const struct policy_session *s,
 	return s->refusal.kind != VERDICT_CONTINUE;
 }
 
-static void policy_log_flag(const struct policy_session *s, const char *what,
-    const char *text)
-{
-	char escaped[ESCAPE_OUT_MAX];
-
-	log_notice("event=flag session=%llx host=%s addr=%s helo=%u unknown=%u "
-	    "rset=%u max_commands=%u last=%s text=\"%s\" action=%s",
-	    (unsigned long long)s->id, s->key_text, s->addr_text,
-	    s->unexpected_helo, s->unexpected_unknown, s->unexpected_rset,
-	    s->cfg->attack_max_commands, what, escape(text, ESCAPE_CLIENT,
-	    escaped, sizeof(escaped)), action_name(policy_effective(s->cfg,
-	    s->cfg->attack_action)));
-}
-
 /*
  * The host's flagged connection counts towards an attack block; true when
  * the attack rule refused it (a block started or already in force).
@@ -459,7 +361,7 @@ static void policy_unexpected(struct policy_session *s, const char *what,
 		policy_log_refuse(s, "flag", detector_name(DETECTOR_ATTACK),
 		    action, 0);
 	policy_refuse(s, cfg->attack_action, cfg->replies[DETECTOR_ATTACK],
-	    STAGE_LATER, verdict);
+	    detector_name(DETECTOR_ATTACK), 0, STAGE_LATER, verdict);
 }
 
 static bool policy_counts(const struct policy_session *s, unsigned what)

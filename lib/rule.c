@@ -125,6 +125,8 @@ enum rule_outcome rule_count(const struct rule *rule, struct rule_state *state,
 	if (state->count <= rule->max || !rule_ratio_met(rule, state))
 		return RULE_ALLOWED;
 	state->level = rule_next_level(rule, state, now);
+	state->threshold = rule->max;
+	state->period = rule->period;
 	rule_set_block(state, now, now + rule_escalated(rule, state->level));
 	return RULE_TRIPPED;
 }

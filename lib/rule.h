@@ -34,6 +34,10 @@
  * sliding_max after the block's start (when that start is known and
  * sliding_max > 0), and never earlier than it was.
  *
+ * A block started by the rule records why: the count that tripped it
+ * stays in count, and threshold and period keep the rule's max and
+ * period of that moment (0 for a block set with rule_set_block).
+ *
  * A block records its own length (block_length: seconds from its start
  * to block_until), so its start stays what it was whatever `block` a
  * reload puts in force; a sliding block keeps its start and grows.
@@ -75,6 +79,8 @@ struct rule_state {
 	uint32_t count;
 	uint32_t valid;		/* events counted only in the ratio */
 	uint32_t level;		/* escalation level of the last block */
+	uint32_t threshold;	/* the rule's max when its block started */
+	uint32_t period;	/* the rule's period when its block started */
 	uint32_t block_length;	/* block_until - the block's start; 0: unknown */
 	int64_t window_start;	/* 0: no window open */
 	int64_t block_until;	/* 0: never blocked */

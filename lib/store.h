@@ -34,6 +34,10 @@
  *                 note, or 0 when there is none.  store_unblock() forgets
  *                 the note too.  Optional: without the ops a note is not
  *                 kept (set returns 0, get finds none).
+ * store_get_node(): 1 and the name of the node that started the host's
+ *                 block of detector (by its rule), 0 when not known, -1
+ *                 when the backend failed.  Optional: a store without the
+ *                 op (memory) knows only its own node's blocks.
  * store_decider_name(): "store", "local", "accept", "tempfail".
  * store_close() accepts NULL.
  */
@@ -73,6 +77,7 @@ struct store_result {
 	enum detector detector;		/* refusing or tripping detector, else counted */
 	uint32_t count;			/* that detector's count after the event */
 	int64_t block_until;		/* end of its block when refused or tripped */
+	uint32_t level;			/* its escalation level, then */
 };
 
 struct store_host {
@@ -113,6 +118,8 @@ struct store_ops {
 	    const struct store_note *note, int64_t until, int64_t now);
 	int (*get_note)(struct store *store, const struct host_key *key,
 	    struct store_note *out);		/* optional, both */
+	int (*get_node)(struct store *store, const struct host_key *key,
+	    enum detector detector, char *node, size_t len);	/* optional */
 };
 
 /* Every backend's handle starts with this. */
@@ -187,6 +194,14 @@ static inline int store_get_note(struct store *store,
 {
 	return store->ops->get_note != NULL ?
 	    store->ops->get_note(store, key, out) : 0;
+}
+
+static inline int store_get_node(struct store *store,
+    const struct host_key *key, enum detector detector, char *node,
+    size_t len)
+{
+	return store->ops->get_node != NULL ?
+	    store->ops->get_node(store, key, detector, node, len) : 0;
 }
 
 void store_close(struct store *store);

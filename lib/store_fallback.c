@@ -237,6 +237,13 @@ static int fallback_get_note(struct store *base, const struct host_key *key,
 	return store_get_note(fallback_of(base)->primary, key, out);
 }
 
+static int fallback_get_node(struct store *base, const struct host_key *key,
+    enum detector detector, char *node, size_t len)
+{
+	return store_get_node(fallback_of(base)->primary, key, detector, node,
+	    len);
+}
+
 static void fallback_close(struct store *base)
 {
 	struct fallback_store *s = fallback_of(base);
@@ -259,6 +266,7 @@ static const struct store_ops store_fallback_ops = {
 	.degraded = fallback_degraded,
 	.set_note = fallback_set_note,
 	.get_note = fallback_get_note,
+	.get_node = fallback_get_node,
 };
 
 /* The check at open: a primary out of reach is logged now, not at the first event. */
@@ -282,6 +290,8 @@ struct store *store_fallback_new(struct store *primary, struct store *local,
 		s->ops.set_note = NULL;
 		s->ops.get_note = NULL;
 	}
+	if (primary->ops->get_node == NULL)
+		s->ops.get_node = NULL;
 	s->base.ops = &s->ops;
 	s->primary = primary;
 	s->local = local;

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "store_redis_impl.h"
@@ -32,9 +33,9 @@
 static int redis_result_parse(const redisReply *reply,
     struct store_result *result, char *err, size_t errlen)
 {
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4)
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 5)
 		goto bad;
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 5; i++) {
 		if (reply->element[i]->type != REDIS_REPLY_INTEGER)
 			goto bad;
 	}
@@ -47,21 +48,24 @@ static int redis_result_parse(const redisReply *reply,
 	result->detector = (enum detector)reply->element[1]->integer;
 	result->count = (uint32_t)reply->element[2]->integer;
 	result->block_until = reply->element[3]->integer;
+	result->level = reply->element[4]->integer < 0 ? 0 :
+	    (uint32_t)reply->element[4]->integer;
 	return 0;
 bad:
 	snprintf(err, errlen, "unexpected reply from the script");
 	return -1;
 }
 
-/* The script's "e" arguments: now, counted, connect, valid, each rule. */
-static void redis_event_args(const struct store_event *event,
-    struct redis_args *a)
+/* The script's "e" arguments: now, counted, connect, valid, node, rules. */
+static void redis_event_args(const struct redis_store *s,
+    const struct store_event *event, struct redis_args *a)
 {
 	redis_arg(a, "e", 1);
 	redis_arg_int(a, event->now);
 	redis_arg_int(a, event->counted);
 	redis_arg_int(a, event->connect != 0);
 	redis_arg_int(a, event->valid != 0);
+	redis_arg(a, s->node, strlen(s->node));
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
 		const struct rule *r = &event->rules[d];
 
@@ -88,7 +92,7 @@ static int redis_record(struct store *base, const struct store_event *event,
 	int rc;
 
 	redis_script_args(s, &event->key, keybuf, &a);
-	redis_event_args(event, &a);
+	redis_event_args(s, event, &a);
 	if ((reply = redis_script(s, &a, err, sizeof(err))) == NULL) {
 		redis_set_error(s, err);
 		return -1;
@@ -127,6 +131,14 @@ static void redis_field_parse(const redisReply *name, const redisReply *value,
 		break;
 	case 'e':
 		state->level = v < 0 ? 0 : v > RULE_LEVEL_MAX ? RULE_LEVEL_MAX :
+		    (uint32_t)v;
+		break;
+	case 't':
+		state->threshold = v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)v;
+		break;
+	case 'p':
+		state->period = v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX :
 		    (uint32_t)v;
 		break;
 	case 'w':
@@ -257,6 +269,29 @@ static int redis_get_note(struct store *base, const struct host_key *key,
 	return found;
 }
 
+static int redis_get_node(struct store *base, const struct host_key *key,
+    enum detector detector, char *node, size_t len)
+{
+	struct redis_store *s = redis_of(base);
+	char keybuf[REDIS_KEY_MAX], err[REDIS_ERROR_MAX], field[16];
+	const char *argv[] = { "HGET", keybuf, field };
+	size_t argvlen[] = { 4, redis_key(s, key, keybuf),
+	    (size_t)snprintf(field, sizeof(field), "o:%s",
+	    detector_name(detector)) };
+	redisReply *reply = redis_command(s, 3, argv, argvlen, err, sizeof(err));
+	int found;
+
+	if (reply == NULL) {
+		redis_set_error(s, err);
+		return -1;
+	}
+	found = reply->type == REDIS_REPLY_STRING;
+	if (found)
+		redis_note_field(reply, node, len);
+	freeReplyObject(reply);
+	return found;
+}
+
 static const char *redis_error(struct store *base)
 {
 	static __thread char copy[REDIS_ERROR_MAX];
@@ -290,6 +325,9 @@ static struct store *redis_open(const struct config *cfg, char *err,
 	memcpy(s->prefix, rc->key_prefix, s->prefix_len + 1);
 	pthread_mutex_init(&s->lock, NULL);
 	snprintf(s->error, sizeof(s->error), "no error");
+	if (gethostname(s->node, sizeof(s->node)) < 0)
+		snprintf(s->node, sizeof(s->node), "unknown");
+	s->node[sizeof(s->node) - 1] = '\0';
 	return &s->base;
 }
 
@@ -314,4 +352,5 @@ const struct store_ops store_redis_ops = {
 	.close = redis_close,
 	.set_note = redis_set_note,
 	.get_note = redis_get_note,
+	.get_node = redis_get_node,
 };

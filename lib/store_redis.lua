@@ -6,8 +6,10 @@
 -- A host is one hash, KEYS[1].  Per detector name n (dos, dha, attack,
 -- manual) the fields are "c:n" count, "w:n" window start, "b:n" block end,
 -- "l:n" block length (the end minus the block's start; 0: unknown), "v:n"
--- events counted only in the ratio and "e:n" the escalation level of the
--- last block; "x" is the time after which the state carries nothing.  Absent fields
+-- events counted only in the ratio, "e:n" the escalation level of the
+-- last block, "t:n" and "p:n" the rule's max and period when that block
+-- started and "o:n" the node that started it; "x" is the time after
+-- which the state carries nothing.  Absent fields
 -- are 0.  Times are the node's Unix seconds; a state whose x has passed
 -- is read as empty, as the memory store does.  The key's TTL is set
 -- relative to the node's time (x - now + MARGIN), so Redis's clock and
@@ -17,21 +19,25 @@
 -- ARGV[1] is the operation, ARGV[2] now; then
 --   "e" one event (store_apply_event()): ARGV[3] the counted detector,
 --       ARGV[4] "1" at CONNECT, ARGV[5] "1" for an event counted only in
---       the ratio (rule_count_valid), then each detector's rule in enum
---       detector order (see parse_rules).  Returns { outcome, detector, count,
---       block_until } numbered as enum rule_outcome and enum detector.
+--       the ratio (rule_count_valid), ARGV[6] the node's name, then each
+--       detector's rule in enum detector order (see parse_rules).  Returns
+--       { outcome, detector, count, block_until, level } numbered as enum
+--       rule_outcome and enum detector.
 --   "b" store_block(): ARGV[3] the detector, ARGV[4] the block's end.
 --       Returns 0.
 -- Detectors are numbered from 0 as in enum detector.
 
 local DETECTORS = 4		-- dos, dha, attack, manual: enum detector's order
 -- The hash fields of each detector's state, in the order of PARTS.
-local FIELDS = {
-	'c:dos', 'w:dos', 'b:dos', 'l:dos', 'v:dos', 'e:dos',
-	'c:dha', 'w:dha', 'b:dha', 'l:dha', 'v:dha', 'e:dha',
-	'c:attack', 'w:attack', 'b:attack', 'l:attack', 'v:attack', 'e:attack',
-	'c:manual', 'w:manual', 'b:manual', 'l:manual', 'v:manual', 'e:manual' }
-local PARTS = { 'count', 'window', 'block', 'length', 'valid', 'level' }
+local NAMES = { 'dos', 'dha', 'attack', 'manual' }
+local PARTS = { 'count', 'window', 'block', 'length', 'valid', 'level',
+	'threshold', 'period' }
+local FIELDS = {}
+for d = 1, DETECTORS do
+	for _, p in ipairs({ 'c', 'w', 'b', 'l', 'v', 'e', 't', 'p' }) do
+		FIELDS[#FIELDS + 1] = p .. ':' .. NAMES[d]
+	end
+end
 local ALLOWED, REFUSED, TRIPPED = 0, 1, 2
 local U32_MAX = 4294967295
 local RATIO_ONE, LEVEL_MAX = 1000000, 64
@@ -43,6 +49,7 @@ local now = tonumber(ARGV[2])
 -- state[d].count, .window, .block, .length: detector d's state;
 -- loaded[f]: FIELDS[f] as read, so that only changes are written.
 local state, loaded = {}, {}
+local origin		-- the detector whose block this node started
 local expiry, exists, stale = 0, false, false
 
 local function load()
@@ -55,7 +62,8 @@ local function load()
 		local f = (d - 1) * #PARTS	-- detector d's fields follow f
 		state[d] = { count = loaded[f + 1], window = loaded[f + 2],
 			block = loaded[f + 3], length = loaded[f + 4],
-			valid = loaded[f + 5], level = loaded[f + 6] }
+			valid = loaded[f + 5], level = loaded[f + 6],
+			threshold = loaded[f + 7], period = loaded[f + 8] }
 	end
 	expiry = live and x or 0
 	stale = exists and not live
@@ -78,6 +86,10 @@ local function save(x)
 			end
 		end
 	end
+	if origin ~= nil then
+		args[#args + 1] = 'o:' .. NAMES[origin]
+		args[#args + 1] = ARGV[6]
+	end
 	if x ~= expiry then
 		args[#args + 1] = 'x'
 		args[#args + 1] = string.format('%d', x)
@@ -86,11 +98,11 @@ local function save(x)
 	if x ~= expiry then redis.call('EXPIRE', key, x - now + MARGIN) end
 end
 
--- rules[d]: detector d's rule; ARGV holds each rule from ARGV[6] on as
+-- rules[d]: detector d's rule; ARGV holds each rule from ARGV[7] on as
 -- enabled, sliding, max, period, block, min_ratio, sliding_max,
 -- escalate_factor, escalate_max, escalate_forget.
 local function parse_rules()
-	local rules, i = {}, 6
+	local rules, i = {}, 7
 	for d = 1, DETECTORS do
 		rules[d] = { enabled = ARGV[i] == '1', sliding = ARGV[i + 1] == '1',
 			max = tonumber(ARGV[i + 2]), period = tonumber(ARGV[i + 3]),
@@ -179,6 +191,7 @@ local function count(r, s)
 	if s.count < U32_MAX then s.count = s.count + 1 end
 	if s.count <= r.max or not ratio_met(r, s) then return ALLOWED end
 	s.level = next_level(r, s)
+	s.threshold, s.period = r.max, r.period
 	set_block(s, now, now + escalated(r, s.level))
 	return TRIPPED
 end
@@ -231,13 +244,15 @@ local function event()
 	local latest = ARGV[4] == '1' and check_blocks(rules) or nil
 	if latest ~= nil then
 		local s = state[latest]
-		res = { REFUSED, latest - 1, s.count, s.block }
+		res = { REFUSED, latest - 1, s.count, s.block, s.level }
 	else
 		local s = state[d]
 		local o
 		if ARGV[5] == '1' then o = count_valid(rules[d], s)
 		else o = count(rules[d], s) end
-		res = { o, d - 1, s.count, o ~= ALLOWED and s.block or 0 }
+		res = { o, d - 1, s.count, o ~= ALLOWED and s.block or 0,
+			o ~= ALLOWED and s.level or 0 }
+		if o == TRIPPED then origin = d end
 	end
 	save(host_expiry(rules))
 	return res
@@ -247,6 +262,7 @@ local function block()
 	local d, untill = tonumber(ARGV[3]) + 1, tonumber(ARGV[4])
 	load()
 	set_block(state[d], now, untill)
+	state[d].threshold, state[d].period = 0, 0
 	save(math.max(untill, expiry))
 	return 0
 end

@@ -26,8 +26,8 @@
 #define REDIS_PREFIX_MAX	200
 #define REDIS_KEY_MAX		(REDIS_PREFIX_MAX + ADDR_TEXT_MAX + 3)
 #define REDIS_ERROR_MAX		256
-/* EVALSHA sha 1 key op now counted connect valid, then ten per rule. */
-#define REDIS_ARGS_MAX		(9 + 10 * DETECTOR_COUNT)
+/* EVALSHA sha 1 key op now counted connect valid node, ten per rule. */
+#define REDIS_ARGS_MAX		(10 + 10 * DETECTOR_COUNT)
 #define REDIS_SHA_LEN		40
 
 struct redis_store {
@@ -36,6 +36,7 @@ struct redis_store {
 	unsigned timeout_ms;
 	char prefix[REDIS_PREFIX_MAX + 1];
 	size_t prefix_len;
+	char node[STORE_NOTE_NODE_MAX];	/* this host's name, for "o:" fields */
 
 	atomic_bool sha_known;		/* sha is set and never changes */
 	pthread_mutex_t lock;		/* guards what follows */

@@ -21,7 +21,7 @@ void verdict_set(struct verdict *verdict, enum verdict_kind kind,
 }
 
 bool verdict_refuse(struct verdict *verdict, enum action action,
-    bool at_connect, const char *template, const char *addr)
+    bool at_connect, const char *template, const struct reply_vars *vars)
 {
 	verdict_continue(verdict);
 	switch (action) {
@@ -35,6 +35,6 @@ bool verdict_refuse(struct verdict *verdict, enum action action,
 		    "5.7.1");
 		break;
 	}
-	reply_format(template, addr, verdict->text, sizeof(verdict->text));
+	reply_format_vars(template, vars, verdict->text, sizeof(verdict->text));
 	return true;
 }

@@ -6,8 +6,8 @@
  * verdict_set(): kind with the reply codes, text untouched.
  * verdict_refuse(): the refusal for action (tempfail: 421 4.7.0; reject:
  *   554 5.7.1 at CONNECT, 550 5.7.1 later) with the text of template
- *   (reply.h); false, and a verdict to continue, when the action only
- *   logs.
+ *   and vars (reply.h); false, and a verdict to continue, when the action
+ *   only logs.
  */
 #ifndef BULWARK_VERDICT_H
 #define BULWARK_VERDICT_H
@@ -36,6 +36,6 @@ void verdict_continue(struct verdict *verdict);
 void verdict_set(struct verdict *verdict, enum verdict_kind kind,
     const char *rcode, const char *xcode);
 bool verdict_refuse(struct verdict *verdict, enum action action,
-    bool at_connect, const char *template, const char *addr);
+    bool at_connect, const char *template, const struct reply_vars *vars);
 
 #endif

@@ -3,7 +3,7 @@
 # bw-ratio: more than 20 invalid recipients in 5 minutes block, but only
 # when they are at least half of the host's recipients.  A list server
 # sending 300 recipients, 30 of them unknown, is not blocked; a harvester
-# with 21 unknown of 25 is.
+# with 21 unknown of 25 is, and told by whom and until when (%d, %u).
 #
 # bw-escalate: more than 1 connection a minute blocks for 2 s; a host
 # blocked again within a minute of its block's end is blocked twice as
@@ -22,6 +22,7 @@ dha = {
 	period = "5m";
 	block = "1m";
 	action = "tempfail";
+	reply = "Blocked by %d until %u";
 };
 EOF2
 	bw_config bw-escalate <<EOF2
@@ -74,9 +75,10 @@ ratio_min_ratio() {
 	    $(rcpts 4 21) "RCPT TO:<alice@test.example>"
 	expect_hangup "ratio: the harvester's session after the trip"
 	expect_line "ratio: the harvester's next recipient was refused" "$log" \
-	    "milter-reject: RCPT from unknown[$harvester]: 421 4.7.0"
+	    "milter-reject: RCPT from unknown[$harvester]: 421 4.7.0 Blocked by dha until $(date -u +%Y-)"
 	expect_line "ratio: bulwark blocked the harvester" "$bwlog" \
-	    "event=block" "detector=dha" "host=$harvester " "count=21"
+	    "event=block" "detector=dha" "host=$harvester " "count=21" \
+	    "threshold=20"
 	xsession "$RATIO_PORT" "$harvester"
 	expect_reply "ratio: the harvester is refused at CONNECT" XCLIENT "421 "
 }
@@ -105,6 +107,8 @@ ratio_escalate() {
 	at 6.4
 	xsession "$ESCALATE_PORT" "$a"
 	expect_reply "escalate: the second block ended at 6 s" XCLIENT 220
+	expect_line "escalate: the second block is logged at level 1" \
+	    "$WORK/bw-escalate.log" "event=block" "host=$a " "level=1"
 }
 
 ratio_run() {

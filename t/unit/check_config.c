@@ -619,9 +619,11 @@ static const struct {
 	  "store: \"mongo\" is not available in this build" },
 	/* replies */
 	{ "dos = {\n reply = \"50%x off for %a\";\n};\n", 2, "dos.reply: '%' "
-	  "must be written %a (the client address) or %% (a percent sign)" },
+	  "must be written %a (the client address), %d (the detector), %u (the "
+	  "end of the block) or %% (a percent sign)" },
 	{ "dha = { reply = \"100%\"; };\n", 1, "dha.reply: '%' must be "
-	  "written %a (the client address) or %% (a percent sign)" },
+	  "written %a (the client address), %d (the detector), %u (the end of "
+	  "the block) or %% (a percent sign)" },
 	{ "attack = { reply = \"line\\nbreak\"; };\n", 1, "attack.reply: only "
 	  "printable ASCII characters are allowed" },
 	{ "attack = { reply = \"caf\xc3\xa9\"; };\n", 1, "attack.reply: only "

@@ -448,6 +448,23 @@ START_TEST(dha_min_ratio_spares_mostly_valid_senders)
 }
 END_TEST
 
+/* %d and %u: the detector and the end of its block. */
+START_TEST(reply_names_detector_and_end)
+{
+	struct verdict v;
+
+	free(cfg->replies[DETECTOR_DOS]);
+	cfg->replies[DETECTOR_DOS] = strdup("%d block of %a until %u");
+	fixture_start();
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(connect_once("192.0.2.1", T0, NULL),
+		    VERDICT_CONTINUE);
+	ck_assert_int_eq(connect_once("192.0.2.1", T0, &v), VERDICT_TEMPFAIL);
+	ck_assert_str_eq(v.text,
+	    "dos block of 192.0.2.1 until 2023-11-14T22:23:20Z");
+}
+END_TEST
+
 START_TEST(authenticated_clients_not_counted)
 {
 	struct policy_session *s;
@@ -645,6 +662,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, excluded_hosts_never_counted);
 	tcase_add_test(tc, verified_domain_hosts_never_counted);
 	tcase_add_test(tc, dha_min_ratio_spares_mostly_valid_senders);
+	tcase_add_test(tc, reply_names_detector_and_end);
 	tcase_add_test(tc, authenticated_clients_not_counted);
 	tcase_add_test(tc, blocked_list_always_refused);
 	tcase_add_test(tc, blocked_list_tempfail_action);

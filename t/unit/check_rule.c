@@ -616,6 +616,31 @@ START_TEST(test_escalation_decays)
 }
 END_TEST
 
+START_TEST(test_block_records_why)
+{
+	struct rule rule = make_rule(3, 60, 600, false);
+	struct rule_state state = zero_state(), states[DETECTOR_COUNT];
+	struct rule_block block;
+
+	trip(&rule, &state, T0);
+	ck_assert_uint_eq(state.threshold, 3);
+	ck_assert_uint_eq(state.period, 60);
+	/* A reload does not change what the block recorded. */
+	rule.max = 50;
+	rule.period = 3600;
+	ck_assert_int_eq(rule_count(&rule, &state, T0 + 1), RULE_REFUSED);
+	ck_assert_uint_eq(state.threshold, 3);
+	memset(states, 0, sizeof(states));
+	states[DETECTOR_DHA] = state;
+	ck_assert_int_eq(rule_host_blocked(states, T0 + 1, &block), 1);
+	ck_assert_int_eq(block.detector, DETECTOR_DHA);
+	ck_assert_uint_eq(block.count, 4);
+	ck_assert_uint_eq(block.threshold, 3);
+	ck_assert_uint_eq(block.period, 60);
+	ck_assert_uint_eq(block.level, 0);
+}
+END_TEST
+
 START_TEST(test_sliding_max)
 {
 	struct rule rule = make_rule(0, 60, 100, true);
@@ -666,6 +691,7 @@ static Suite *rule_suite(void)
 	tcase_add_test(tc, test_escalation_levels_and_cap);
 	tcase_add_test(tc, test_escalation_decays);
 	tcase_add_test(tc, test_sliding_max);
+	tcase_add_test(tc, test_block_records_why);
 	suite_add_tcase(suite, tc);
 
 	tcase_add_checked_fixture(ev, event_setup, NULL);

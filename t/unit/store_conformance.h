@@ -773,11 +773,16 @@ START_TEST(conf_escalate)
 	conf_lookup(&key, &host);
 	ck_assert_int_eq(host.state[DETECTOR_DOS].block_until, t + 600);
 	ck_assert_uint_eq(host.state[DETECTOR_DOS].level, 0);
+	ck_assert_uint_eq(host.state[DETECTOR_DOS].threshold, 3);
+	ck_assert_uint_eq(host.state[DETECTOR_DOS].period, 60);
 	t += 700;
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(conf_connect(&key, t, NULL), RULE_ALLOWED);
 	ck_assert_int_eq(conf_connect(&key, t, &r), RULE_TRIPPED);
 	ck_assert_int_eq(r.block_until, t + 1000);
+	ck_assert_uint_eq(r.level, 1);
+	ck_assert_int_eq(conf_connect(&key, t + 1, &r), RULE_REFUSED);
+	ck_assert_uint_eq(r.level, 1);
 	conf_lookup(&key, &host);
 	ck_assert_uint_eq(host.state[DETECTOR_DOS].level, 1);
 	/* The state outlives its block by forget: the level is kept. */
