@@ -12,6 +12,7 @@
 #                   t/sanitize/run.sh (load, reload storm, Redis faults)
 #                   for SANITIZE_SECONDS
 #   make asan       the same with AddressSanitizer and UBSan, in build/asan
+#   make bench      build bench/, run it against the floor (BENCH_SECONDS each)
 
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
@@ -61,6 +62,7 @@ UNIT_SRC   = $(sort $(wildcard t/unit/check_*.c))
 UNIT_BIN   = $(UNIT_SRC:.c=)
 HEADERS    = $(wildcard lib/*.h milter/*.h milter/*/*.h ctl/*.h ctl/replay/*.h \
            t/unit/*.h)
+BENCH_BIN  = bench/store_bench bench/sessions_bench bench/loadgen bench/floor
 FUZZ_SRC   = $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN   = $(FUZZ_SRC:.c=)
 FUZZ_LIB_OBJ = $(LIB_SRC:%.c=fuzz/obj/%.o)
@@ -117,7 +119,17 @@ bench/store_bench: bench/store_bench.c lib/libbulwark.a $(HEADERS)
 bench/sessions_bench: bench/sessions_bench.c lib/libbulwark.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/libbulwark.a $(LIBS)
 
-bench: bench/store_bench bench/sessions_bench
+bench/loadgen: bench/loadgen.c
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
+
+bench/floor: bench/floor.c
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(MILTER_LIBS) $(LIBS)
+
+bench-build: all $(BENCH_BIN)
+
+bench: deps-check
+	@$(MAKE) --no-print-directory bench-build
+	@bench/run.sh
 
 bench-replay: ctl/bulwark-replay
 	@bench/replay_bench.sh
@@ -167,7 +179,7 @@ run: deps
 	@contrib/run-foreground.sh
 
 check: deps-check
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(BENCH_BIN)
 	@t/run-all.sh $(UNIT_BIN)
 
 install: milter/bulwark ctl/bulwarkctl ctl/bulwark-replay
@@ -211,7 +223,7 @@ uninstall:
 clean:
 	rm -f lib/*.o lib/libbulwark.a lib/store_redis_lua.h milter/*.o milter/*/*.o milter/bulwark ctl/*.o \
 	    ctl/bulwarkctl ctl/replay/*.o ctl/bulwark-replay $(UNIT_BIN) \
-	    bench/store_bench bench/sessions_bench $(FUZZ_BIN)
+	    $(BENCH_BIN) $(FUZZ_BIN)
 	rm -rf fuzz/obj build
 
-.PHONY: all bench bench-replay deps deps-check run check install uninstall clean fuzz tsan asan
+.PHONY: all bench bench-build bench-replay deps deps-check run check install uninstall clean fuzz tsan asan

@@ -18,7 +18,7 @@ DIR=$(mktemp -d "${TMPDIR:-/tmp}/bulwark-replay-bench.XXXXXX")
 trap 'rm -rf "$DIR"' EXIT
 
 [ -x "$REPLAY" ] || { echo "build it first: make" >&2; exit 1; }
-: >"$DIR/empty.conf"
+echo "# the defaults" >"$DIR/defaults.conf"
 
 awk -v lines="$LINES" 'BEGIN {
 	srand(7); t = 0; pid = 1000; n = 0
@@ -59,7 +59,7 @@ run() {
 	command -v taskset >/dev/null 2>&1 && pin="taskset -c 0"
 	# shellcheck disable=SC2086
 	/usr/bin/time -f "%e %U %S" -o "$DIR/time" $pin "$REPLAY" -q \
-	    -c "$DIR/empty.conf" "$1" >/dev/null
+	    -c "$DIR/defaults.conf" "$1" >/dev/null
 	awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$DIR/time"
 }
 

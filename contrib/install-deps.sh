@@ -6,7 +6,7 @@
 #   check   also what "make check" needs (check, miltertest, curl, perl,
 #           redis-server, redis-sentinel, postfix and swaks for t/postfix;
 #           the package build tools, lintian and systemd-analyze for t/deb;
-#           prometheus for promtool in t/storm)
+#           prometheus for promtool in t/storm; jq for t/bench and "make bench")
 #
 # As root, missing packages are installed with apt-get.  Otherwise the
 # apt-get line to run is printed and the script exits 1.
@@ -14,9 +14,9 @@ set -eu
 
 # One group of packages a line, so that each test stage names its own.
 build_pkgs="gcc make pkg-config libmilter-dev libconfig-dev libhiredis-dev"
-build_pkgs="$build_pkgs libmicrohttpd-dev libjansson-dev"
+build_pkgs="$build_pkgs libmicrohttpd-dev libjansson-dev zlib1g-dev"
 check_pkgs="$build_pkgs check miltertest curl redis-server redis-sentinel"
-check_pkgs="$check_pkgs mandoc man-db procps"
+check_pkgs="$check_pkgs mandoc man-db procps perl jq"
 # t/postfix and t/sendmail (Sendmail is unpacked from its .deb: its libraries).
 check_pkgs="$check_pkgs postfix swaks m4 libwrap0 liblockfile1 libdb5.3"
 check_pkgs="$check_pkgs libldap-2.5-0 libnsl2 libsasl2-2 libssl3"
