@@ -19,8 +19,8 @@ void policy_log_block(const struct policy_session *s,
 	char until[ISOTIME_MAX];
 
 	isotime_format(result->block_until, until, sizeof(until));
-	log_notice("event=block session=%llx detector=%s rule=host host=%s "
-	    "addr=%s count=%u threshold=%u period=%u level=%u until=%s "
+	log_notice("event=block session=%llx detector=%s host=%s addr=%s "
+	    "rule=host count=%u threshold=%u period=%u level=%u until=%s "
 	    "sliding=%s action=%s",
 	    (unsigned long long)s->id, detector_name(result->detector),
 	    s->key_text, s->addr_text, result->count, rule->max, rule->period,
