@@ -116,7 +116,7 @@ static void policy_apply(struct policy_session *s,
 	if (result->outcome == RULE_ALLOWED)
 		return;
 	if (result->outcome == RULE_TRIPPED) {
-		metrics_block_started(result->detector);
+		metrics_block_started(result->detector, result->level);
 		policy_log_block(s, result);
 	}
 	metrics_refusal(result->detector, policy_effective(s->cfg, action));
@@ -259,15 +259,19 @@ static struct policy_session *policy_connected(struct policy_session *s,
 	return s;
 }
 
-/* Why a host is never counted, or NULL when it is counted. */
+/* Why a host is never counted (counted in metrics), or NULL. */
 static const char *policy_excluded(const struct config *cfg,
     const struct host_addr *addr, const char *verified_name)
 {
-	if (hostlist_match(cfg->exclude, addr))
+	if (hostlist_match(cfg->exclude, addr)) {
+		metrics_exclusion(METRICS_EXCLUDE_LIST);
 		return "exclude-list";
+	}
 	if (verified_match(cfg->exclude_verified_domains,
-	    cfg->exclude_verified_domain_count, verified_name))
+	    cfg->exclude_verified_domain_count, verified_name)) {
+		metrics_exclusion(METRICS_EXCLUDE_VERIFIED);
 		return "verified-domain";
+	}
 	return NULL;
 }
 

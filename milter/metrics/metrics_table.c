@@ -124,6 +124,17 @@ static void table_traffic(struct metrics_table *t,
 	table_family(t, "bulwark_blocks_started_total", METRICS_COUNTER,
 	    "Hosts blocked, by the detector that blocked them.");
 	table_per_detector(t, c->blocks_started, DETECTOR_COUNT);
+	table_family(t, "bulwark_blocks_escalated_total", METRICS_COUNTER,
+	    "Blocks started above escalation level 0 (a repeat offender), "
+	    "by detector.");
+	table_per_detector(t, c->blocks_escalated, DETECTOR_MANUAL);
+	table_family(t, "bulwark_exclusions_total", METRICS_COUNTER,
+	    "Connections not counted, by reason: exclude-list (exclude, "
+	    "exclude_file), verified-domain (exclude_verified_domains).");
+	table_labeled(t, "reason", "exclude-list",
+	    c->exclusions[METRICS_EXCLUDE_LIST]);
+	table_labeled(t, "reason", "verified-domain",
+	    c->exclusions[METRICS_EXCLUDE_VERIFIED]);
 	table_family(t, "bulwark_flagged_connections_total", METRICS_COUNTER,
 	    "Connections flagged for too many unexpected commands.");
 	table_sample(t, c->flagged);
