@@ -22,7 +22,7 @@ SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC      ?= cc
-PKGS     = libconfig hiredis libmicrohttpd jansson
+PKGS     = libconfig hiredis libmicrohttpd jansson libnftables
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wformat=2 -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
@@ -51,7 +51,7 @@ ASAN_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 LIB_SRC    = $(sort $(wildcard lib/*.c))
 LIB_OBJ    = $(LIB_SRC:.c=.o)
 MILTER_SRC = $(sort $(wildcard milter/*.c milter/*/*.c))
-MILTER_INC = -Imilter -Imilter/control -Imilter/metrics
+MILTER_INC = -Imilter -Imilter/control -Imilter/metrics -Imilter/firewall
 MILTER_OBJ = $(MILTER_SRC:.c=.o)
 CTL_SRC    = $(sort $(wildcard ctl/*.c))
 CTL_OBJ    = $(CTL_SRC:.c=.o)
@@ -69,7 +69,8 @@ FUZZ_LIB_OBJ = $(LIB_SRC:%.c=fuzz/obj/%.o)
 FUZZ_CONTROL_OBJ = $(patsubst %.c,fuzz/obj/%.o,$(wildcard \
            milter/control/commands*.c milter/control/control_json.c \
            milter/metrics/metrics_table.c milter/metrics/metrics_text.c \
-           milter/metrics/metrics_json.c)) fuzz/obj/milter/runtime.o
+           milter/metrics/metrics_json.c milter/firewall/*.c)) \
+           fuzz/obj/milter/runtime.o
 
 all: milter/bulwark ctl/bulwarkctl ctl/bulwark-replay
 
@@ -100,7 +101,10 @@ ctl/bulwarkctl: $(CTL_OBJ) lib/libbulwark.a
 
 # The checks of daemon infrastructure link the objects they test too.
 t/unit/check_metrics: milter/metrics/metrics_table.o \
-           milter/metrics/metrics_text.o milter/metrics/metrics_json.o
+           milter/metrics/metrics_text.o milter/metrics/metrics_json.o \
+           milter/firewall/firewall_stats.o
+t/unit/check_firewall_table: milter/firewall/firewall_table.o \
+           milter/firewall/firewall_guard.o
 t/unit/check_json: milter/control/control_json.o
 
 $(REPLAY_OBJ): ALL_CFLAGS += -Ictl/replay \

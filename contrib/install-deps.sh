@@ -4,7 +4,8 @@
 # Usage: contrib/install-deps.sh build|check
 #   build   libraries and tools needed by "make" and "make run"
 #   check   also what "make check" needs (check, miltertest, curl, perl,
-#           redis-server, redis-sentinel, postfix and swaks for t/postfix;
+#           redis-server, redis-sentinel, redis-tools (redis-cli),
+#           postfix and swaks for t/postfix;
 #           the package build tools, lintian and systemd-analyze for t/deb;
 #           prometheus for promtool in t/storm; jq for t/bench and "make bench")
 #
@@ -15,8 +16,11 @@ set -eu
 # One group of packages a line, so that each test stage names its own.
 build_pkgs="gcc make pkg-config libmilter-dev libconfig-dev libhiredis-dev"
 build_pkgs="$build_pkgs libmicrohttpd-dev libjansson-dev zlib1g-dev"
-check_pkgs="$build_pkgs check miltertest curl redis-server redis-sentinel"
+build_pkgs="$build_pkgs libnftables-dev"
+check_pkgs="$build_pkgs check miltertest curl redis-server redis-sentinel redis-tools"
 check_pkgs="$check_pkgs mandoc man-db procps perl jq"
+# t/firewall: network namespaces, veth pairs and nft.
+check_pkgs="$check_pkgs iproute2 nftables"
 # t/postfix and t/sendmail (Sendmail is unpacked from its .deb: its libraries).
 check_pkgs="$check_pkgs postfix swaks m4 libwrap0 liblockfile1 libdb5.3"
 check_pkgs="$check_pkgs libldap-2.5-0 libnsl2 libsasl2-2 libssl3"

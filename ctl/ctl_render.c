@@ -186,6 +186,7 @@ static void ctl_counters(const json_t *answer)
 static void ctl_status(const json_t *answer)
 {
 	const json_t *store = json_object_get(answer, "store");
+	const json_t *firewall = json_object_get(answer, "firewall");
 	char text[256], since[CTL_TEXT_MAX], uptime[CTL_TEXT_MAX];
 
 	ctl_kv("version", ctl_str(answer, "version", NULL));
@@ -203,6 +204,12 @@ static void ctl_status(const json_t *answer)
 	ctl_kv("store", text);
 	if (ctl_str(store, "error", NULL) != NULL)
 		ctl_kv("store error", ctl_str(store, "error", NULL));
+	if (firewall != NULL) {
+		snprintf(text, sizeof(text), "%s, %s elements",
+		    ctl_str(firewall, "state", "?"),
+		    ctl_int(firewall, "elements", uptime, sizeof(uptime)));
+		ctl_kv("firewall", text);
+	}
 	ctl_counters(answer);
 }
 

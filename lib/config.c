@@ -143,6 +143,7 @@ struct config *config_defaults(void)
 	config_redis_defaults(&cfg->redis);
 	config_set_default_hosts(cfg);
 	config_set_default_detectors(cfg);
+	config_firewall_defaults(&cfg->firewall);
 	cfg->refs = 1;
 	return cfg;
 }
@@ -172,6 +173,7 @@ static void config_free(struct config *cfg)
 	loader_free_strings(cfg->dha_status_codes, cfg->dha_status_code_count);
 	free(cfg->dha_recipients_file);
 	recipients_free(cfg->dha_recipients);
+	config_firewall_free(&cfg->firewall);
 	free(cfg);
 }
 
@@ -261,6 +263,8 @@ size_t config_keep_start_keys(struct config *next,
 		config_changed(&c, "redis");
 		config_redis_copy(&next->redis, &running->redis);
 	}
+	if (config_firewall_keep(&next->firewall, &running->firewall))
+		config_changed(&c, "firewall");
 	return c.count;
 }
 
@@ -530,6 +534,7 @@ static const struct config_key config_root_keys[] = {
 	{ "dha", config_set_dha },
 	{ "attack", config_set_attack },
 	{ "concurrency", config_set_concurrency },
+	{ "firewall", config_set_firewall },
 	{ NULL, NULL }
 };
 
@@ -669,7 +674,8 @@ static int load(struct loader *ld, FILE *fp, config_edit_fn edit, void *arg)
 	else if (edit != NULL && edit(&lc, arg, ld->err, ld->errlen) < 0)
 		rc = -1;
 	else if (loader_walk_group(ld, config_root_setting(&lc),
-	    config_root_keys) == 0 && check_group(ld, &lc) == 0)
+	    config_root_keys) == 0 && check_group(ld, &lc) == 0 &&
+	    config_firewall_check(ld, &lc) == 0)
 		rc = load_files(ld);
 	config_destroy(&lc);
 	return rc;

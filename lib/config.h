@@ -55,6 +55,8 @@ struct redis_config {
 	char **sentinels;		/* "host:port", ... */
 	size_t sentinel_count;
 	char *master_name;		/* used with sentinels */
+	char **cluster;			/* seed nodes "host:port", ... */
+	size_t cluster_count;		/* > 0: a Redis Cluster */
 	char *username;			/* "" when unset */
 	char *password;			/* "" when unset */
 	unsigned database;
@@ -62,6 +64,22 @@ struct redis_config {
 	unsigned timeout_ms;		/* connect and command timeout */
 	unsigned pool_size;		/* connections shared by worker threads */
 	enum redis_on_error on_error;
+};
+
+/*
+ * The firewall group (config_firewall.c): which blocks go to which
+ * nftables sets.  detectors[d] for the detectors, blocked_list for the
+ * static blocked list.  Names are [A-Za-z][A-Za-z0-9_]*.
+ */
+struct firewall_config {
+	bool enabled;
+	char *table;
+	char *family;			/* "inet", "ip", "ip6", "bridge", "netdev" */
+	char *set4;			/* of type ipv4_addr */
+	char *set6;			/* of type ipv6_addr */
+	bool detectors[DETECTOR_COUNT];
+	bool blocked_list;		/* "blocked" in firewall.detectors */
+	unsigned max_elements;
 };
 
 struct config {
@@ -127,6 +145,7 @@ struct config {
 	unsigned concurrency_max_sessions;
 	enum action concurrency_action;
 	char *concurrency_reply;
+	struct firewall_config firewall;
 
 	int refs;
 };
@@ -151,7 +170,8 @@ void config_unref(struct config *cfg);
 /*
  * Keys that take effect only when the daemon starts (socket, socket_mode,
  * pidfile, user, group, control, control_mode, metrics_listen, store,
- * memory, redis): config_keep_start_keys() copies their values from
+ * memory, redis, and firewall's enabled, table, family, set4 and set6):
+ * config_keep_start_keys() copies their values from
  * running into next, a configuration just loaded and not yet shared, and
  * writes the names of those that differed, comma-separated, to changed
  * ("" when none; cut short to fit).  Returns how many differed.

@@ -81,4 +81,14 @@ void config_redis_copy(struct redis_config *to,
     const struct redis_config *from);
 int config_set_redis(struct loader *ld, const config_setting_t *s);
 
+/* The firewall group, in config_firewall.c. */
+void config_firewall_defaults(struct firewall_config *fw);
+void config_firewall_free(struct firewall_config *fw);
+/* Copy running's start-only keys into next; true when any differed. */
+bool config_firewall_keep(struct firewall_config *next,
+    const struct firewall_config *running);
+int config_set_firewall(struct loader *ld, const config_setting_t *s);
+/* Checks across groups, once every key is read. */
+int config_firewall_check(struct loader *ld, const config_t *lc);
+
 #endif

@@ -8,6 +8,11 @@
  * settings the running store was opened with.
  * Addresses are checked with the same parser the connection pool uses, so
  * a configuration that loads is one the pool can connect with.
+ *
+ * cluster (seed nodes of a Redis Cluster; an empty list: none) excludes
+ * server, sentinels (unless empty) and a database other than 0 (a cluster
+ * has database 0 only): a group with both is an error at the line of the
+ * later one.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +25,7 @@
 #define REDIS_TIMEOUT_MS_MAX	60000
 #define REDIS_POOL_MAX		256
 #define REDIS_SENTINELS_MAX	16
+#define REDIS_SEEDS_MAX		64
 #define REDIS_TEXT_MAX		256
 #define REDIS_PREFIX_MAX	200
 
@@ -33,6 +39,8 @@ void config_redis_defaults(struct redis_config *rc)
 	rc->server = xstrdup("127.0.0.1:6379");
 	rc->sentinels = NULL;
 	rc->sentinel_count = 0;
+	rc->cluster = NULL;
+	rc->cluster_count = 0;
 	rc->master_name = xstrdup("mymaster");
 	rc->username = xstrdup("");
 	rc->password = xstrdup("");
@@ -47,22 +55,42 @@ void config_redis_free(struct redis_config *rc)
 {
 	free(rc->server);
 	loader_free_strings(rc->sentinels, rc->sentinel_count);
+	loader_free_strings(rc->cluster, rc->cluster_count);
 	free(rc->master_name);
 	free(rc->username);
 	free(rc->password);
 	free(rc->key_prefix);
 }
 
+static bool config_redis_lists_equal(char *const *a, size_t na,
+    char *const *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++) {
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
+static char **config_redis_list_copy(char *const *from, size_t count)
+{
+	char **to = count > 0 ? xcalloc(count, sizeof(*to)) : NULL;
+
+	for (size_t i = 0; i < count; i++)
+		to[i] = xstrdup(from[i]);
+	return to;
+}
+
 bool config_redis_equal(const struct redis_config *a,
     const struct redis_config *b)
 {
-	if (a->sentinel_count != b->sentinel_count)
-		return false;
-	for (size_t i = 0; i < a->sentinel_count; i++) {
-		if (strcmp(a->sentinels[i], b->sentinels[i]) != 0)
-			return false;
-	}
-	return strcmp(a->server, b->server) == 0 &&
+	return config_redis_lists_equal(a->sentinels, a->sentinel_count,
+	    b->sentinels, b->sentinel_count) &&
+	    config_redis_lists_equal(a->cluster, a->cluster_count,
+	    b->cluster, b->cluster_count) &&
+	    strcmp(a->server, b->server) == 0 &&
 	    strcmp(a->master_name, b->master_name) == 0 &&
 	    strcmp(a->username, b->username) == 0 &&
 	    strcmp(a->password, b->password) == 0 &&
@@ -77,10 +105,9 @@ void config_redis_copy(struct redis_config *to,
 	config_redis_free(to);
 	*to = *from;
 	to->server = xstrdup(from->server);
-	to->sentinels = from->sentinel_count > 0 ?
-	    xcalloc(from->sentinel_count, sizeof(*to->sentinels)) : NULL;
-	for (size_t i = 0; i < from->sentinel_count; i++)
-		to->sentinels[i] = xstrdup(from->sentinels[i]);
+	to->sentinels = config_redis_list_copy(from->sentinels,
+	    from->sentinel_count);
+	to->cluster = config_redis_list_copy(from->cluster, from->cluster_count);
 	to->master_name = xstrdup(from->master_name);
 	to->username = xstrdup(from->username);
 	to->password = xstrdup(from->password);
@@ -129,28 +156,44 @@ static int set_server(struct loader *ld, const config_setting_t *s)
 	return 0;
 }
 
-static int set_sentinels(struct loader *ld, const config_setting_t *s)
+/* A list of 1..max "host:port" into *list and *count. */
+static int set_endpoints(struct loader *ld, const config_setting_t *s,
+    int max, const char *what, char ***list, size_t *count)
 {
-	struct redis_config *rc = &ld->cfg->redis;
 	int n = loader_string_list_length(ld, s);
 
 	if (n < 0)
 		return -1;
-	if (n > REDIS_SENTINELS_MAX)
-		return loader_fail_key(ld, s, "at most %d sentinels",
-		    REDIS_SENTINELS_MAX);
+	if (n > max)
+		return loader_fail_key(ld, s, "at most %d %s", max, what);
 	for (int i = 0; i < n; i++) {
 		if (!redis_endpoint_valid(loader_list_string(s, i), false))
 			return loader_fail_key(ld, config_setting_get_elem(s,
 			    (unsigned)i), "\"%s\" is not host:port",
 			    loader_list_string(s, i));
 	}
-	loader_free_strings(rc->sentinels, rc->sentinel_count);
-	rc->sentinels = xcalloc((size_t)n + 1, sizeof(*rc->sentinels));
+	loader_free_strings(*list, *count);
+	*list = xcalloc((size_t)n + 1, sizeof(**list));
 	for (int i = 0; i < n; i++)
-		rc->sentinels[i] = xstrdup(loader_list_string(s, i));
-	rc->sentinel_count = (size_t)n;
+		(*list)[i] = xstrdup(loader_list_string(s, i));
+	*count = (size_t)n;
 	return 0;
+}
+
+static int set_sentinels(struct loader *ld, const config_setting_t *s)
+{
+	struct redis_config *rc = &ld->cfg->redis;
+
+	return set_endpoints(ld, s, REDIS_SENTINELS_MAX, "sentinels",
+	    &rc->sentinels, &rc->sentinel_count);
+}
+
+static int set_cluster(struct loader *ld, const config_setting_t *s)
+{
+	struct redis_config *rc = &ld->cfg->redis;
+
+	return set_endpoints(ld, s, REDIS_SEEDS_MAX, "seed nodes",
+	    &rc->cluster, &rc->cluster_count);
 }
 
 static int set_master_name(struct loader *ld, const config_setting_t *s)
@@ -214,6 +257,7 @@ static int set_on_error(struct loader *ld, const config_setting_t *s)
 static const struct config_key config_redis_keys[] = {
 	{ "server", set_server },
 	{ "sentinels", set_sentinels },
+	{ "cluster", set_cluster },
 	{ "master_name", set_master_name },
 	{ "username", set_username },
 	{ "password", set_password },
@@ -225,7 +269,36 @@ static const struct config_key config_redis_keys[] = {
 	{ NULL, NULL }
 };
 
+/* With cluster, the later of it and a key it excludes is the error. */
+static int config_redis_exclusive(struct loader *ld,
+    const config_setting_t *group)
+{
+	static const char *const excluded[] = { "server", "sentinels",
+	    "database", NULL };
+	const config_setting_t *cluster = config_setting_get_member(group,
+	    "cluster");
+
+	if (cluster == NULL || ld->cfg->redis.cluster_count == 0)
+		return 0;
+	for (const char *const *k = excluded; *k != NULL; k++) {
+		const config_setting_t *other = config_setting_get_member(group,
+		    *k);
+
+		if (other == NULL || (strcmp(*k, "sentinels") == 0 &&
+		    ld->cfg->redis.sentinel_count == 0) ||
+		    (strcmp(*k, "database") == 0 && ld->cfg->redis.database == 0))
+			continue;
+		if (config_setting_index(other) > config_setting_index(cluster))
+			return loader_fail_key(ld, other, "not with redis.cluster");
+		return loader_fail_key(ld, cluster, "not with redis.%s%s", *k,
+		    strcmp(*k, "database") == 0 ? " other than 0" : "");
+	}
+	return 0;
+}
+
 int config_set_redis(struct loader *ld, const config_setting_t *s)
 {
-	return loader_walk_group(ld, s, config_redis_keys);
+	if (loader_walk_group(ld, s, config_redis_keys) < 0)
+		return -1;
+	return config_redis_exclusive(ld, s);
 }

@@ -64,6 +64,22 @@ size_t hostlist_count(const struct hostlist *list)
 	return keyset_count(list->keys);
 }
 
+int hostlist_walk(const struct hostlist *list,
+    int (*fn)(const struct host_key *entry, void *arg), void *arg)
+{
+	const void *key;
+	size_t cursor = 0, len;
+	struct host_key entry;
+	int rc;
+
+	while ((key = keyset_next(list->keys, &cursor, &len)) != NULL) {
+		memcpy(&entry, key, sizeof(entry));
+		if ((rc = fn(&entry, arg)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 static void hostlist_note_length(struct hostlist_lengths *lengths,
     uint8_t prefix)
 {

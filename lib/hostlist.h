@@ -12,6 +12,9 @@
  * unchanged (a file is loaded whole or not at all).
  * hostlist_match() costs one lookup per distinct prefix length in the
  * list, not one per entry.
+ * hostlist_walk() calls fn with every entry, as the key of its network,
+ * in no particular order; fn returning non-zero stops the walk, and that
+ * value is returned (0 when the walk ran to the end).
  */
 #ifndef BULWARK_HOSTLIST_H
 #define BULWARK_HOSTLIST_H
@@ -31,5 +34,7 @@ int hostlist_load_file(struct hostlist *list, const char *path, char *err,
     size_t errlen);
 bool hostlist_match(const struct hostlist *list, const struct host_addr *addr);
 size_t hostlist_count(const struct hostlist *list);
+int hostlist_walk(const struct hostlist *list,
+    int (*fn)(const struct host_key *entry, void *arg), void *arg);
 
 #endif

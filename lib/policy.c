@@ -76,8 +76,9 @@ struct config *policy_config(struct policy *policy)
 void policy_set_observer(struct policy *policy, policy_observer_fn fn,
     void *arg)
 {
-	policy->observer = fn;
+	__atomic_store_n(&policy->observer, NULL, __ATOMIC_RELEASE);
 	policy->observer_arg = arg;
+	__atomic_store_n(&policy->observer, fn, __ATOMIC_RELEASE);
 }
 
 uint64_t policy_session_id(const struct policy_session *session)
@@ -167,8 +168,11 @@ static bool policy_record_event(struct policy_session *s,
 	metrics_store_latency_ns(metrics_monotonic_ns() - started);
 	if (result->decided == STORE_DECIDED_STORE ||
 	    result->decided == STORE_DECIDED_LOCAL) {
-		if (s->policy->observer != NULL)
-			s->policy->observer(event, result, s->policy->observer_arg);
+		policy_observer_fn observer = __atomic_load_n(
+		    &s->policy->observer, __ATOMIC_ACQUIRE);
+
+		if (observer != NULL)
+			observer(event, result, s->policy->observer_arg);
 		return true;
 	}
 	policy_undecided(s, result, event->counted, event->now, verdict);

@@ -107,9 +107,10 @@ struct sessions *policy_sessions(struct policy *policy);
 
 /*
  * An observer sees every store operation the engine makes, with its
- * outcome (bulwark-replay reports the blocks it made from it); fn NULL
- * removes it.  Set it before any session starts.  It runs in the thread
- * of the event.
+ * outcome: bulwark-replay reports the blocks it made from it, the
+ * daemon's firewall pushes every block that trips or refuses.  fn NULL
+ * removes it; it may be set or removed while sessions run.  It runs in
+ * the thread of the event and must return at once.
  */
 typedef void (*policy_observer_fn)(const struct store_event *event,
     const struct store_result *result, void *arg);

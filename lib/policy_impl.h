@@ -21,7 +21,7 @@ struct policy {
 	struct store *store;
 	struct sessions *sessions;	/* the live ones */
 	uint64_t next_session_id;
-	policy_observer_fn observer;
+	policy_observer_fn observer;	/* read and written atomically */
 	void *observer_arg;
 };
 

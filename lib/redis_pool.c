@@ -40,6 +40,7 @@ struct redis_conn {
 	int64_t armed_ns;		/* socket timeout in force, -1: none */
 	uint64_t generation;		/* the master it was made for */
 	bool failed;			/* a connection-level failure seen */
+	bool asking;			/* send ASKING before each command */
 	struct redis_conn *next;	/* in the idle list */
 };
 
@@ -132,6 +133,11 @@ static int redis_pool_check(const struct redis_config *rc,
 		    "redis pool_size and timeout_ms must be at least 1");
 		return -1;
 	}
+	if (rc->cluster_count > 0) {
+		snprintf(err, errlen, "redis cluster nodes are reached "
+		    "through the cluster client, not one pool");
+		return -1;
+	}
 	if (rc->sentinel_count == 0) {
 		if (rc->server == NULL ||
 		    redis_endpoint_parse(rc->server, true, &pool->server) < 0) {
@@ -164,16 +170,12 @@ static char *redis_strdup_or_empty(const char *s)
 	return xstrdup(s != NULL ? s : "");
 }
 
-struct redis_pool *redis_pool_open(const struct redis_config *rc, char *err,
-    size_t errlen)
+/* The parts every pool has, its endpoint or watcher already set. */
+static struct redis_pool *redis_pool_init(struct redis_pool *pool,
+    const struct redis_config *rc)
 {
-	struct redis_pool *pool = xcalloc(1, sizeof(*pool));
 	pthread_condattr_t attr;
 
-	if (redis_pool_check(rc, pool, err, errlen) < 0) {
-		free(pool);
-		return NULL;
-	}
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -185,6 +187,27 @@ struct redis_pool *redis_pool_open(const struct redis_config *rc, char *err,
 	pool->password = redis_strdup_or_empty(rc->password);
 	pool->database = rc->database;
 	return pool;
+}
+
+struct redis_pool *redis_pool_open(const struct redis_config *rc, char *err,
+    size_t errlen)
+{
+	struct redis_pool *pool = xcalloc(1, sizeof(*pool));
+
+	if (redis_pool_check(rc, pool, err, errlen) < 0) {
+		free(pool);
+		return NULL;
+	}
+	return redis_pool_init(pool, rc);
+}
+
+struct redis_pool *redis_pool_open_at(const struct redis_config *rc,
+    const struct redis_endpoint *server)
+{
+	struct redis_pool *pool = xcalloc(1, sizeof(*pool));
+
+	pool->server = *server;
+	return redis_pool_init(pool, rc);
 }
 
 static void redis_conn_free(struct redis_conn *conn)
@@ -291,24 +314,51 @@ static redisReply *redis_conn_judge(struct redis_conn *conn,
 	return reply;
 }
 
+void redis_conn_asking(struct redis_conn *conn, bool asking)
+{
+	conn->asking = asking;
+}
+
+/* ASKING's own reply, read before the command's: anything but +OK fails. */
+static int redis_conn_asked(struct redis_conn *conn, char *err, size_t errlen)
+{
+	redisReply *reply = NULL;
+	bool ok;
+
+	if (redisGetReply(conn->ctx, (void **)&reply) != REDIS_OK ||
+	    reply == NULL) {
+		redis_conn_error(conn, err, errlen);
+		return -1;
+	}
+	ok = reply->type == REDIS_REPLY_STATUS && strcmp(reply->str, "OK") == 0;
+	if (!ok) {
+		snprintf(err, errlen, "ASKING: %s",
+		    reply->type == REDIS_REPLY_ERROR ? reply->str :
+		    "unexpected reply");
+		conn->failed = true;
+	}
+	freeReplyObject(reply);
+	return ok ? 0 : -1;
+}
+
 redisReply *redis_conn_command(struct redis_conn *conn, int64_t deadline,
     int argc, const char **argv, const size_t *argvlen, char *err,
     size_t errlen)
 {
-	redisReply *reply;
-
-	if (redis_conn_arm(conn, deadline, err, errlen) < 0)
+	if (redis_conn_arm(conn, deadline, err, errlen) < 0 ||
+	    redis_conn_append(conn, argc, argv, argvlen, err, errlen) < 0)
 		return NULL;
-	reply = redisCommandArgv(conn->ctx, argc, argv, argvlen);
-	if (reply == NULL)
-		redis_conn_error(conn, err, errlen);
-	return redis_conn_judge(conn, reply);
+	return redis_conn_reply(conn, deadline, err, errlen);
 }
 
 int redis_conn_append(struct redis_conn *conn, int argc, const char **argv,
     const size_t *argvlen, char *err, size_t errlen)
 {
-	if (redisAppendCommandArgv(conn->ctx, argc, argv, argvlen) == REDIS_OK)
+	static const char *const asking[] = { "ASKING" };
+
+	if ((!conn->asking || redisAppendCommandArgv(conn->ctx, 1,
+	    (const char **)asking, NULL) == REDIS_OK) &&
+	    redisAppendCommandArgv(conn->ctx, argc, argv, argvlen) == REDIS_OK)
 		return 0;
 	redis_conn_error(conn, err, errlen);
 	return -1;
@@ -320,6 +370,8 @@ redisReply *redis_conn_reply(struct redis_conn *conn, int64_t deadline,
 	void *reply = NULL;
 
 	if (redis_conn_arm(conn, deadline, err, errlen) < 0)
+		return NULL;
+	if (conn->asking && redis_conn_asked(conn, err, errlen) < 0)
 		return NULL;
 	if (redisGetReply(conn->ctx, &reply) != REDIS_OK || reply == NULL) {
 		redis_conn_error(conn, err, errlen);
@@ -509,6 +561,7 @@ void redis_pool_put(struct redis_pool *pool, struct redis_conn *conn, bool ok)
 	struct redis_conn *stale = NULL;
 	bool failed = !ok || conn->failed;
 
+	conn->asking = false;
 	pthread_mutex_lock(&pool->lock);
 	if (!failed && conn->generation == pool->generation) {
 		conn->next = pool->idle;

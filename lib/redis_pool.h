@@ -6,8 +6,12 @@
  * sentinels and master_name, pool_size, timeout_ms) and resolves the
  * host names among them, once: connections use the addresses found then,
  * and nothing on the event path ever looks a name up.  It connects
- * nothing; NULL with a reason in err when the settings are unusable or a
- * name does not resolve.
+ * nothing; NULL with a reason in err when the settings are unusable (a
+ * cluster among them: see redis_cluster.h) or a name does not resolve.
+ *
+ * redis_pool_open_at() opens a pool for one fixed endpoint, already
+ * resolved (a node of a Redis Cluster, redis_cluster.h), with the
+ * pool_size, credentials and database of rc; it never fails.
  *
  * redis_pool_get() hands out an idle connection, or opens one when fewer
  * than pool_size exist: TCP or unix socket, then AUTH and SELECT as
@@ -31,6 +35,9 @@
  * redis_conn_command() sends one command (binary-safe argv) and returns
  * its reply, or NULL when the connection failed or the deadline passed;
  * redis_conn_append() and redis_conn_reply() do the same in a pipeline.
+ * After redis_conn_asking(conn, true) every command sent on conn is
+ * preceded by ASKING in the same round trip (a Redis Cluster ASK
+ * redirect), its +OK read and dropped; redis_pool_put() clears it.
  * Every socket wait is limited to the time left until the deadline.
  * Deadlines are CLOCK_MONOTONIC nanoseconds (redis_deadline()).
  * Errors are written to err (errlen bytes) as plain text.
@@ -57,6 +64,7 @@
 #include <hiredis/hiredis.h>
 
 struct redis_config;
+struct redis_endpoint;
 struct redis_pool;
 struct redis_conn;
 
@@ -69,6 +77,8 @@ int64_t redis_monotonic_ns(void);
 
 struct redis_pool *redis_pool_open(const struct redis_config *rc, char *err,
     size_t errlen);
+struct redis_pool *redis_pool_open_at(const struct redis_config *rc,
+    const struct redis_endpoint *server);
 void redis_pool_close(struct redis_pool *pool);
 
 int redis_pool_get(struct redis_pool *pool, int64_t deadline,
@@ -80,6 +90,7 @@ redisReply *redis_conn_command(struct redis_conn *conn, int64_t deadline,
     size_t errlen);
 int redis_conn_append(struct redis_conn *conn, int argc, const char **argv,
     const size_t *argvlen, char *err, size_t errlen);
+void redis_conn_asking(struct redis_conn *conn, bool asking);
 redisReply *redis_conn_reply(struct redis_conn *conn, int64_t deadline,
     char *err, size_t errlen);
 

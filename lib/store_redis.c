@@ -12,6 +12,11 @@
  * lookup() is one HGETALL, unblock() one DEL; list_blocks() is in
  * store_redis_list.c, the commands in store_redis_cmd.c.
  *
+ * With redis.cluster, each call goes to the primary serving its host's
+ * slot (redis_cluster.h, which also writes down how a block index per
+ * slot group would spare list_blocks() its SCAN); list_blocks() scans
+ * each primary in turn.
+ *
  * A note lives in the host's hash beside its state ("n:at", "n:node",
  * "n:why"), so unblock's DEL and the key's TTL take it away too.
  *
@@ -307,19 +312,23 @@ static struct store *redis_open(const struct config *cfg, char *err,
     size_t errlen)
 {
 	const struct redis_config *rc = &cfg->redis;
+	struct redis_cluster *cluster = NULL;
+	struct redis_pool *pool = NULL;
 	struct redis_store *s;
-	struct redis_pool *pool;
 
 	if (rc->key_prefix == NULL || strlen(rc->key_prefix) > REDIS_PREFIX_MAX) {
 		snprintf(err, errlen, "redis key_prefix must be at most %d bytes",
 		    REDIS_PREFIX_MAX);
 		return NULL;
 	}
-	if ((pool = redis_pool_open(rc, err, errlen)) == NULL)
+	if (rc->cluster_count > 0 ?
+	    (cluster = redis_cluster_open(rc, err, errlen)) == NULL :
+	    (pool = redis_pool_open(rc, err, errlen)) == NULL)
 		return NULL;
 	s = xcalloc(1, sizeof(*s));
 	s->base.ops = &store_redis_ops;
 	s->pool = pool;
+	s->cluster = cluster;
 	s->timeout_ms = rc->timeout_ms;
 	s->prefix_len = strlen(rc->key_prefix);
 	memcpy(s->prefix, rc->key_prefix, s->prefix_len + 1);
@@ -336,6 +345,7 @@ static void redis_close(struct store *base)
 	struct redis_store *s = redis_of(base);
 
 	redis_pool_close(s->pool);
+	redis_cluster_close(s->cluster);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

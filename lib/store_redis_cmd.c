@@ -6,7 +6,10 @@
  * The script (store_redis.lua, built into store_redis_lua.h) is loaded
  * once with SCRIPT LOAD and run with EVALSHA; when Redis answers
  * NOSCRIPT (its script cache was flushed: restart, failover) the same
- * call is sent again with EVAL.  Every call waits at most timeout_ms,
+ * call is sent again with EVAL.  With a cluster, a call goes through
+ * redis_cluster_run(), which follows MOVED and ASK; NOSCRIPT is then a
+ * primary's own (a new one after a failover) and met the same way.
+ * Every call waits at most timeout_ms,
  * waiting for a pooled connection included.  A connection that failed
  * or answered an error is closed, not pooled again.
  */
@@ -95,7 +98,11 @@ static bool redis_noscript(const redisReply *reply)
 	    strncmp(reply->str, "NOSCRIPT", 8) == 0;
 }
 
-/* EVALSHA, or EVAL when Redis no longer has the script. */
+/*
+ * EVALSHA, or EVAL when Redis (or this primary of a cluster) no longer
+ * has the script.  The reply as it came, error replies included: a
+ * cluster's redirects are judged by redis_cluster_run().
+ */
 static redisReply *redis_script_on(struct redis_store *s,
     struct redis_conn *conn, int64_t deadline, struct redis_args *a,
     char *err, size_t errlen)
@@ -119,7 +126,20 @@ static redisReply *redis_script_on(struct redis_store *s,
 		reply = redis_conn_command(conn, deadline, a->argc, a->argv,
 		    a->argvlen, err, errlen);
 	}
-	return redis_reply_ok(reply, err, errlen);
+	return reply;
+}
+
+struct redis_script_call {
+	struct redis_store *s;
+	struct redis_args *a;
+};
+
+static redisReply *redis_script_fn(struct redis_conn *conn, int64_t deadline,
+    void *arg, char *err, size_t errlen)
+{
+	struct redis_script_call *call = arg;
+
+	return redis_script_on(call->s, conn, deadline, call->a, err, errlen);
 }
 
 /*
@@ -139,12 +159,18 @@ redisReply *redis_script(struct redis_store *s, struct redis_args *a,
     char *err, size_t errlen)
 {
 	int64_t deadline = redis_deadline(s->timeout_ms);
+	struct redis_script_call call = { s, a };
 	struct redis_conn *conn;
 	redisReply *reply;
 
+	if (s->cluster != NULL)
+		return redis_reply_ok(redis_cluster_run(s->cluster, a->argv[3],
+		    a->argvlen[3], deadline, redis_script_fn, &call, err,
+		    errlen), err, errlen);
 	if (redis_pool_get(s->pool, deadline, &conn, err, errlen) < 0)
 		return NULL;
-	reply = redis_script_on(s, conn, deadline, a, err, errlen);
+	reply = redis_reply_ok(redis_script_on(s, conn, deadline, a, err,
+	    errlen), err, errlen);
 	redis_pool_put(s->pool, conn, reply != NULL);
 	return reply;
 }
@@ -156,6 +182,10 @@ redisReply *redis_command(struct redis_store *s, int argc, const char **argv,
 	struct redis_conn *conn;
 	redisReply *reply;
 
+	if (s->cluster != NULL)
+		return redis_reply_ok(redis_cluster_command(s->cluster, argv[1],
+		    argvlen[1], deadline, argc, argv, argvlen, err, errlen),
+		    err, errlen);
 	if (redis_pool_get(s->pool, deadline, &conn, err, errlen) < 0)
 		return NULL;
 	reply = redis_reply_ok(redis_conn_command(conn, deadline, argc, argv,

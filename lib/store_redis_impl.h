@@ -3,13 +3,15 @@
  * by store_redis*.c only.  See store_redis.c for the store itself.
  *
  * store_redis_cmd.c: commands on pooled connections, each bounded by
- *   timeout_ms.  redis_command() returns the reply, NULL when the
+ *   timeout_ms; with a cluster, sent to the primary of the slot of
+ *   their key (argv[1], or the script's one key) by redis_cluster.h.
+ *   redis_command() returns the reply, NULL when the
  *   connection failed or Redis answered an error (err says which);
  *   redis_script() runs the script (EVALSHA, EVAL when Redis no longer
  *   has it) with the arguments started by redis_script_args().
  *   redis_set_error() keeps a reason for error(), made safe to quote.
- * store_redis_list.c: list_blocks() (SCAN), and the host key a hash
- *   name stands for.
+ * store_redis_list.c: list_blocks() (SCAN, on each primary of a cluster),
+ *   and the host key a hash name stands for.
  * store_redis.c: the rest, and the ops table; redis_host_parse() reads
  *   a host's hash (HGETALL) into its states.
  */
@@ -20,6 +22,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "redis_cluster.h"
 #include "redis_pool.h"
 #include "store.h"
 
@@ -32,7 +35,8 @@
 
 struct redis_store {
 	struct store base;
-	struct redis_pool *pool;
+	struct redis_pool *pool;	/* one server or Sentinel, or NULL */
+	struct redis_cluster *cluster;	/* redis.cluster, or NULL */
 	unsigned timeout_ms;
 	char prefix[REDIS_PREFIX_MAX + 1];
 	size_t prefix_len;

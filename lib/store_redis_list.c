@@ -1,6 +1,7 @@
 /*
  * store_redis_list.c - the Redis store's list_blocks(): the keys walked
- * with SCAN MATCH (the prefix escaped), each page of hosts read with
+ * with SCAN MATCH (the prefix escaped; on each primary of a cluster in
+ * turn, as the map has them then), each page of hosts read with
  * pipelined HGETALLs, fn called with no connection held.  Only hashes
  * whose name is the canonical spelling of a host key under our prefix
  * are ours.  See store_redis_impl.h.
@@ -115,8 +116,8 @@ static int redis_scan_reply_ok(const redisReply *reply)
 	return 0;
 }
 
-static int redis_scan_page(struct redis_store *s, int64_t now,
-    struct redis_page *page, char *err, size_t errlen)
+static int redis_scan_page(struct redis_store *s, struct redis_pool *pool,
+    int64_t now, struct redis_page *page, char *err, size_t errlen)
 {
 	char pattern[REDIS_PREFIX_MAX * 2 + 3];
 	const char *argv[] = { "SCAN", page->cursor, "MATCH", pattern, "COUNT",
@@ -128,7 +129,7 @@ static int redis_scan_page(struct redis_store *s, int64_t now,
 	redisReply *reply;
 	int rc = -1;
 
-	if (redis_pool_get(s->pool, deadline, &conn, err, errlen) < 0)
+	if (redis_pool_get(pool, deadline, &conn, err, errlen) < 0)
 		return -1;
 	reply = redis_reply_ok(redis_conn_command(conn, deadline, 6, argv,
 	    argvlen, err, errlen), err, errlen);
@@ -141,21 +142,21 @@ static int redis_scan_page(struct redis_store *s, int64_t now,
 		memcpy(page->cursor, reply->element[0]->str,
 		    reply->element[0]->len + 1);
 	freeReplyObject(reply);
-	redis_pool_put(s->pool, conn, rc == 0);
+	redis_pool_put(pool, conn, rc == 0);
 	return rc;
 }
 
-int redis_list_blocks(struct store *base, int64_t now, store_block_fn fn,
-    void *arg)
+/* Every page of one server's SCAN; 1 when fn asked to stop. */
+static int redis_list_on(struct redis_store *s, struct redis_pool *pool,
+    int64_t now, store_block_fn fn, void *arg)
 {
-	struct redis_store *s = redis_of(base);
 	struct redis_page page = { .cursor = "0" };
 	char err[REDIS_ERROR_MAX];
 	int stop = 0;
 
 	do {
 		page.count = 0;
-		if (redis_scan_page(s, now, &page, err, sizeof(err)) < 0) {
+		if (redis_scan_page(s, pool, now, &page, err, sizeof(err)) < 0) {
 			free(page.items);
 			redis_set_error(s, err);
 			return -1;
@@ -165,5 +166,27 @@ int redis_list_blocks(struct store *base, int64_t now, store_block_fn fn,
 		free(page.items);
 		page.items = NULL;
 	} while (!stop && strcmp(page.cursor, "0") != 0);
-	return 0;
+	return stop ? 1 : 0;
+}
+
+int redis_list_blocks(struct store *base, int64_t now, store_block_fn fn,
+    void *arg)
+{
+	struct redis_store *s = redis_of(base);
+	struct redis_cluster_node_ref prim[REDIS_CLUSTER_NODES_MAX];
+	char err[REDIS_ERROR_MAX];
+	int count, rc = 0;
+
+	if (s->cluster == NULL)
+		return redis_list_on(s, s->pool, now, fn, arg) < 0 ? -1 : 0;
+	count = redis_cluster_primaries(s->cluster,
+	    redis_deadline(s->timeout_ms), prim, REDIS_CLUSTER_NODES_MAX, err,
+	    sizeof(err));
+	if (count < 0) {
+		redis_set_error(s, err);
+		return -1;
+	}
+	for (int i = 0; i < count && rc == 0; i++)
+		rc = redis_list_on(s, prim[i].pool, now, fn, arg);
+	return rc < 0 ? -1 : 0;
 }

@@ -4,11 +4,13 @@
  *   bulwark [-c file] [-f] [-t] [-p socket] [-V]
  *
  * Start, in this order: read the configuration; look the user and group
- * up; open the store; open the milter socket, the control socket and the
- * metrics listener, and the pid file (the unix sockets and the pid file
- * made so that they are the user's, see privdrop_dir.h); detach (unless
- * -f); write the pid file; drop to the user and group;
- * start the threads (control server, metrics server, libmilter's loop);
+ * up; check the firewall's nftables table and sets (when enabled: a
+ * configuration error otherwise, as in -t); open the store; open the
+ * milter socket, the control socket and the metrics listener, and the pid
+ * file (the unix sockets and the pid file made so that they are the
+ * user's, see privdrop_dir.h); detach (unless -f); write the pid file;
+ * drop to the user and group; start the threads (control server, metrics
+ * server, firewall worker, libmilter's loop);
  * tell the waiting parent that all went well.  Until then every error
  * reaches the terminal and the exit status says it.
  *
@@ -45,6 +47,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "escape.h"
+#include "firewall.h"
 #include "log.h"
 #include "metrics.h"
 #include "metrics_http.h"
@@ -137,6 +140,24 @@ static struct config *load_config(const char *path)
 	return cfg;
 }
 
+/*
+ * With the firewall on, its table and sets must be there: a configuration
+ * error otherwise, before anything is opened.
+ */
+static void check_firewall(const struct config *cfg, bool logged)
+{
+	char err[512], quoted[1024];
+
+	if (firewall_check(cfg, err, sizeof(err)) == 0)
+		return;
+	escape(err, ESCAPE_QUOTED, quoted, sizeof(quoted));
+	if (logged)
+		log_error("event=fatal reason=\"firewall: %s\"", quoted);
+	else
+		fprintf(stderr, "%s: firewall: %s\n", cfg->path, quoted);
+	exit(EX_CONFIG);
+}
+
 /* Undo what the start made so far, then exit 1 with the reason. */
 static void start_failed(const struct daemon *d, const char *what,
     const char *err)
@@ -203,6 +224,8 @@ static void start(struct daemon *d)
 	if (privdrop_prepare(&d->priv, d->cfg->user, d->cfg->group, err,
 	    sizeof(err)) < 0)
 		start_failed(d, "", err);
+	d->priv.keep_net_admin = d->cfg->firewall.enabled;
+	check_firewall(d->cfg, true);
 	open_policy(d);
 	pidfile = open_privileged(d);
 	if (!d->opt->foreground && daemon_detach(err, sizeof(err)) < 0)
@@ -238,6 +261,8 @@ static void start_threads(struct daemon *d)
 		start_failed(d, "", err);
 	if (metrics_http_start(d->store, err, sizeof(err)) < 0)
 		start_failed(d, "metrics ", err);
+	if (firewall_start(d->policy, d->store, err, sizeof(err)) < 0)
+		start_failed(d, "firewall: ", err);
 	signals_hold(&saved);
 	rc = pthread_create(&d->milter, NULL, milter_main, d);
 	signals_release(&saved);
@@ -345,6 +370,7 @@ static int stop(struct daemon *d, bool asked)
 		    "running after %u ms\"", MAIN_DRAIN_MS);
 	control_stop();
 	metrics_http_stop();
+	firewall_stop();
 	socket_remove();
 	pidfile_remove();
 	log_notice("event=stop status=%s", ok ? "ok" : "error");
@@ -392,6 +418,7 @@ int main(int argc, char **argv)
 	}
 	cfg = load_config(opt.config_path);
 	if (opt.check_only) {
+		check_firewall(cfg, false);
 		printf("bulwark: %s: configuration ok\n", opt.config_path);
 		rc = 0;
 	} else {

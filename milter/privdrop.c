@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "privcaps.h"
 #include "privdrop.h"
 
 static int privdrop_lookup(struct privdrop *p, const char *user,
@@ -85,6 +86,8 @@ static const char *privdrop_problem(const struct privdrop *p)
 		return "supplementary groups remain";
 	if (setuid(0) == 0)
 		return "root could be regained";
+	if (privcaps_left(p->keep_net_admin))
+		return "capabilities remain";
 	return NULL;
 }
 
@@ -92,10 +95,19 @@ int privdrop_apply(const struct privdrop *p, char *err, size_t errlen)
 {
 	const char *problem;
 
-	if (!p->needed)
-		return 0;
-	if (setgroups(0, NULL) < 0 || setgid(p->gid) < 0 ||
-	    setuid(p->uid) < 0) {
+	if (!p->needed) {
+		if (geteuid() == 0 || !privcaps_left(p->keep_net_admin) ||
+		    privcaps_set(p->keep_net_admin) == 0)
+			return 0;
+		snprintf(err, errlen, "cannot drop capabilities: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if ((p->keep_net_admin && (privcaps_bound() < 0 ||
+	    privcaps_keep_over_setuid(true) < 0)) ||
+	    setgroups(0, NULL) < 0 || setgid(p->gid) < 0 ||
+	    setuid(p->uid) < 0 || (p->keep_net_admin &&
+	    (privcaps_set(true) < 0 || privcaps_keep_over_setuid(false) < 0))) {
 		snprintf(err, errlen, "cannot switch to user %s: %s",
 		    p->user, strerror(errno));
 		return -1;

@@ -16,6 +16,12 @@
  * target's, no supplementary group is left and root cannot be regained.
  * Call it once, before starting any thread.  Returns 0, or -1 with the
  * reason in err: the caller must exit then, never carry on as root.
+ *
+ * keep_net_admin (set by the caller after privdrop_prepare(): the
+ * firewall is on) keeps CAP_NET_ADMIN, and only it, across the switch
+ * (privcaps.h).  A process that is not root and need not switch (a unit
+ * that starts it as its user with AmbientCapabilities) keeps CAP_NET_ADMIN
+ * when it holds it and keep_net_admin is set, and gives up any other.
  */
 #ifndef BULWARK_PRIVDROP_H
 #define BULWARK_PRIVDROP_H
@@ -26,6 +32,7 @@
 
 struct privdrop {
 	bool needed;			/* a switch of user is to be made */
+	bool keep_net_admin;		/* keep CAP_NET_ADMIN (the firewall) */
 	uid_t uid;
 	gid_t gid;
 	char user[64];

@@ -31,6 +31,7 @@ run_stage postfix t/postfix/run.sh
 run_stage sendmail t/sendmail/run.sh
 run_stage bench t/bench/smoke.sh
 run_stage storm t/storm/run.sh
+run_stage firewall t/firewall/run.sh
 run_stage deb t/deb/run.sh
 run_stage replay t/replay/run.sh
 run_stage docs t/run-docs.sh

@@ -21,6 +21,8 @@
 #include "control.h"
 #include "duration.h"
 #include "escape.h"
+#include "firewall.h"
+#include "firewall_stats.h"
 #include "hostlist.h"
 #include "isotime.h"
 #include "log.h"
@@ -80,10 +82,28 @@ static json_t *commands_counters(struct command_ctx *c)
 	return counters;
 }
 
+/* The firewall's state and what it did. */
+static json_t *commands_firewall(struct command_ctx *c)
+{
+	struct firewall_stats st;
+
+	firewall_stats_read(&st);
+	return json_pack("{s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "state", firewall_state_name(st.state),
+	    "table", control_json_text(c->cfg->firewall.enabled ?
+	    c->cfg->firewall.table : NULL),
+	    "elements", (json_int_t)st.elements,
+	    "pushed", (json_int_t)st.counters[FIREWALL_PUSHED],
+	    "removed", (json_int_t)st.counters[FIREWALL_REMOVED],
+	    "errors", (json_int_t)st.counters[FIREWALL_ERRORS],
+	    "skipped", (json_int_t)st.counters[FIREWALL_SKIPPED],
+	    "dropped", (json_int_t)st.counters[FIREWALL_DROPPED]);
+}
+
 static int commands_status(struct command_ctx *c)
 {
 	commands_members(c, json_pack("{s:s, s:I, s:o, s:I, s:I, s:o, s:b, "
-	    "s:o, s:o}",
+	    "s:o, s:o, s:o}",
 	    "version", BULWARK_VERSION,
 	    "pid", (json_int_t)getpid(),
 	    "node", control_json_text(c->rt->node),
@@ -92,6 +112,7 @@ static int commands_status(struct command_ctx *c)
 	    "config", control_json_text(c->rt->config_path),
 	    "monitor_only", c->cfg->monitor_only,
 	    "store", commands_store_health(c),
+	    "firewall", commands_firewall(c),
 	    "counters", commands_counters(c)));
 	return 0;
 }
@@ -148,6 +169,7 @@ static int commands_block_key(struct command_ctx *c,
 		return commands_fail(c, "the store failed: %s",
 		    store_error(c->rt->store));
 	commands_note(c, key, reason, until);
+	firewall_add(key, DETECTOR_MANUAL, until);
 	metrics_block_started(DETECTOR_MANUAL, 0);
 	host_key_format(key, key_text, sizeof(key_text));
 	commands_log_block(c, key_text, until, seconds, reason);
@@ -230,6 +252,7 @@ static int commands_unblock_many(struct command_ctx *c,
 	for (done = 0; done < count; done++) {
 		if (store_unblock(c->rt->store, &keys[done]) < 0)
 			break;
+		firewall_remove(&keys[done]);
 		host_key_format(&keys[done], key_text, sizeof(key_text));
 		if (done < COMMANDS_LIST_MAX)
 			json_array_append_new(hosts, control_json_text(key_text));
@@ -287,6 +310,7 @@ static int commands_unblock(struct command_ctx *c)
 		return commands_fail(c, "the store failed: %s",
 		    store_error(c->rt->store));
 	was_blocked = rule_host_blocked(host.state, c->now, NULL);
+	firewall_remove(&t.key);
 	log_notice("event=manual-unblock host=%s was_blocked=%s uid=%ld",
 	    t.key_text, was_blocked ? "yes" : "no", (long)c->peer);
 	commands_members(c, json_pack("{s:s, s:o, s:o, s:b, s:I, s:[o*]}",

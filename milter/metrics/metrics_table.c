@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "firewall_stats.h"
 #include "metrics.h"
 #include "metrics_table.h"
 #include "rule.h"
@@ -231,6 +232,41 @@ static void table_reloads(struct metrics_table *t,
 	table_labeled(t, "result", "failed", c->reloads_failed);
 }
 
+static void table_firewall(struct metrics_table *t)
+{
+	static const struct {
+		enum firewall_counter counter;
+		const char *name;
+		const char *help;
+	} counters[] = {
+		{ FIREWALL_PUSHED, "bulwark_firewall_pushed_total",
+		    "Elements added to the nftables sets (a renewed one again)." },
+		{ FIREWALL_REMOVED, "bulwark_firewall_removed_total",
+		    "Elements deleted from the nftables sets by an unblock." },
+		{ FIREWALL_ERRORS, "bulwark_firewall_errors_total",
+		    "Changes of the nftables sets that failed." },
+		{ FIREWALL_SKIPPED, "bulwark_firewall_skipped_total",
+		    "Blocks never pushed: loopback, own or excluded prefixes." },
+		{ FIREWALL_DROPPED, "bulwark_firewall_dropped_total",
+		    "Blocks not pushed because the queue or max_elements was "
+		    "full." },
+	};
+	struct firewall_stats st;
+
+	firewall_stats_read(&st);
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		table_family(t, counters[i].name, METRICS_COUNTER,
+		    counters[i].help);
+		table_sample(t, st.counters[counters[i].counter]);
+	}
+	table_family(t, "bulwark_firewall_elements", METRICS_GAUGE,
+	    "Elements the daemon holds in its nftables sets.");
+	table_sample(t, st.elements);
+	table_family(t, "bulwark_firewall_failing", METRICS_GAUGE,
+	    "1 while the last change of the nftables sets failed, else 0.");
+	table_sample(t, st.state == FIREWALL_FAILING ? 1 : 0);
+}
+
 void metrics_table_build(struct metrics_table *t, struct store *store,
     int64_t now)
 {
@@ -245,6 +281,7 @@ void metrics_table_build(struct metrics_table *t, struct store *store,
 		table_store_state(t, store, now);
 	table_store(t, &c);
 	table_reloads(t, &c);
+	table_firewall(t);
 }
 
 void metrics_table_free(struct metrics_table *t)

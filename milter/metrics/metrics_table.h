@@ -6,7 +6,8 @@
  * metrics_table_build() fills t from the counters (metrics_read()) and,
  * when store is not NULL, from the store: the blocks in force at now by
  * detector (walking the store's blocks; that family is left out when the
- * walk fails) and whether the store is degraded.  Families come in a fixed
+ * walk fails) and whether the store is degraded; last, the firewall's
+ * counters (firewall_stats.h).  Families come in a fixed
  * order, each with its samples in a fixed order; the start time family
  * is left out until one is recorded.  Label values are fixed names
  * (detectors, actions, the store's backend, the version), never client

@@ -201,6 +201,46 @@ START_TEST(duplicates)
 }
 END_TEST
 
+static int count_entry(const struct host_key *entry, void *arg)
+{
+	unsigned *seen = arg;
+
+	if (entry->family == 4 && entry->prefix == 24 && entry->bytes[0] == 192)
+		seen[0]++;
+	else if (entry->family == 6 && entry->prefix == 32)
+		seen[1]++;
+	else
+		seen[2]++;
+	return 0;
+}
+
+static int stop_walk(const struct host_key *entry, void *arg)
+{
+	(*(unsigned *)arg)++;
+	return 7;
+}
+
+START_TEST(walk)
+{
+	struct hostlist *list = hostlist_new();
+	unsigned seen[3] = { 0, 0, 0 }, calls = 0;
+	char err[256];
+
+	ck_assert_int_eq(hostlist_walk(list, count_entry, seen), 0);
+	ck_assert_uint_eq(seen[0] + seen[1] + seen[2], 0);
+	ck_assert_int_eq(hostlist_add(list, "192.0.2.0/24", err, sizeof(err)), 0);
+	ck_assert_int_eq(hostlist_add(list, "2001:db8::/32", err, sizeof(err)), 0);
+	ck_assert_int_eq(hostlist_add(list, "198.51.100.7", err, sizeof(err)), 0);
+	ck_assert_int_eq(hostlist_walk(list, count_entry, seen), 0);
+	ck_assert_uint_eq(seen[0], 1);
+	ck_assert_uint_eq(seen[1], 1);
+	ck_assert_uint_eq(seen[2], 1);
+	ck_assert_int_eq(hostlist_walk(list, stop_walk, &calls), 7);
+	ck_assert_uint_eq(calls, 1);
+	hostlist_free(list);
+}
+END_TEST
+
 START_TEST(host_bits_set)
 {
 	struct hostlist *list = hostlist_new();
@@ -464,6 +504,7 @@ static Suite *hostlist_suite(void)
 	tcase_add_test(tc, families_never_cross);
 	tcase_add_test(tc, v4_mapped);
 	tcase_add_test(tc, duplicates);
+	tcase_add_test(tc, walk);
 	tcase_add_test(tc, host_bits_set);
 	tcase_add_test(tc, bad_entries);
 	tcase_add_test(tc, many_entries);

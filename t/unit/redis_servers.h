@@ -14,6 +14,15 @@
  * rs_command() sends one command on a fresh connection (NULL on failure);
  * rs_until() polls a condition for up to ms.
  *
+ * rs_cluster_start() starts RS_CLUSTER_NODES servers with cluster mode on
+ * (each with a bus port of its own, also handed out by the kernel) and
+ * joins them with redis-cli --cluster create, one replica per primary;
+ * it returns once every node says cluster_state:ok, sees every other and
+ * every replica is in sync.  rs_cluster_run() runs redis-cli (--cluster
+ * subcommands) and waits for it; rs_cluster_slot_owner() is the index of
+ * the node serving a slot as primary, as node from sees it;
+ * rs_cluster_id() copies a node's id.
+ *
  * Header only (static inline), like test_files.h.
  */
 #ifndef BULWARK_REDIS_SERVERS_H
@@ -272,6 +281,149 @@ static inline bool rs_until(bool (*cond)(const struct rs_server *, int),
 		rs_sleep_ms(50);
 	}
 	return true;
+}
+
+#define RS_CLUSTER_NODES	6
+#define RS_CLUSTER_TIMEOUT_MS	1000	/* cluster-node-timeout */
+
+struct rs_cluster {
+	struct rs_server node[RS_CLUSTER_NODES];
+};
+
+static inline int rs_cluster_node_start(struct rs_server *srv)
+{
+	char log[160], port[16], bus[16], timeout[16], conf[160];
+	const char *argv[] = { "redis-server", "--save", "", "--appendonly",
+	    "no", "--daemonize", "no", "--bind", "127.0.0.1", "--port", port,
+	    "--dir", NULL, "--cluster-enabled", "yes", "--cluster-config-file",
+	    "nodes.conf", "--cluster-node-timeout", timeout, "--cluster-port",
+	    bus, NULL };
+
+	if (rs_mkdir(srv) < 0)
+		return -1;
+	argv[12] = srv->dir;
+	snprintf(log, sizeof(log), "%s/redis.log", srv->dir);
+	snprintf(conf, sizeof(conf), "%s/nodes.conf", srv->dir);
+	snprintf(timeout, sizeof(timeout), "%d", RS_CLUSTER_TIMEOUT_MS);
+	srv->port = 1;
+	for (int i = 0; i < RS_START_TRIES; i++) {
+		snprintf(bus, sizeof(bus), "%d", rs_kernel_port());
+		if (rs_try(srv, argv, port, log) == 0)
+			return 0;
+		unlink(conf);
+	}
+	return -1;
+}
+
+/* Run argv (redis-cli ...) with its output in dir/cli.log; its status. */
+static inline int rs_cluster_run(const char *dir, char *const argv[])
+{
+	char log[160];
+	int64_t until = rs_ms_now() + 60000;
+	int status;
+	pid_t pid;
+
+	snprintf(log, sizeof(log), "%s/cli.log", dir);
+	if ((pid = rs_spawn(argv, log)) < 0)
+		return -1;
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (rs_ms_now() > until) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		rs_sleep_ms(20);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static inline bool rs_cluster_node_ok(const struct rs_server *srv, int unused)
+{
+	redisReply *info = rs_command(srv, "CLUSTER INFO");
+	bool ok = info != NULL && info->type == REDIS_REPLY_STRING &&
+	    strstr(info->str, "cluster_state:ok") != NULL &&
+	    strstr(info->str, "cluster_known_nodes:6") != NULL;
+	redisReply *repl;
+
+	if (info != NULL)
+		freeReplyObject(info);
+	if (!ok || (repl = rs_command(srv, "INFO replication")) == NULL)
+		return false;
+	ok = repl->type == REDIS_REPLY_STRING &&
+	    (strstr(repl->str, "role:master") != NULL ?
+	    strstr(repl->str, "connected_slaves:1") != NULL :
+	    strstr(repl->str, "master_link_status:up") != NULL);
+	freeReplyObject(repl);
+	return ok;
+}
+
+static inline int rs_cluster_start(struct rs_cluster *cl)
+{
+	char addrs[RS_CLUSTER_NODES][32];
+	const char *argv[RS_CLUSTER_NODES + 8] = { "redis-cli", "--cluster",
+	    "create" };
+	int argc = 3;
+
+	for (int i = 0; i < RS_CLUSTER_NODES; i++) {
+		if (rs_cluster_node_start(&cl->node[i]) < 0)
+			return -1;
+		snprintf(addrs[i], sizeof(addrs[i]), "127.0.0.1:%d",
+		    cl->node[i].port);
+		argv[argc++] = addrs[i];
+	}
+	argv[argc++] = "--cluster-replicas";
+	argv[argc++] = "1";
+	argv[argc++] = "--cluster-yes";
+	argv[argc] = NULL;
+	if (rs_cluster_run(cl->node[0].dir, (char *const *)argv) != 0)
+		return -1;
+	for (int i = 0; i < RS_CLUSTER_NODES; i++) {
+		if (!rs_until(rs_cluster_node_ok, &cl->node[i], 0, 30000))
+			return -1;
+	}
+	return 0;
+}
+
+static inline void rs_cluster_stop(struct rs_cluster *cl)
+{
+	for (int i = 0; i < RS_CLUSTER_NODES; i++)
+		rs_stop(&cl->node[i]);
+}
+
+/* The node index of the primary serving slot, as from sees it; -1: none. */
+static inline int rs_cluster_slot_owner(const struct rs_cluster *cl,
+    const struct rs_server *from, unsigned slot)
+{
+	redisReply *r = rs_command(from, "CLUSTER SLOTS");
+	int owner = -1;
+
+	for (size_t i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY &&
+	    i < r->elements; i++) {
+		const redisReply *range = r->element[i];
+
+		if (range->element[0]->integer > (long long)slot ||
+		    range->element[1]->integer < (long long)slot)
+			continue;
+		for (int n = 0; n < RS_CLUSTER_NODES; n++) {
+			if (cl->node[n].port ==
+			    range->element[2]->element[1]->integer)
+				owner = n;
+		}
+	}
+	if (r != NULL)
+		freeReplyObject(r);
+	return owner;
+}
+
+static inline void rs_cluster_id(const struct rs_server *srv, char *id,
+    size_t len)
+{
+	redisReply *r = rs_command(srv, "CLUSTER MYID");
+
+	snprintf(id, len, "%s", r != NULL && r->type == REDIS_REPLY_STRING ?
+	    r->str : "");
+	if (r != NULL)
+		freeReplyObject(r);
 }
 
 #endif
