@@ -30,14 +30,27 @@
 local DETECTORS = 4		-- dos, dha, attack, manual: enum detector's order
 -- The hash fields of each detector's state, in the order of PARTS.
 local NAMES = { 'dos', 'dha', 'attack', 'manual' }
+local FIELDS = {
+	'c:dos', 'w:dos', 'b:dos', 'l:dos', 'v:dos', 'e:dos', 't:dos', 'p:dos',
+	'c:dha', 'w:dha', 'b:dha', 'l:dha', 'v:dha', 'e:dha', 't:dha', 'p:dha',
+	'c:attack', 'w:attack', 'b:attack', 'l:attack',
+	'v:attack', 'e:attack', 't:attack', 'p:attack',
+	'c:manual', 'w:manual', 'b:manual', 'l:manual',
+	'v:manual', 'e:manual', 't:manual', 'p:manual' }
 local PARTS = { 'count', 'window', 'block', 'length', 'valid', 'level',
 	'threshold', 'period' }
-local FIELDS = {}
-for d = 1, DETECTORS do
-	for _, p in ipairs({ 'c', 'w', 'b', 'l', 'v', 'e', 't', 'p' }) do
-		FIELDS[#FIELDS + 1] = p .. ':' .. NAMES[d]
-	end
-end
+-- INDEX[name]: the place of a state field in FIELDS.  The hash is read
+-- whole (HGETALL): a host has few of the fields, absent ones are 0; the
+-- note's fields ("n:...") and "o:..." are not state.
+local INDEX = {
+	['c:dos'] = 1, ['w:dos'] = 2, ['b:dos'] = 3, ['l:dos'] = 4,
+	['v:dos'] = 5, ['e:dos'] = 6, ['t:dos'] = 7, ['p:dos'] = 8,
+	['c:dha'] = 9, ['w:dha'] = 10, ['b:dha'] = 11, ['l:dha'] = 12,
+	['v:dha'] = 13, ['e:dha'] = 14, ['t:dha'] = 15, ['p:dha'] = 16,
+	['c:attack'] = 17, ['w:attack'] = 18, ['b:attack'] = 19, ['l:attack'] = 20,
+	['v:attack'] = 21, ['e:attack'] = 22, ['t:attack'] = 23, ['p:attack'] = 24,
+	['c:manual'] = 25, ['w:manual'] = 26, ['b:manual'] = 27, ['l:manual'] = 28,
+	['v:manual'] = 29, ['e:manual'] = 30, ['t:manual'] = 31, ['p:manual'] = 32 }
 local ALLOWED, REFUSED, TRIPPED = 0, 1, 2
 local U32_MAX = 4294967295
 local RATIO_ONE, LEVEL_MAX = 1000000, 64
@@ -53,11 +66,18 @@ local origin		-- the detector whose block this node started
 local expiry, exists, stale = 0, false, false
 
 local function load()
-	local r = redis.call('HMGET', key, 'x', unpack(FIELDS))
-	local x = tonumber(r[1]) or 0
+	local r = redis.call('HGETALL', key)
+	local x, raw = 0, {}
+	for i = 1, #r, 2 do
+		local f = INDEX[r[i]]
+		if f ~= nil then
+			raw[f], exists = tonumber(r[i + 1]), true
+		elseif r[i] == 'x' then
+			x, exists = tonumber(r[i + 1]) or 0, true
+		end
+	end
 	local live = x > now
-	for i = 1, #r do exists = exists or r[i] ~= false end
-	for f = 1, #FIELDS do loaded[f] = live and tonumber(r[f + 1]) or 0 end
+	for f = 1, #FIELDS do loaded[f] = live and raw[f] or 0 end
 	for d = 1, DETECTORS do
 		local f = (d - 1) * #PARTS	-- detector d's fields follow f
 		state[d] = { count = loaded[f + 1], window = loaded[f + 2],
