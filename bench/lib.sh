@@ -13,8 +13,11 @@
 # rcli ARGS...                 redis-cli on $W/$REDIS.sock (default redis)
 # floor_up NAME [REDIS]        the floor on $W/NAME.sock (Redis floor with
 #                              REDIS = yes)
-# bulwark_up NAME TEXT         bulwark on $W/NAME.sock, configured with the
-#                              bench head plus TEXT; log in $W/NAME.log
+# bench_config NAME TEXT       $W/NAME.conf: the bench head (config_head
+#                              of t/lib/daemon.sh, info logging, no
+#                              metrics listener, nothing excluded) plus TEXT
+# bulwark_up NAME TEXT         bulwark on $W/NAME.sock, configured by
+#                              bench_config; log in $W/NAME.log
 # bulwark_down NAME            SIGTERM, wait until it has gone
 # pid_of NAME                  the pid of daemon NAME
 # rss_kb NAME                  its resident set, kB
@@ -94,19 +97,21 @@ floor_up() {
 	    { echo "bench: floor $name did not start" >&2; return 1; }
 }
 
-bulwark_up() {
-	local name=$1
-	cat >"$W/$name.conf" <<EOF
-socket = "unix:$W/$name.sock";
+bench_config() {
+	{
+		config_head "$W" "$1" info
+		cat <<EOF
 socket_mode = "0666";
-pidfile = "$W/$name.pid";
-control = "unix:$W/$name.control";
 metrics_listen = "";
-syslog_facility = "local7";
-log_level = "info";
 exclude = [ ];
 $2
 EOF
+	} >"$W/$1.conf"
+}
+
+bulwark_up() {
+	local name=$1
+	bench_config "$name" "$2"
 	"$BULWARK" -f -c "$W/$name.conf" 2>"$W/$name.log" &
 	track_daemon "$name" $!
 	wait_for_socket "$W/$name.control" "$(pid_of "$name")" || {

@@ -1,87 +1,37 @@
 # postfix.sh - the end-to-end part of bench/run.sh (sourced by it).
 #
-# postfix_e2e: a private Postfix instance in $W/pf (discarding all mail,
-# no DNS, listening on free loopback ports), with three smtpd services:
-# no milter, the floor ($W/floor.sock) and bulwark on the memory store
-# ($W/bw-mem.sock).  smtp-source sends BENCH_MESSAGES messages over 8
-# sessions at once, one message per session, to each service, twice,
-# in opposite orders; records messages/s per service (and how many
-# commands a milter refused, all services together: none is expected).
-# Needs root (Postfix's master).  The instance is
-# stopped at the end, and by bench_cleanup on an early exit.
+# postfix_e2e: a private Postfix instance in $W/bench, the one of the
+# Postfix tests (pf_create of t/postfix/lib.sh: all mail discarded, on
+# loopback ports held by hold_ports) without peer name lookups, nor a
+# connection limit, a failing milter tempfailing, with three smtpd
+# services: no milter, the floor ($W/floor.sock) and bulwark on the
+# memory store ($W/bw-mem.sock).  smtp-source sends BENCH_MESSAGES
+# messages over 8 sessions at once, one message per session, to each
+# service, twice, in opposite orders; records messages/s per service (and
+# how many commands a milter refused, all services together: none is
+# expected).  Needs root (Postfix's master).  The instance is stopped at
+# the end, and by bench_cleanup on an early exit.
 
-PF=
+TOP=$BENCH_TOP
+. "$BENCH_TOP/t/postfix/lib.sh"
 
-pf_stop() {
-	local pid i=0
-	[ -n "$PF" ] || return 0
-	pid=$(tr -d ' \n' 2>/dev/null <"$PF/queue/pid/master.pid")
-	postfix -c "$PF/etc" stop >/dev/null 2>&1
-	while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	PF=
+bench_pf_stop() {
+	pf_stop bench
 }
 
 pf_setup() {
-	local ports=$1 p
-	PF=$W/pf
-	BENCH_ON_EXIT=pf_stop
-	mkdir -p "$PF/etc" "$PF/queue" "$PF/data"
-	chown postfix "$PF/data"
-	echo 'alice@test.example ok' >"$PF/etc/recipients"
-	cat >"$PF/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $PF/queue
-data_directory = $PF/data
-mail_owner = postfix
-myhostname = bench.test.example
-mydomain = test.example
-mydestination = test.example
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-alias_maps =
-alias_database =
-local_recipient_maps = texthash:$PF/etc/recipients
-local_transport = discard:
-default_transport = discard:
-relay_transport = discard:
-smtpd_peername_lookup = no
-smtpd_client_connection_count_limit = 0
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-milter_protocol = 6
-milter_default_action = tempfail
-maillog_file = $PF/maillog
-maillog_file_prefixes = $PF
-EOF
-	cat >"$PF/etc/master.cf" <<EOF
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-proxymap  unix  -       -       n       -       -       proxymap
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
+	local p
+	WORK=$W
+	BENCH_ON_EXIT=bench_pf_stop
+	pf_create bench
+	postconf -c "$W/bench/etc" -e 'smtpd_peername_lookup = no' \
+	    'smtpd_client_connection_count_limit = 0' \
+	    'milter_default_action = tempfail' || return 1
 	set -- $ports
-	echo "127.0.0.1:$1 inet n - n - - smtpd" >>"$PF/etc/master.cf"
-	echo "127.0.0.1:$2 inet n - n - - smtpd -o smtpd_milters=unix:$W/floor.sock" \
-	    >>"$PF/etc/master.cf"
-	echo "127.0.0.1:$3 inet n - n - - smtpd -o smtpd_milters=unix:$W/bw-mem.sock" \
-	    >>"$PF/etc/master.cf"
-	postfix -c "$PF/etc" check >"$W/pf.out" 2>&1 &&
-	    postfix -c "$PF/etc" start >>"$W/pf.out" 2>&1 || {
+	echo "127.0.0.1:$1 inet n - n - - smtpd" >>"$W/bench/etc/master.cf"
+	pf_service bench "$2" floor
+	pf_service bench "$3" bw-mem
+	pf_start bench >"$W/pf.out" || {
 		echo "bench: postfix did not start:" >&2
 		cat "$W/pf.out" >&2
 		return 1
@@ -111,8 +61,8 @@ postfix_e2e() {
 		echo "bench: the Postfix part needs root, skipped" >&2
 		return 1
 	fi
-	ports=$(free_ports 3)
-	pf_setup "$ports" || return 1
+	hold_ports 3 || return 1
+	pf_setup || return 1
 	set -- $ports
 	port_none=$1 port_floor=$2 port_bulwark=$3
 	# A first message through each warms Postfix's processes up.
@@ -132,7 +82,7 @@ postfix_e2e() {
 		done
 		names=$(printf '%s\n' $names | tac | tr '\n' ' ')
 	done
-	refused=$(grep -c 'milter-reject\|milter-tempfail' "$PF/maillog")
+	refused=$(grep -c 'milter-reject\|milter-tempfail' "$W/bench/maillog")
 	for name in none floor bulwark; do
 		row postfix "postfix, milter: $name" "$(awk -v m="$MESSAGES" \
 		    -v r="$refused" '{ s += $1; n++ } END {
@@ -140,6 +90,6 @@ postfix_e2e() {
 			printf "\"messages_per_s\":%.1f,", m * n / s
 			printf "\"milter_refusals\":%d}\n", r }' "$W/e2e-$name")"
 	done
-	pf_stop
+	bench_pf_stop
 	BENCH_ON_EXIT=
 }

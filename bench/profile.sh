@@ -39,18 +39,6 @@ start() {
 	      exit 1; }
 }
 
-config() {
-	cat >"$W/$1.conf" <<EOF
-socket = "unix:$W/$1.sock";
-pidfile = "$W/$1.pid";
-control = "unix:$W/$1.control";
-metrics_listen = "";
-log_level = "info";
-exclude = [ ];
-$LIMITS
-EOF
-}
-
 callgrind_one() {
 	local name=$1 n=$2 file=$OUT/profile-callgrind.$1 total
 	shift 2
@@ -101,7 +89,7 @@ case $MODE in
 flood)
 	LIMITS='dos = { max_connections = 1; period = "1h"; block = "1h"; };'
 	SHAPE="-c 8 -a 1"
-	config bulwark
+	bench_config bulwark "$LIMITS"
 	EXTRA="-H 0 -t 0"
 	n=${2:-4000}
 	callgrind_one floor "$n" "$FLOOR" -p "unix:$W/floor.sock"
@@ -109,13 +97,13 @@ flood)
 	callgrind_one bulwark "$n" "$BULWARK" -f -c "$W/bulwark.conf"
 	;;
 callgrind)
-	config bulwark
+	bench_config bulwark "$LIMITS"
 	n=${2:-4000}
 	callgrind_one floor "$n" "$FLOOR" -p "unix:$W/floor.sock"
 	callgrind_one bulwark "$n" "$BULWARK" -f -c "$W/bulwark.conf"
 	;;
 perf)
-	config bulwark
+	bench_config bulwark "$LIMITS"
 	s=${2:-5}
 	perf_one floor "$s" "$FLOOR" -p "unix:$W/floor.sock"
 	perf_one bulwark "$s" "$BULWARK" -f -c "$W/bulwark.conf"

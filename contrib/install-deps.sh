@@ -7,7 +7,8 @@
 #           redis-server, redis-sentinel, redis-tools (redis-cli),
 #           postfix and swaks for t/postfix;
 #           the package build tools, lintian and systemd-analyze for t/deb;
-#           prometheus for promtool in t/storm; jq for t/bench and "make bench")
+#           prometheus for promtool in t/storm; jq for t/bench and "make bench";
+#           libfaketime for t/daemon)
 #
 # As root, missing packages are installed with apt-get.  Otherwise the
 # apt-get line to run is printed and the script exits 1.
@@ -29,6 +30,8 @@ check_pkgs="$check_pkgs libldap-2.5-0 libnsl2 libsasl2-2 libssl3"
 check_pkgs="$check_pkgs build-essential dpkg-dev debhelper lintian adduser systemd"
 # t/storm: promtool checks the alert rules and the dashboard's queries.
 check_pkgs="$check_pkgs prometheus"
+# t/daemon: a node whose clock runs ahead.
+check_pkgs="$check_pkgs libfaketime"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;

@@ -64,6 +64,11 @@ struct redis_config {
 	unsigned timeout_ms;		/* connect and command timeout */
 	unsigned pool_size;		/* connections shared by worker threads */
 	enum redis_on_error on_error;
+	/*
+	 * Tests only, never set from a file: the Redis script runs on the
+	 * times the node passes instead of Redis's clock.
+	 */
+	bool node_clock;
 };
 
 /*

@@ -127,9 +127,10 @@ void metrics_flagged(void)
 	metrics_add(&metrics.flagged, 1);
 }
 
-void metrics_store_error(void)
+void metrics_store_error(enum store_decider decided)
 {
-	metrics_add(&metrics.store_errors, 1);
+	if (decided != STORE_DECIDED_STORE && (unsigned)decided < METRICS_DECIDERS)
+		metrics_add(&metrics.store_errors[decided], 1);
 }
 
 void metrics_store_latency_ns(uint64_t ns)
@@ -196,7 +197,8 @@ void metrics_read(struct metrics_counts *counts)
 	metrics_copy(counts->exclusions, metrics.exclusions,
 	    METRICS_EXCLUSIONS);
 	metrics_copy(&counts->flagged, &metrics.flagged, 1);
-	metrics_copy(&counts->store_errors, &metrics.store_errors, 1);
+	metrics_copy(counts->store_errors, metrics.store_errors,
+	    METRICS_DECIDERS);
 	metrics_copy(counts->latency, metrics.latency,
 	    METRICS_LATENCY_BOUNDS + 1);
 	metrics_copy(&counts->latency_sum_ns, &metrics.latency_sum_ns, 1);

@@ -19,7 +19,11 @@
  *                            that escalation level (above 0: escalated);
  *   metrics_exclusion(r)     a connection not counted, for reason r;
  *   metrics_flagged()        a connection flagged as a possible attack;
- *   metrics_store_error()    a store operation that failed;
+ *   metrics_store_error(d)   an event decided without the shared store
+ *                            (it failed, or failed for this host's key),
+ *                            by d: STORE_DECIDED_LOCAL (the node's own
+ *                            store), _ACCEPT or _TEMPFAIL (redis.on_error);
+ *                            STORE_DECIDED_STORE is not counted;
  *   metrics_store_latency_ns(ns)  how long one store operation took, kept
  *                            in the bucket of the first bound of
  *                            metrics_latency_bounds[] at or above ns, or
@@ -52,6 +56,7 @@
 
 #include "detector.h"
 #include "sessions.h"
+#include "store.h"
 
 #define METRICS_ACTIONS		3	/* enum action: log, tempfail, reject */
 /*
@@ -63,6 +68,7 @@
 #define METRICS_REFUSERS	(DETECTOR_COUNT + 2)
 #define METRICS_LATENCY_BOUNDS	14
 #define METRICS_RATE_SECONDS	64
+#define METRICS_DECIDERS	4	/* enum store_decider */
 
 /* Why a connection is not counted. */
 enum metrics_exclusion {
@@ -88,7 +94,7 @@ struct metrics_counts {
 	uint64_t blocks_escalated[DETECTOR_COUNT];
 	uint64_t exclusions[METRICS_EXCLUSIONS];
 	uint64_t flagged;
-	uint64_t store_errors;
+	uint64_t store_errors[METRICS_DECIDERS];	/* by enum store_decider */
 	/* Per bucket, not cumulative; the last one is above every bound. */
 	uint64_t latency[METRICS_LATENCY_BOUNDS + 1];
 	uint64_t latency_sum_ns;
@@ -106,7 +112,7 @@ void metrics_concurrency_refusal(enum action action);
 void metrics_block_started(enum detector detector, uint32_t level);
 void metrics_exclusion(enum metrics_exclusion reason);
 void metrics_flagged(void);
-void metrics_store_error(void);
+void metrics_store_error(enum store_decider decided);
 void metrics_store_latency_ns(uint64_t ns);
 void metrics_reload(bool ok);
 void metrics_session_stage(int from, int to);

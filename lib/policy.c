@@ -129,16 +129,28 @@ static void policy_apply(struct policy_session *s,
 }
 
 /*
- * An event the shared store could not decide: what the store's fallback
- * decided (accept or tempfail) as a verdict.  A store without a fallback
- * that fails lets the event through.
+ * An event the shared store did not decide (result->decided says what
+ * did): counted by what decided it, and logged, except while the node
+ * decides with its local store for want of the shared one, which the
+ * store's own event=store-degraded line has said.
+ */
+static void policy_store_failed(const struct policy_session *s,
+    const struct store_result *result, enum detector detector, int64_t now)
+{
+	metrics_store_error(result->decided);
+	if (result->decided != STORE_DECIDED_LOCAL ||
+	    !store_degraded(s->policy->store))
+		policy_log_store_error(s, detector, now);
+}
+
+/*
+ * An event no store decided: what the store's fallback decided (accept
+ * or tempfail) as a verdict.  A store without a fallback that fails lets
+ * the event through.
  */
 static void policy_undecided(const struct policy_session *s,
-    const struct store_result *result, enum detector detector, int64_t now,
-    struct verdict *verdict)
+    const struct store_result *result, struct verdict *verdict)
 {
-	metrics_store_error();
-	policy_log_store_error(s, detector, now);
 	verdict_continue(verdict);
 	if (result->decided != STORE_DECIDED_TEMPFAIL || s->cfg->monitor_only)
 		return;
@@ -166,6 +178,8 @@ static bool policy_record_event(struct policy_session *s,
 		result->decided = STORE_DECIDED_ACCEPT;
 	}
 	metrics_store_latency_ns(metrics_monotonic_ns() - started);
+	if (result->decided != STORE_DECIDED_STORE)
+		policy_store_failed(s, result, event->counted, event->now);
 	if (result->decided == STORE_DECIDED_STORE ||
 	    result->decided == STORE_DECIDED_LOCAL) {
 		policy_observer_fn observer = __atomic_load_n(
@@ -175,7 +189,7 @@ static bool policy_record_event(struct policy_session *s,
 			observer(event, result, s->policy->observer_arg);
 		return true;
 	}
-	policy_undecided(s, result, event->counted, event->now, verdict);
+	policy_undecided(s, result, verdict);
 	return false;
 }
 

@@ -160,7 +160,8 @@ static redisContext *redis_endpoint_try(const struct redis_endpoint *ep,
 		snprintf(err, errlen, "connect %s: timed out", ep->host);
 		return NULL;
 	}
-	c = ep->port == 0 ? redisConnectUnixWithTimeout(addr, tv) :
+	/* A unix path is used whole: addrs[] holds numeric addresses only. */
+	c = ep->port == 0 ? redisConnectUnixWithTimeout(ep->host, tv) :
 	    redisConnectWithTimeout(addr, ep->port, tv);
 	if (c == NULL) {
 		snprintf(err, errlen, "connect %s: out of memory", ep->host);
@@ -169,7 +170,7 @@ static redisContext *redis_endpoint_try(const struct redis_endpoint *ep,
 	if (c->err == 0)
 		return c;
 	if (ep->port == 0)
-		snprintf(err, errlen, "connect %s: %s", addr, c->errstr);
+		snprintf(err, errlen, "connect %s: %s", ep->host, c->errstr);
 	else
 		snprintf(err, errlen, "connect %s port %d: %s", addr, ep->port,
 		    c->errstr);

@@ -12,7 +12,8 @@ bool rule_blocked(const struct rule_state *state, int64_t now)
 bool rule_window_open(const struct rule *rule, const struct rule_state *state,
     int64_t now)
 {
-	if (state->window_start == 0)
+	/* A clock stepped back before the window opened opens a new one. */
+	if (state->window_start == 0 || now < state->window_start)
 		return false;
 	if (now >= state->window_start + (int64_t)rule->period)
 		return false;
@@ -37,8 +38,9 @@ void rule_set_block(struct rule_state *state, int64_t start, int64_t until)
 }
 
 /*
- * A sliding block moves its end, up to sliding_max after its start, and
- * keeps its start, when known.
+ * A sliding block moves its end later, up to sliding_max after its start,
+ * and keeps its start, when known; never earlier (a clock stepped back, a
+ * shorter block since a reload).
  */
 static void rule_slide(const struct rule *rule, struct rule_state *state,
     int64_t now)

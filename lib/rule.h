@@ -5,10 +5,12 @@
  * of window, block and expiry logic: nothing else judges a rule_state.
  *
  * On an event at time now:
- *  1. blocked (block_until > now): refused; with sliding the block is
- *     moved to now + block.  Nothing is counted.
+ *  1. blocked (block_until > now): refused; with sliding the block's end
+ *     is moved to now + block when that is later (never earlier).
+ *     Nothing is counted.
  *  2. otherwise a new evaluation period starts unless one is open
- *     (rule_window_open): window_start = now, count = 0.
+ *     (rule_window_open): window_start = now, count = 0.  An event
+ *     before the window's start (a clock stepped back) opens a new one.
  *  3. count += 1 (saturating); when count > max, and with min_ratio the
  *     counted events are at least that share of all the window's events
  *     (count * 10^6 >= min_ratio * (count + valid)), the block starts
@@ -46,8 +48,8 @@
  * block set by hand).
  *
  * Questions, never changing the state:
- * rule_window_open(): an evaluation period is open at now (opened, not
- *   over by time, no block ended since it opened).
+ * rule_window_open(): an evaluation period is open at now (opened at
+ *   or before now, not over by time, no block ended since it opened).
  * rule_blocked(): the state's block is in force at now.
  * rule_block_start(): when the block started, 0 when unknown.
  * rule_state_expiry(): the time after which the state carries nothing:

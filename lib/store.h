@@ -24,7 +24,10 @@
  * store_list_blocks(): call fn for every host with a block active at now;
  *                 fn returning non-zero stops the walk.
  * All return 0, or -1 when the backend failed (store_error() says why; the
- * caller decides what to do without state).  They are safe to call from
+ * caller decides what to do without state).  store_record() returns
+ * STORE_KEY_FAILED instead when the backend works but failed this host's
+ * state (an error reply about its key, such as a key of the wrong type):
+ * the event is decided without the store, which is not to blame for it.  They are safe to call from
  * many threads at once.
  * store_degraded(): 1 while the store works in a degraded way (the shared
  *                 store away: the node decides without it), else 0; a
@@ -62,6 +65,8 @@ struct store_event {
 	int valid;			/* counts only in the ratio (rule_count_valid) */
 	const struct rule *rules;	/* rules[DETECTOR_COUNT] in force */
 };
+
+#define STORE_KEY_FAILED	(-2)
 
 /* What decided an event. */
 enum store_decider {

@@ -9,8 +9,9 @@
  * Health is one flag read without the lock on the common path (healthy:
  * every event asks the primary), and a small state machine under the
  * lock while degraded: who is probing, when the next probe may go, the
- * back-off.  A failure of the primary is a reason to degrade whatever it
- * was; fallback_failed() is the one place that judges it.
+ * back-off.  fallback_failed() is the one place that judges a failure
+ * of the primary: a failure of the node degrades, an error about one
+ * host's key does not.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -109,12 +110,19 @@ static void fallback_ok(struct fallback_store *s)
 		log_notice("event=store-recovered store=%s", s->ops.name);
 }
 
-/* The primary failed an event (or the check at open). */
-static void fallback_failed(struct fallback_store *s, bool probe)
+/*
+ * The primary failed an event (or the check at open) with rc.  An error
+ * about the event's key is an answer: the primary works.
+ */
+static void fallback_failed(struct fallback_store *s, bool probe, int rc)
 {
 	char reason[ESCAPE_OUT_MAX];
 	bool entered = false;
 
+	if (rc == STORE_KEY_FAILED) {
+		fallback_ok(s);
+		return;
+	}
 	pthread_mutex_lock(&s->lock);
 	if (!s->degraded) {
 		atomic_store_explicit(&s->degraded, true, memory_order_release);
@@ -167,11 +175,12 @@ static int fallback_record(struct store *base, const struct store_event *event,
 {
 	struct fallback_store *s = fallback_of(base);
 	bool probe;
+	int rc;
 
 	if (!fallback_ask(s, &probe))
 		return fallback_decide(s, event, result);
-	if (store_record(s->primary, event, result) < 0) {
-		fallback_failed(s, probe);
+	if ((rc = store_record(s->primary, event, result)) < 0) {
+		fallback_failed(s, probe, rc);
 		return fallback_decide(s, event, result);
 	}
 	fallback_ok(s);
@@ -276,7 +285,7 @@ static void fallback_check(struct fallback_store *s)
 	struct store_host host;
 
 	if (store_lookup(s->primary, &probe, &host) < 0)
-		fallback_failed(s, false);
+		fallback_failed(s, false, -1);
 }
 
 struct store *store_fallback_new(struct store *primary, struct store *local,

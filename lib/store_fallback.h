@@ -15,6 +15,11 @@
  * record() then returns 0 with result->decided naming which of those
  * decided (STORE_DECIDED_STORE when the primary did); it never fails.
  *
+ * An event the primary fails for its key alone (STORE_KEY_FAILED: e.g. a
+ * key of the wrong type) is decided as on_error says too, but the
+ * primary answered: it stays healthy (or has recovered), and the other
+ * hosts' events keep going to it.
+ *
  * Health: after the primary fails an event, it is skipped for a back-off
  * (100 ms, doubled by each failed probe up to 2 s) and one event at a
  * time probes it; the change of state is logged once each way

@@ -8,7 +8,10 @@
  * a host's state shares one hash tag (Redis Cluster) and one TTL.  The
  * fields and the script that keeps them are in store_redis.lua: record()
  * and block() are one script call each, which runs the rules
- * (store_apply_event) inside Redis, atomically, with the node's clock.
+ * (store_apply_event) inside Redis, atomically, on Redis's clock: the
+ * times of events and blocks are Redis's, the node's own only with the
+ * test setting redis.node_clock.  block() passes the block's length
+ * (until - now), so a node's clock off by some seconds moves nothing.
  * lookup() is one HGETALL, unblock() one DEL; list_blocks() is in
  * store_redis_list.c, the commands in store_redis_cmd.c.
  *
@@ -22,7 +25,10 @@
  *
  * Failures: every call waits at most timeout_ms and returns -1 when Redis
  * failed or answered an error; error() then says why (the store's last
- * error, copied to a per-thread buffer).  open() connects nothing.
+ * error, copied to a per-thread buffer).  record() tells the two apart:
+ * STORE_KEY_FAILED when Redis answered an error about the host's key (a
+ * key of the wrong type) or an answer the store cannot read, -1 when the
+ * node failed.  open() connects nothing.
  *
  * Bounds: key_prefix is at most REDIS_PREFIX_MAX bytes.
  */
@@ -61,12 +67,18 @@ bad:
 	return -1;
 }
 
-/* The script's "e" arguments: now, counted, connect, valid, node, rules. */
+/* The time the script runs on: 0 for Redis's own, unless a test set one. */
+static int64_t redis_time_arg(const struct redis_store *s, int64_t now)
+{
+	return s->node_clock ? now : 0;
+}
+
+/* The script's "e" arguments: time, counted, connect, valid, node, rules. */
 static void redis_event_args(const struct redis_store *s,
     const struct store_event *event, struct redis_args *a)
 {
 	redis_arg(a, "e", 1);
-	redis_arg_int(a, event->now);
+	redis_arg_int(a, redis_time_arg(s, event->now));
 	redis_arg_int(a, event->counted);
 	redis_arg_int(a, event->connect != 0);
 	redis_arg_int(a, event->valid != 0);
@@ -94,20 +106,24 @@ static int redis_record(struct store *base, const struct store_event *event,
 	char keybuf[REDIS_KEY_MAX], err[REDIS_ERROR_MAX];
 	struct redis_args a;
 	redisReply *reply;
+	bool node_failed;
 	int rc;
 
 	redis_script_args(s, &event->key, keybuf, &a);
 	redis_event_args(s, event, &a);
-	if ((reply = redis_script(s, &a, err, sizeof(err))) == NULL) {
+	reply = redis_script_key(s, &a, &node_failed, err, sizeof(err));
+	if (reply == NULL) {
 		redis_set_error(s, err);
-		return -1;
+		return node_failed ? -1 : STORE_KEY_FAILED;
 	}
 	memset(result, 0, sizeof(*result));
 	rc = redis_result_parse(reply, result, err, sizeof(err));
 	freeReplyObject(reply);
-	if (rc < 0)
+	if (rc < 0) {
 		redis_set_error(s, err);
-	return rc;
+		return STORE_KEY_FAILED;
+	}
+	return 0;
 }
 
 static void redis_field_parse(const redisReply *name, const redisReply *value,
@@ -195,9 +211,9 @@ static int redis_block(struct store *base, const struct host_key *key,
 
 	redis_script_args(s, key, keybuf, &a);
 	redis_arg(&a, "b", 1);
-	redis_arg_int(&a, now);
+	redis_arg_int(&a, redis_time_arg(s, now));
 	redis_arg_int(&a, detector);
-	redis_arg_int(&a, until);
+	redis_arg_int(&a, until - now);
 	if ((reply = redis_script(s, &a, err, sizeof(err))) == NULL) {
 		redis_set_error(s, err);
 		return -1;
@@ -330,6 +346,7 @@ static struct store *redis_open(const struct config *cfg, char *err,
 	s->pool = pool;
 	s->cluster = cluster;
 	s->timeout_ms = rc->timeout_ms;
+	s->node_clock = rc->node_clock;
 	s->prefix_len = strlen(rc->key_prefix);
 	memcpy(s->prefix, rc->key_prefix, s->prefix_len + 1);
 	pthread_mutex_init(&s->lock, NULL);

@@ -9,22 +9,26 @@
 -- events counted only in the ratio, "e:n" the escalation level of the
 -- last block, "t:n" and "p:n" the rule's max and period when that block
 -- started and "o:n" the node that started it; "x" is the time after
--- which the state carries nothing.  Absent fields
--- are 0.  Times are the node's Unix seconds; a state whose x has passed
--- is read as empty, as the memory store does.  The key's TTL is set
--- relative to the node's time (x - now + MARGIN), so Redis's clock and
--- the node's may differ; nothing is written for a state that carries
--- nothing, and an expired key is deleted.
+-- which the state carries nothing.  Absent fields are 0.  A state whose
+-- x has passed is read as empty, as the memory store does; nothing is
+-- written for a state that carries nothing, and an expired key is
+-- deleted.  The key's TTL is x - now + MARGIN.
 --
--- ARGV[1] is the operation, ARGV[2] now; then
+-- Time: the array has one clock, Redis's (TIME; Redis 7 replicates a
+-- script's effects, not the script, so that is allowed): a node whose
+-- clock is wrong can neither end nor erase another node's block.  The
+-- caller's time is used only when it passes one (tests inject a clock);
+-- a node sends 0.
+--
+-- ARGV[1] is the operation, ARGV[2] the time to use, 0 for Redis's; then
 --   "e" one event (store_apply_event()): ARGV[3] the counted detector,
 --       ARGV[4] "1" at CONNECT, ARGV[5] "1" for an event counted only in
 --       the ratio (rule_count_valid), ARGV[6] the node's name, then each
 --       detector's rule in enum detector order (see parse_rules).  Returns
 --       { outcome, detector, count, block_until, level } numbered as enum
 --       rule_outcome and enum detector.
---   "b" store_block(): ARGV[3] the detector, ARGV[4] the block's end.
---       Returns 0.
+--   "b" store_block(): ARGV[3] the detector, ARGV[4] the block's length
+--       in seconds from now (0 or less: over already).  Returns 0.
 -- Detectors are numbered from 0 as in enum detector.
 
 local DETECTORS = 4		-- dos, dha, attack, manual: enum detector's order
@@ -58,6 +62,7 @@ local MARGIN = 10
 
 local key = KEYS[1]
 local now = tonumber(ARGV[2])
+if now == 0 then now = tonumber(redis.call('TIME')[1]) end
 
 -- state[d].count, .window, .block, .length: detector d's state;
 -- loaded[f]: FIELDS[f] as read, so that only changes are written.
@@ -154,7 +159,8 @@ local function set_block(s, start, untill)
 end
 
 local function window_open(r, s)
-	if s.window == 0 or now >= s.window + r.period then return false end
+	if s.window == 0 or now < s.window then return false end
+	if now >= s.window + r.period then return false end
 	return not (s.block > s.window and s.block <= now)
 end
 
@@ -279,7 +285,7 @@ local function event()
 end
 
 local function block()
-	local d, untill = tonumber(ARGV[3]) + 1, tonumber(ARGV[4])
+	local d, untill = tonumber(ARGV[3]) + 1, now + tonumber(ARGV[4])
 	load()
 	set_block(state[d], now, untill)
 	state[d].threshold, state[d].period = 0, 0

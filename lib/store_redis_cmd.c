@@ -9,9 +9,11 @@
  * call is sent again with EVAL.  With a cluster, a call goes through
  * redis_cluster_run(), which follows MOVED and ASK; NOSCRIPT is then a
  * primary's own (a new one after a failover) and met the same way.
- * Every call waits at most timeout_ms,
- * waiting for a pooled connection included.  A connection that failed
- * or answered an error is closed, not pooled again.
+ * Every call waits at most timeout_ms, waiting for a pooled connection
+ * included.  A connection that failed, or whose node answered that it
+ * cannot serve (redis_conn_failed()), is closed, not pooled again; an
+ * error about one command or key (a key of the wrong type, say) leaves it
+ * pooled.
  */
 #include <stdio.h>
 #include <string.h>
@@ -155,24 +157,36 @@ void redis_script_args(const struct redis_store *s,
 	redis_arg(a, keybuf, redis_key(s, key, keybuf));
 }
 
-redisReply *redis_script(struct redis_store *s, struct redis_args *a,
-    char *err, size_t errlen)
+redisReply *redis_script_key(struct redis_store *s, struct redis_args *a,
+    bool *node_failed, char *err, size_t errlen)
 {
 	int64_t deadline = redis_deadline(s->timeout_ms);
 	struct redis_script_call call = { s, a };
 	struct redis_conn *conn;
 	redisReply *reply;
 
-	if (s->cluster != NULL)
-		return redis_reply_ok(redis_cluster_run(s->cluster, a->argv[3],
-		    a->argvlen[3], deadline, redis_script_fn, &call, err,
-		    errlen), err, errlen);
+	if (s->cluster != NULL) {
+		reply = redis_cluster_run(s->cluster, a->argv[3], a->argvlen[3],
+		    deadline, redis_script_fn, &call, err, errlen);
+		*node_failed = reply == NULL || redis_reply_node_error(reply);
+		return redis_reply_ok(reply, err, errlen);
+	}
+	*node_failed = true;
 	if (redis_pool_get(s->pool, deadline, &conn, err, errlen) < 0)
 		return NULL;
 	reply = redis_reply_ok(redis_script_on(s, conn, deadline, a, err,
 	    errlen), err, errlen);
-	redis_pool_put(s->pool, conn, reply != NULL);
+	*node_failed = redis_conn_failed(conn);
+	redis_pool_put(s->pool, conn, !*node_failed);
 	return reply;
+}
+
+redisReply *redis_script(struct redis_store *s, struct redis_args *a,
+    char *err, size_t errlen)
+{
+	bool node_failed;
+
+	return redis_script_key(s, a, &node_failed, err, errlen);
 }
 
 redisReply *redis_command(struct redis_store *s, int argc, const char **argv,
@@ -190,7 +204,7 @@ redisReply *redis_command(struct redis_store *s, int argc, const char **argv,
 		return NULL;
 	reply = redis_reply_ok(redis_conn_command(conn, deadline, argc, argv,
 	    argvlen, err, errlen), err, errlen);
-	redis_pool_put(s->pool, conn, reply != NULL);
+	redis_pool_put(s->pool, conn, !redis_conn_failed(conn));
 	return reply;
 }
 

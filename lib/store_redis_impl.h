@@ -8,7 +8,12 @@
  *   redis_command() returns the reply, NULL when the
  *   connection failed or Redis answered an error (err says which);
  *   redis_script() runs the script (EVALSHA, EVAL when Redis no longer
- *   has it) with the arguments started by redis_script_args().
+ *   has it) with the arguments started by redis_script_args();
+ *   redis_script_key() also says, when it returns NULL, whether the
+ *   node failed (no connection, no reply, an error reply of a node that
+ *   cannot serve now: redis_conn_failed()) or Redis answered an error
+ *   about the command or its key.  Only a failure of the node closes the
+ *   connection.
  *   redis_set_error() keeps a reason for error(), made safe to quote.
  * store_redis_list.c: list_blocks() (SCAN, on each primary of a cluster),
  *   and the host key a hash name stands for.
@@ -29,7 +34,7 @@
 #define REDIS_PREFIX_MAX	200
 #define REDIS_KEY_MAX		(REDIS_PREFIX_MAX + ADDR_TEXT_MAX + 3)
 #define REDIS_ERROR_MAX		256
-/* EVALSHA sha 1 key op now counted connect valid node, ten per rule. */
+/* EVALSHA sha 1 key op time counted connect valid node, ten per rule. */
 #define REDIS_ARGS_MAX		(10 + 10 * DETECTOR_COUNT)
 #define REDIS_SHA_LEN		40
 
@@ -38,6 +43,7 @@ struct redis_store {
 	struct redis_pool *pool;	/* one server or Sentinel, or NULL */
 	struct redis_cluster *cluster;	/* redis.cluster, or NULL */
 	unsigned timeout_ms;
+	bool node_clock;		/* the script uses the node's times */
 	char prefix[REDIS_PREFIX_MAX + 1];
 	size_t prefix_len;
 	char node[STORE_NOTE_NODE_MAX];	/* this host's name, for "o:" fields */
@@ -73,6 +79,8 @@ void redis_script_args(const struct redis_store *s,
     const struct host_key *key, char *keybuf, struct redis_args *a);
 redisReply *redis_script(struct redis_store *s, struct redis_args *a,
     char *err, size_t errlen);
+redisReply *redis_script_key(struct redis_store *s, struct redis_args *a,
+    bool *node_failed, char *err, size_t errlen);
 redisReply *redis_command(struct redis_store *s, int argc, const char **argv,
     const size_t *argvlen, char *err, size_t errlen);
 int redis_command_done(struct redis_store *s, int argc, const char **argv,

@@ -200,7 +200,9 @@ bulwark_active_blocks{detector="dos"} 1
 bulwark_active_blocks{detector="dha"} 1
 bulwark_active_blocks{detector="attack"} 1
 bulwark_flagged_connections_total 2
-bulwark_store_errors_total 0
+bulwark_store_errors_total{decided_by="local"} 0
+bulwark_store_errors_total{decided_by="accept"} 0
+bulwark_store_errors_total{decided_by="tempfail"} 0
 bulwark_store_latency_seconds_bucket{le="+Inf"} 16
 bulwark_store_latency_seconds_count 16
 bulwark_config_reloads_total{result="ok"} 0

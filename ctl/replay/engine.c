@@ -105,6 +105,23 @@ static void engine_observe(const struct store_event *event,
 		b->refused++;
 }
 
+void engine_reply_status(const char *reply, char *out, size_t outlen)
+{
+	const char *p = reply;
+	size_t n;
+
+	out[0] = '\0';
+	if (strspn(p, "0123456789") != 3 || p[3] != ' ')
+		return;
+	p += 4;
+	n = strspn(p, "0123456789.");
+	if (n >= 5 && n < outlen && (p[n] == ' ' || p[n] == '\0') &&
+	    (p[0] == '2' || p[0] == '4' || p[0] == '5') && p[1] == '.') {
+		memcpy(out, p, n);
+		out[n] = '\0';
+	}
+}
+
 struct engine *engine_new(struct config *cfg, char *err, size_t errlen)
 {
 	struct engine *e;

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "log.h"
 #include "replay.h"
 #include "xalloc.h"
@@ -166,11 +167,11 @@ static void main_unparsed(struct replay_stats *st, const struct log_line *l)
 
 	if (i >= REPLAY_UNPARSED_SHOWN)
 		return;
-	report_escape(l->file, strlen(l->file), st->shown[i].where,
+	escape(l->file, ESCAPE_QUOTED, st->shown[i].where,
 	    sizeof(st->shown[i].where) - 24);
 	snprintf(st->shown[i].where + strlen(st->shown[i].where), 24, ":%lu",
 	    l->lineno);
-	report_escape(l->text, l->len < 100 ? l->len : 100, st->shown[i].text,
+	escape(l->text, ESCAPE_QUOTED, st->shown[i].text,
 	    sizeof(st->shown[i].text));
 }
 

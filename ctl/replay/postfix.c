@@ -135,23 +135,6 @@ static bool postfix_summary(const char *p, struct replay_summary *s)
 	return true;
 }
 
-/* "550 5.1.1 ..." or "550 ...": the enhanced status, or "". */
-static void postfix_status(const char *p, char *out, size_t outlen)
-{
-	size_t n;
-
-	out[0] = '\0';
-	if (strspn(p, "0123456789") != 3 || p[3] != ' ')
-		return;
-	p += 4;
-	n = strspn(p, "0123456789.");
-	if (n >= 5 && n < outlen && (p[n] == ' ' || p[n] == '\0') &&
-	    (p[0] == '2' || p[0] == '4' || p[0] == '5') && p[1] == '.') {
-		memcpy(out, p, n);
-		out[n] = '\0';
-	}
-}
-
 static bool postfix_sasl_user(const char *p, char *out, size_t outlen)
 {
 	const char *user = strstr(p, ", sasl_username=");
@@ -198,7 +181,7 @@ static enum parse_result postfix_queued(const char *p,
 		ev->kind = REPLAY_XCLIENT;
 	} else if (!milter && cmdlen == 4 && strncmp(cmd, "RCPT", 4) == 0) {
 		ev->kind = REPLAY_RCPT_REJECTED;
-		postfix_status(p, ev->status, sizeof(ev->status));
+		engine_reply_status(p, ev->status, sizeof(ev->status));
 	}
 	return PARSE_EVENT;
 }

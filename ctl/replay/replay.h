@@ -128,6 +128,12 @@ struct replay_event {
 	struct replay_summary summary;	/* DISCONNECT */
 };
 
+/*
+ * The enhanced status of an SMTP reply, "550 5.1.1 ..." -> "5.1.1", into
+ * out; "" when the reply has none (or it does not fit).  For the parsers.
+ */
+void engine_reply_status(const char *reply, char *out, size_t outlen);
+
 enum parse_result {
 	PARSE_EVENT,		/* ev is filled */
 	PARSE_IGNORED,		/* a line of no interest */
@@ -268,17 +274,19 @@ struct replay_stats {
 	} shown[REPLAY_UNPARSED_SHOWN];
 };
 
-/* One host hurt: blocked, and it delivered mail in the period. */
-struct replay_hurt {
+/* One host of a report. */
+struct replay_host {
 	const struct host_stats *host;
 };
 
+/*
+ * The hosts blocked at least once, or (hurt) only those of them that also
+ * delivered mail in the period, in no order; free() it.
+ */
+struct replay_host *report_blocked(struct engine *e, bool hurt, size_t *n);
 /* The hurt hosts, ranked by mail refused then delivered; free() it. */
-struct replay_hurt *report_hurt(struct engine *e, size_t *n);
+struct replay_host *report_hurt(struct engine *e, size_t *n);
 size_t report_blocked_hosts(struct engine *e);
-void report_format_time(int64_t t, char *buf, size_t len);
-/* Printable text of client bytes (escaped, cut to fit). */
-void report_escape(const char *in, size_t inlen, char *out, size_t outlen);
 
 void report_text(FILE *out, struct engine *e, const struct replay_stats *st,
     const char *config_path, size_t top);

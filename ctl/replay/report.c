@@ -1,55 +1,31 @@
 /*
  * report.c - the replay's text report and the --sweep table, and what
- * every report shares (hurt hosts, times, escaping).  See replay.h.
+ * every report shares (the blocked and the hurt hosts).  See replay.h.
  *
  * A host is "hurt" when it was blocked and also delivered mail in the
  * period: likely a false positive.  They are ranked by the mail the
  * replay would have refused them, then by the mail they delivered.
- * Times are printed in local time, like the log's classic stamps.
+ * Times are printed by isotime_format(), in UTC, like bulwark's own log.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "isotime.h"
 #include "replay.h"
 #include "xalloc.h"
 
-void report_format_time(int64_t t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (localtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)t);
-}
-
-void report_escape(const char *in, size_t inlen, char *out, size_t outlen)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < inlen && o + 5 < outlen; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		if (c >= ' ' && c <= '~' && c != '\\')
-			out[o++] = (char)c;
-		else
-			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
-	}
-	if (outlen > 0)
-		out[o < outlen ? o : outlen - 1] = '\0';
-}
-
-struct hurt_walk {
-	struct replay_hurt *items;
+struct report_walk {
+	struct replay_host *items;
 	size_t n;
 	size_t size;
+	bool hurt;
 };
 
-static int report_hurt_one(struct host_stats *h, void *arg)
+static int report_blocked_one(struct host_stats *h, void *arg)
 {
-	struct hurt_walk *w = arg;
+	struct report_walk *w = arg;
 
-	if (h->blocks == 0 || h->delivered == 0)
+	if (h->blocks == 0 || (w->hurt && h->delivered == 0))
 		return 0;
 	if (w->n == w->size) {
 		w->size = w->size ? w->size * 2 : 16;
@@ -59,10 +35,19 @@ static int report_hurt_one(struct host_stats *h, void *arg)
 	return 0;
 }
 
+struct replay_host *report_blocked(struct engine *e, bool hurt, size_t *n)
+{
+	struct report_walk w = { NULL, 0, 0, hurt };
+
+	hosts_each(engine_hosts(e), report_blocked_one, &w);
+	*n = w.n;
+	return w.items;
+}
+
 static int report_hurt_order(const void *a, const void *b)
 {
-	const struct host_stats *x = ((const struct replay_hurt *)a)->host;
-	const struct host_stats *y = ((const struct replay_hurt *)b)->host;
+	const struct host_stats *x = ((const struct replay_host *)a)->host;
+	const struct host_stats *y = ((const struct replay_host *)b)->host;
 
 	if (x->mail_refused != y->mail_refused)
 		return x->mail_refused < y->mail_refused ? 1 : -1;
@@ -71,33 +56,31 @@ static int report_hurt_order(const void *a, const void *b)
 	return memcmp(&x->key, &y->key, sizeof(x->key));
 }
 
-struct replay_hurt *report_hurt(struct engine *e, size_t *n)
+struct replay_host *report_hurt(struct engine *e, size_t *n)
 {
-	struct hurt_walk w = { NULL, 0, 0 };
+	struct replay_host *hurt = report_blocked(e, true, n);
 
-	hosts_each(engine_hosts(e), report_hurt_one, &w);
-	if (w.n > 0)
-		qsort(w.items, w.n, sizeof(*w.items), report_hurt_order);
-	*n = w.n;
-	return w.items;
+	if (*n > 0)
+		qsort(hurt, *n, sizeof(*hurt), report_hurt_order);
+	return hurt;
 }
 
 static void report_blocks(FILE *out, struct engine *e)
 {
 	size_t n;
 	const struct replay_block *b = engine_blocks(e, &n);
-	char host[ADDR_TEXT_MAX], start[32], end[32];
+	char host[ADDR_TEXT_MAX], start[ISOTIME_MAX], end[ISOTIME_MAX];
 
 	fprintf(out, "\nblocks: %zu\n", n);
 	if (n == 0)
 		return;
-	fprintf(out, "  %-24s %-8s %-19s  %-19s  %6s %8s\n", "HOST", "DETECTOR",
+	fprintf(out, "  %-24s %-8s %-20s  %-20s  %6s %8s\n", "HOST", "DETECTOR",
 	    "START", "END", "COUNT", "REFUSED");
 	for (size_t i = 0; i < n; i++) {
 		host_key_format(&b[i].key, host, sizeof(host));
-		report_format_time(b[i].start, start, sizeof(start));
-		report_format_time(b[i].end, end, sizeof(end));
-		fprintf(out, "  %-24s %-8s %-19s  %-19s  %6u %8u\n", host,
+		isotime_format(b[i].start, start, sizeof(start));
+		isotime_format(b[i].end, end, sizeof(end));
+		fprintf(out, "  %-24s %-8s %-20s  %-20s  %6u %8u\n", host,
 		    detector_name(b[i].detector), start, end, b[i].count,
 		    b[i].refused);
 	}
@@ -106,7 +89,7 @@ static void report_blocks(FILE *out, struct engine *e)
 static void report_hurt_text(FILE *out, struct engine *e, size_t top)
 {
 	size_t n;
-	struct replay_hurt *hurt = report_hurt(e, &n);
+	struct replay_host *hurt = report_hurt(e, &n);
 	char host[ADDR_TEXT_MAX];
 
 	fprintf(out, "\nhurt (blocked hosts that also delivered mail, likely "
@@ -137,11 +120,11 @@ void report_text(FILE *out, struct engine *e, const struct replay_stats *st,
     const char *config_path, size_t top)
 {
 	const struct replay_totals *t = engine_totals(e);
-	char first[32] = "-", last[32] = "-";
+	char first[ISOTIME_MAX] = "-", last[ISOTIME_MAX] = "-";
 
 	if (t->first != 0) {
-		report_format_time(t->first, first, sizeof(first));
-		report_format_time(t->last, last, sizeof(last));
+		isotime_format(t->first, first, sizeof(first));
+		isotime_format(t->last, last, sizeof(last));
 	}
 	fprintf(out, "replay of %llu lines (%llu of the MTA), %s to %s, "
 	    "configuration %s\n", (unsigned long long)st->lines,
@@ -167,19 +150,12 @@ static size_t report_hurt_count(struct engine *e)
 	return n;
 }
 
-static int report_blocked_one(struct host_stats *h, void *arg)
-{
-	if (h->blocks > 0)
-		(*(size_t *)arg)++;
-	return 0;
-}
-
 /* Hosts blocked at least once. */
 size_t report_blocked_hosts(struct engine *e)
 {
-	size_t n = 0;
+	size_t n;
 
-	hosts_each(engine_hosts(e), report_blocked_one, &n);
+	free(report_blocked(e, false, &n));
 	return n;
 }
 

@@ -10,10 +10,15 @@
  * bucket, the events of the evaluation period that ends there (the sum
  * of the buckets it covers), which is what the rule compares with its
  * max: the dashed line.
+ *
+ * No log text reaches the page: it shows numbers, addresses (written by
+ * host_key_format(): hex digits, '.', ':' and '/'), times (isotime.h) and
+ * detector names, none of which HTML needs escaped.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "isotime.h"
 #include "replay.h"
 #include "xalloc.h"
 
@@ -21,35 +26,10 @@
 #define CHART_H 180
 #define CHART_PAD 36
 
-struct pick {
-	struct host_stats *host;
-	int64_t to;			/* last block end */
-};
-
-struct pick_walk {
-	struct pick *items;
-	size_t n;
-	size_t size;
-};
-
-static int report_pick_one(struct host_stats *h, void *arg)
-{
-	struct pick_walk *w = arg;
-
-	if (h->blocks == 0)
-		return 0;
-	if (w->n == w->size) {
-		w->size = w->size ? w->size * 2 : 16;
-		w->items = xrealloc(w->items, w->size, sizeof(*w->items));
-	}
-	w->items[w->n++] = (struct pick){ h, 0 };
-	return 0;
-}
-
 static int report_pick_order(const void *a, const void *b)
 {
-	const struct host_stats *x = ((const struct pick *)a)->host;
-	const struct host_stats *y = ((const struct pick *)b)->host;
+	const struct host_stats *x = ((const struct replay_host *)a)->host;
+	const struct host_stats *y = ((const struct replay_host *)b)->host;
 	bool xh = x->delivered > 0, yh = y->delivered > 0;
 
 	if (xh != yh)
@@ -66,18 +46,17 @@ static int report_pick_order(const void *a, const void *b)
 struct replay_chart *report_charts_pick(struct engine *e, size_t top,
     size_t *n)
 {
-	struct pick_walk w = { NULL, 0, 0 };
 	struct replay_chart *charts;
-	size_t nb;
+	size_t nb, nh;
 	const struct replay_block *b = engine_blocks(e, &nb);
+	struct replay_host *hosts = report_blocked(e, false, &nh);
 
-	hosts_each(engine_hosts(e), report_pick_one, &w);
-	if (w.n > 0)
-		qsort(w.items, w.n, sizeof(*w.items), report_pick_order);
-	*n = w.n < top ? w.n : top;
+	if (nh > 0)
+		qsort(hosts, nh, sizeof(*hosts), report_pick_order);
+	*n = nh < top ? nh : top;
 	charts = xcalloc(*n + 1, sizeof(*charts));
 	for (size_t i = 0; i < *n; i++) {
-		const struct host_stats *h = w.items[i].host;
+		const struct host_stats *h = hosts[i].host;
 		int64_t from = h->first_seen, to = h->last_seen, span;
 
 		for (size_t j = 0; j < nb; j++) {
@@ -92,21 +71,8 @@ struct replay_chart *report_charts_pick(struct engine *e, size_t top,
 		if (charts[i].width < 1)
 			charts[i].width = 1;
 	}
-	free(w.items);
+	free(hosts);
 	return charts;
-}
-
-static void html_text(FILE *out, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '&': fputs("&amp;", out); break;
-		case '"': fputs("&quot;", out); break;
-		default: fputc(*s, out); break;
-		}
-	}
 }
 
 /* The events of the period that ends at each bucket. */
@@ -170,7 +136,7 @@ static void html_blocks(FILE *out, struct engine *e,
 {
 	size_t nb;
 	const struct replay_block *b = engine_blocks(e, &nb);
-	char start[32], end[32];
+	char start[ISOTIME_MAX], end[ISOTIME_MAX];
 
 	for (size_t j = 0; j < nb; j++) {
 		double x1, x2;
@@ -179,8 +145,8 @@ static void html_blocks(FILE *out, struct engine *e,
 			continue;
 		x1 = html_x(c, b[j].start);
 		x2 = html_x(c, b[j].end);
-		report_format_time(b[j].start, start, sizeof(start));
-		report_format_time(b[j].end, end, sizeof(end));
+		isotime_format(b[j].start, start, sizeof(start));
+		isotime_format(b[j].end, end, sizeof(end));
 		fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
 		    "height=\"%.1f\" fill=\"#f5a623\" fill-opacity=\"0.3\">"
 		    "<title>%s block %s to %s, count %u</title></rect>\n",
@@ -211,21 +177,19 @@ static void html_chart(FILE *out, struct engine *e,
 	const struct rule *dos = &cfg->rules[DETECTOR_DOS];
 	const struct rule *dha = &cfg->rules[DETECTOR_DHA];
 	uint32_t conn[REPLAY_CHART_BUCKETS], inval[REPLAY_CHART_BUCKETS], top;
-	char host[ADDR_TEXT_MAX], from[32], to[32];
+	char host[ADDR_TEXT_MAX], from[ISOTIME_MAX], to[ISOTIME_MAX];
 
 	html_window(c->connections, conn, c->width, dos->period);
 	html_window(c->invalid, inval, c->width, dha->period);
 	top = html_top(conn, inval, dos->max, dha->max);
 	host_key_format(&c->key, host, sizeof(host));
-	report_format_time(c->from, from, sizeof(from));
-	report_format_time(c->from + c->width * REPLAY_CHART_BUCKETS, to,
+	isotime_format(c->from, from, sizeof(from));
+	isotime_format(c->from + c->width * REPLAY_CHART_BUCKETS, to,
 	    sizeof(to));
-	fputs("<h3>", out);
-	html_text(out, host);
-	fprintf(out, "</h3>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
+	fprintf(out, "<h3>%s</h3>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
 	    "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n"
 	    "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n",
-	    CHART_W, CHART_H, CHART_W, CHART_H);
+	    host, CHART_W, CHART_H, CHART_W, CHART_H);
 	html_blocks(out, e, c, top);
 	html_threshold(out, dos->max, top, "#1f5fbf", "dos");
 	html_threshold(out, dha->max, top, "#bf1f1f", "dha");
@@ -243,19 +207,17 @@ static void html_blocks_table(FILE *out, struct engine *e)
 {
 	size_t nb;
 	const struct replay_block *b = engine_blocks(e, &nb);
-	char host[ADDR_TEXT_MAX], start[32], end[32];
+	char host[ADDR_TEXT_MAX], start[ISOTIME_MAX], end[ISOTIME_MAX];
 
 	fprintf(out, "<h2>Blocks: %zu</h2>\n<table><tr><th>host</th>"
 	    "<th>detector</th><th>start</th><th>end</th><th>count</th>"
 	    "<th>refused</th></tr>\n", nb);
 	for (size_t i = 0; i < nb; i++) {
 		host_key_format(&b[i].key, host, sizeof(host));
-		report_format_time(b[i].start, start, sizeof(start));
-		report_format_time(b[i].end, end, sizeof(end));
-		fputs("<tr><td>", out);
-		html_text(out, host);
-		fprintf(out, "</td><td>%s</td><td>%s</td><td>%s</td><td>%u</td>"
-		    "<td>%u</td></tr>\n", detector_name(b[i].detector), start,
+		isotime_format(b[i].start, start, sizeof(start));
+		isotime_format(b[i].end, end, sizeof(end));
+		fprintf(out, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+		    "<td>%u</td><td>%u</td></tr>\n", host, detector_name(b[i].detector), start,
 		    end, b[i].count, b[i].refused);
 	}
 	fputs("</table>\n", out);
@@ -264,7 +226,7 @@ static void html_blocks_table(FILE *out, struct engine *e)
 static void html_hurt_table(FILE *out, struct engine *e)
 {
 	size_t n;
-	struct replay_hurt *hurt = report_hurt(e, &n);
+	struct replay_host *hurt = report_hurt(e, &n);
 	char host[ADDR_TEXT_MAX];
 
 	fprintf(out, "<h2>Hurt: %zu</h2>\n<p>Blocked hosts that also delivered "
@@ -272,10 +234,8 @@ static void html_hurt_table(FILE *out, struct engine *e)
 	    "<th>delivered</th><th>mail refused</th><th>blocks</th></tr>\n", n);
 	for (size_t i = 0; i < n; i++) {
 		host_key_format(&hurt[i].host->key, host, sizeof(host));
-		fputs("<tr><td>", out);
-		html_text(out, host);
-		fprintf(out, "</td><td>%u</td><td>%u</td><td>%u</td></tr>\n",
-		    hurt[i].host->delivered, hurt[i].host->mail_refused,
+		fprintf(out, "<tr><td>%s</td><td>%u</td><td>%u</td><td>%u</td>"
+		    "</tr>\n", host, hurt[i].host->delivered, hurt[i].host->mail_refused,
 		    hurt[i].host->blocks);
 	}
 	fputs("</table>\n", out);

@@ -36,7 +36,7 @@ static json_t *report_json_hurt(struct engine *e)
 {
 	json_t *list = json_array();
 	size_t n;
-	struct replay_hurt *hurt = report_hurt(e, &n);
+	struct replay_host *hurt = report_hurt(e, &n);
 	char host[ADDR_TEXT_MAX];
 
 	for (size_t i = 0; i < n; i++) {

@@ -120,21 +120,6 @@ static unsigned long sendmail_field(const char *p, const char *name)
 	return f != NULL ? strtoul(f + strlen(name), NULL, 10) : 0;
 }
 
-static void sendmail_status(const char *p, char *out, size_t outlen)
-{
-	size_t n;
-
-	out[0] = '\0';
-	if (strspn(p, "0123456789") != 3 || p[3] != ' ')
-		return;
-	p += 4;
-	n = strspn(p, "0123456789.");
-	if (n >= 5 && n < outlen && p[1] == '.') {
-		memcpy(out, p, n);
-		out[n] = '\0';
-	}
-}
-
 static enum parse_result sendmail_rcpt(const char *p, struct sm_line *l)
 {
 	const char *relay = strstr(p, ", relay="), *reject = strstr(p, ", reject=");
@@ -143,7 +128,7 @@ static enum parse_result sendmail_rcpt(const char *p, struct sm_line *l)
 		return PARSE_BAD;
 	l->event = true;
 	l->ev.kind = REPLAY_RCPT_REJECTED;
-	sendmail_status(reject + 9, l->ev.status, sizeof(l->ev.status));
+	engine_reply_status(reject + 9, l->ev.status, sizeof(l->ev.status));
 	return PARSE_EVENT;
 }
 

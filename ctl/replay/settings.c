@@ -68,29 +68,22 @@ static void settings_copy(config_setting_t *to, const config_setting_t *from)
 static const config_setting_t *settings_value(config_t *tmp,
     const char *value)
 {
-	size_t len = strlen(value);
-	char *text = xmalloc(len * 2 + 16), *q;
+	size_t len = strlen(value) + 16;
+	char *text = xmalloc(len);
+	config_setting_t *v;
 
-	snprintf(text, len * 2 + 16, "v = %s;", value);
+	snprintf(text, len, "v = %s;", value);
 	if (strpbrk(value, ";\n@") == NULL && config_read_string(tmp, text)) {
 		free(text);
 		return config_lookup(tmp, "v");
 	}
+	free(text);
 	config_destroy(tmp);
 	config_init(tmp);
-	q = text + sprintf(text, "v = \"");
-	for (const char *p = value; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			*q++ = '\\';
-		*q++ = *p;
-	}
-	strcpy(q, "\";");
-	if (!config_read_string(tmp, text)) {
-		free(text);
+	v = config_setting_add(config_root_setting(tmp), "v", CONFIG_TYPE_STRING);
+	if (v == NULL || config_setting_set_string(v, value) == CONFIG_FALSE)
 		return NULL;
-	}
-	free(text);
-	return config_lookup(tmp, "v");
+	return v;
 }
 
 /* The group that holds the last part of key, created when missing. */

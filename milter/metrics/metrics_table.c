@@ -2,6 +2,7 @@
  * metrics_table.c - see metrics_table.h.  The one place that names the
  * metrics, says what they mean and which samples each has.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,12 +58,107 @@ static void table_labeled(struct metrics_table *t, const char *label,
 	s->labels[0] = (struct metrics_label){ label, value };
 }
 
+/* One sample per index i in [from, to): n[i], its label name(i). */
+static void table_each(struct metrics_table *t, const char *label,
+    const char *(*name)(unsigned), const uint64_t *n, unsigned from,
+    unsigned to)
+{
+	for (unsigned i = from; i < to; i++)
+		table_labeled(t, label, name(i), n[i]);
+}
+
+static const char *table_detector_name(unsigned d)
+{
+	return detector_name((enum detector)d);
+}
+
+static const char *table_decider_name(unsigned d)
+{
+	return store_decider_name((enum store_decider)d);
+}
+
+static const char *table_stage_name(unsigned s)
+{
+	return sessions_stage_name((enum sessions_stage)s);
+}
+
+static const char *table_exclusion_name(unsigned r)
+{
+	return r == METRICS_EXCLUDE_VERIFIED ? "verified-domain" : "exclude-list";
+}
+
+/* The families that read a counter, or an array of them, of the counts. */
+static const struct table_counter {
+	const char *name;
+	enum metrics_type type;
+	const char *help;
+	size_t offset;			/* of the counter(s) in metrics_counts */
+	const char *label;		/* NULL: one sample, without labels */
+	const char *(*value)(unsigned);	/* the label of index i */
+	unsigned from, to;		/* the indexes sampled */
+} table_counters[] = {
+	{ "bulwark_connections_total", METRICS_COUNTER,
+	    "Client connections with an IP address.",
+	    offsetof(struct metrics_counts, connections), NULL, NULL, 0, 0 },
+	/* Blocks by hand count no events: no such sample. */
+	{ "bulwark_events_total", METRICS_COUNTER,
+	    "Events recorded in the store, by the detector they count for: "
+	    "dos connections, dha invalid recipients, attack flagged "
+	    "connections.", offsetof(struct metrics_counts, events),
+	    "detector", table_detector_name, 0, DETECTOR_MANUAL },
+	{ "bulwark_blocks_started_total", METRICS_COUNTER,
+	    "Hosts blocked, by the detector that blocked them.",
+	    offsetof(struct metrics_counts, blocks_started), "detector",
+	    table_detector_name, 0, DETECTOR_COUNT },
+	{ "bulwark_blocks_escalated_total", METRICS_COUNTER,
+	    "Blocks started above escalation level 0 (a repeat offender), "
+	    "by detector.",
+	    offsetof(struct metrics_counts, blocks_escalated), "detector",
+	    table_detector_name, 0, DETECTOR_MANUAL },
+	{ "bulwark_exclusions_total", METRICS_COUNTER,
+	    "Connections not counted, by reason: exclude-list (exclude, "
+	    "exclude_file), verified-domain (exclude_verified_domains).",
+	    offsetof(struct metrics_counts, exclusions), "reason",
+	    table_exclusion_name, 0, METRICS_EXCLUSIONS },
+	{ "bulwark_flagged_connections_total", METRICS_COUNTER,
+	    "Connections flagged for too many unexpected commands.",
+	    offsetof(struct metrics_counts, flagged), NULL, NULL, 0, 0 },
+	{ "bulwark_live_sessions", METRICS_GAUGE,
+	    "SMTP sessions with an IP address open now on this node, by the "
+	    "furthest stage reached: connected, greeted (HELO/EHLO), "
+	    "transaction (MAIL), data (DATA).",
+	    offsetof(struct metrics_counts, live_sessions), "stage",
+	    table_stage_name, 0, SESSIONS_STAGES },
+	{ "bulwark_store_errors_total", METRICS_COUNTER,
+	    "Events decided without the shared store (it failed, or failed "
+	    "for the host's key), by what decided them: the node's local "
+	    "store, accept or tempfail (redis.on_error).",
+	    offsetof(struct metrics_counts, store_errors), "decided_by",
+	    table_decider_name, STORE_DECIDED_LOCAL, METRICS_DECIDERS },
+};
+
+static void table_counts(struct metrics_table *t,
+    const struct metrics_counts *c)
+{
+	for (size_t i = 0; i < sizeof(table_counters) /
+	    sizeof(table_counters[0]); i++) {
+		const struct table_counter *k = &table_counters[i];
+		const uint64_t *n = (const uint64_t *)(const void *)
+		    ((const char *)c + k->offset);
+
+		table_family(t, k->name, k->type, k->help);
+		if (k->label == NULL)
+			table_sample(t, *n);
+		else
+			table_each(t, k->label, k->value, n, k->from, k->to);
+	}
+}
+
 /* One sample per detector, of the first count detectors. */
 static void table_per_detector(struct metrics_table *t, const uint64_t *n,
     unsigned count)
 {
-	for (unsigned d = 0; d < count; d++)
-		table_labeled(t, "detector", detector_name(d), n[d]);
+	table_each(t, "detector", table_detector_name, n, 0, count);
 }
 
 static void table_info(struct metrics_table *t, const struct metrics_counts *c)
@@ -107,38 +203,6 @@ static void table_refusals(struct metrics_table *t,
 			    action_name(action) };
 		}
 	}
-}
-
-static void table_traffic(struct metrics_table *t,
-    const struct metrics_counts *c)
-{
-	table_family(t, "bulwark_connections_total", METRICS_COUNTER,
-	    "Client connections with an IP address.");
-	table_sample(t, c->connections);
-	/* Blocks by hand count no events: no such sample. */
-	table_family(t, "bulwark_events_total", METRICS_COUNTER,
-	    "Events recorded in the store, by the detector they count for: "
-	    "dos connections, dha invalid recipients, attack flagged "
-	    "connections.");
-	table_per_detector(t, c->events, DETECTOR_MANUAL);
-	table_refusals(t, c);
-	table_family(t, "bulwark_blocks_started_total", METRICS_COUNTER,
-	    "Hosts blocked, by the detector that blocked them.");
-	table_per_detector(t, c->blocks_started, DETECTOR_COUNT);
-	table_family(t, "bulwark_blocks_escalated_total", METRICS_COUNTER,
-	    "Blocks started above escalation level 0 (a repeat offender), "
-	    "by detector.");
-	table_per_detector(t, c->blocks_escalated, DETECTOR_MANUAL);
-	table_family(t, "bulwark_exclusions_total", METRICS_COUNTER,
-	    "Connections not counted, by reason: exclude-list (exclude, "
-	    "exclude_file), verified-domain (exclude_verified_domains).");
-	table_labeled(t, "reason", "exclude-list",
-	    c->exclusions[METRICS_EXCLUDE_LIST]);
-	table_labeled(t, "reason", "verified-domain",
-	    c->exclusions[METRICS_EXCLUDE_VERIFIED]);
-	table_family(t, "bulwark_flagged_connections_total", METRICS_COUNTER,
-	    "Connections flagged for too many unexpected commands.");
-	table_sample(t, c->flagged);
 }
 
 struct table_active {
@@ -200,28 +264,6 @@ static void table_latency(struct metrics_table *t,
 	s->suffix = "_count";
 }
 
-static void table_store(struct metrics_table *t,
-    const struct metrics_counts *c)
-{
-	table_family(t, "bulwark_store_errors_total", METRICS_COUNTER,
-	    "Store operations that failed; their events were decided "
-	    "without the store.");
-	table_sample(t, c->store_errors);
-	table_latency(t, c);
-}
-
-static void table_sessions(struct metrics_table *t,
-    const struct metrics_counts *c)
-{
-	table_family(t, "bulwark_live_sessions", METRICS_GAUGE,
-	    "SMTP sessions with an IP address open now on this node, by the "
-	    "furthest stage reached: connected, greeted (HELO/EHLO), "
-	    "transaction (MAIL), data (DATA).");
-	for (unsigned s = 0; s < SESSIONS_STAGES; s++)
-		table_labeled(t, "stage", sessions_stage_name(s),
-		    c->live_sessions[s]);
-}
-
 static void table_reloads(struct metrics_table *t,
     const struct metrics_counts *c)
 {
@@ -275,11 +317,11 @@ void metrics_table_build(struct metrics_table *t, struct store *store,
 	memset(t, 0, sizeof(*t));
 	metrics_read(&c);
 	table_info(t, &c);
-	table_traffic(t, &c);
-	table_sessions(t, &c);
+	table_counts(t, &c);
+	table_refusals(t, &c);
 	if (store != NULL)
 		table_store_state(t, store, now);
-	table_store(t, &c);
+	table_latency(t, &c);
 	table_reloads(t, &c);
 	table_firewall(t);
 }

@@ -7,9 +7,11 @@
 #	kills every process listed in $pids, waits for them and removes
 #	$work; a script that has more to stop traps EXIT itself and calls
 #	work_cleanup last.
-# config_head DIR
+# config_head DIR [NAME [LEVEL]]
 #	The start of a test configuration: socket, control socket and pid
-#	file in DIR, syslog facility local7, debug logging.
+#	file in DIR (bulwark.sock, control.sock and bulwark.pid, or with
+#	NAME: NAME.sock, NAME.control and NAME.pid), syslog facility local7,
+#	log level LEVEL (default debug).
 # wait_until COMMAND...
 #	Retry COMMAND for up to 20 s (a bound for a loaded machine);
 #	non-zero when it never succeeded.
@@ -53,12 +55,17 @@ work_cleanup() {
 }
 
 config_head() {
+	if [ -n "${2:-}" ]; then
+		set -- "$1/$2.sock" "$1/$2.control" "$1/$2.pid" "${3:-debug}"
+	else
+		set -- "$1/bulwark.sock" "$1/control.sock" "$1/bulwark.pid" debug
+	fi
 	cat <<EOC
-socket = "unix:$1/bulwark.sock";
-pidfile = "$1/bulwark.pid";
-control = "unix:$1/control.sock";
+socket = "unix:$1";
+pidfile = "$3";
+control = "unix:$2";
 syslog_facility = "local7";
-log_level = "debug";
+log_level = "$4";
 EOC
 }
 

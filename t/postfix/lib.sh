@@ -15,7 +15,8 @@
 # which Postfix sends bulwark a new CONNECT for that address and answers
 # XCLIENT with a new greeting: 220, or the refusal.
 
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# TOP is the source tree; a script elsewhere (bench/postfix.sh) sets it.
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BULWARK=$TOP/milter/bulwark
 LOG_WAIT=5			# seconds to wait for an expected log line
 

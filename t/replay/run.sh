@@ -109,7 +109,7 @@ fixture_stamps() {
 	    "192.0.2.1 dos $start $((start + 600)) 4"
 	replay -c "$CONF" "$WORK/rollover.log"
 	expect_out "rollover: December is the year before the file's, a late line stays in it" \
-	    "2024-12-31 23:59:50 to 2025-01-01 00:00:06"
+	    "2024-12-31T23:59:50Z to 2025-01-01T00:00:06Z"
 
 	replay -c "$CONF" --json "$FIX/rfc3339.log"
 	start=$(utc "2025-06-30 22:00:01")

@@ -126,7 +126,9 @@ START_TEST(dos_trip_counts_connections_block_and_refusals)
 	    "bulwark_active_blocks{detector=\"dos\"} 1",
 	    "bulwark_active_blocks{detector=\"dha\"} 0",
 	    "bulwark_store_degraded{store=\"memory\"} 0",
-	    "bulwark_store_errors_total 0",
+	    "bulwark_store_errors_total{decided_by=\"local\"} 0",
+	    "bulwark_store_errors_total{decided_by=\"accept\"} 0",
+	    "bulwark_store_errors_total{decided_by=\"tempfail\"} 0",
 	    "bulwark_store_latency_seconds_count 5");
 	/* The block ends 600 s after it started at T0 + 3. */
 	EXPECT_LINES(T0 + 603, "bulwark_active_blocks{detector=\"dos\"} 0",
@@ -341,7 +343,8 @@ START_TEST(store_errors_and_degraded_state)
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(connect_once("192.0.2.1", T0), VERDICT_CONTINUE);
 	EXPECT_LINES(T0,
-	    "bulwark_store_errors_total 3",
+	    "bulwark_store_errors_total{decided_by=\"accept\"} 3",
+	    "bulwark_store_errors_total{decided_by=\"local\"} 0",
 	    "bulwark_store_degraded{store=\"broken\"} 1",
 	    "bulwark_events_total{detector=\"dos\"} 3",
 	    "bulwark_store_latency_seconds_count 3",

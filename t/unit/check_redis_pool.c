@@ -7,6 +7,7 @@
  * on them.
  */
 #include <check.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 
 #include "config.h"
@@ -193,6 +194,38 @@ START_TEST(node_errors_named)
 }
 END_TEST
 
+/*
+ * A unix socket path longer than a numeric address is used whole: the
+ * path here is a link, in a long directory, to the server's socket.
+ */
+START_TEST(long_unix_path_connects)
+{
+	const char *ping[] = { "PING" };
+	struct rs_server unix_server = { 0 };
+	struct config *cfg = config_defaults();
+	struct redis_pool *pool;
+	char dir[160], path[200], err[256];
+
+	ck_assert_int_eq(rs_start(&unix_server, false, NULL), 0);
+	snprintf(dir, sizeof(dir), "%s/a-directory-name-long-enough-to-pass-62",
+	    unix_server.dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/r.sock", dir);
+	ck_assert_int_eq(symlink(unix_server.sock, path), 0);
+	ck_assert_uint_gt(strlen(path), 62);
+	ck_assert_uint_lt(strlen(path), 100);
+	free(cfg->redis.server);
+	cfg->redis.server = xcalloc(1, sizeof(path) + 8);
+	snprintf(cfg->redis.server, sizeof(path) + 8, "unix:%s", path);
+	pool = redis_pool_open(&cfg->redis, err, sizeof(err));
+	ck_assert_msg(pool != NULL, "%s", err);
+	config_unref(cfg);
+	ck_assert(!failed_after(pool, 1, ping, REDIS_REPLY_STATUS));
+	redis_pool_close(pool);
+	rs_stop(&unix_server);
+}
+END_TEST
+
 static Suite *redis_pool_suite(void)
 {
 	Suite *suite = suite_create("redis_pool");
@@ -204,6 +237,7 @@ static Suite *redis_pool_suite(void)
 	tcase_add_test(tc, readonly_condemns_the_connection);
 	tcase_add_test(tc, eof_and_timeout_condemn_the_connection);
 	tcase_add_test(tc, node_errors_named);
+	tcase_add_test(tc, long_unix_path_connects);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

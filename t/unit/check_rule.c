@@ -64,6 +64,31 @@ START_TEST(test_threshold_edges)
 }
 END_TEST
 
+/* A clock stepped back: a new window, and no block end moves earlier. */
+START_TEST(test_clock_back)
+{
+	struct rule rule = make_rule(3, 60, 600, true);
+	struct rule_state state = zero_state();
+
+	ck_assert_int_eq(rule_count(&rule, &state, T0 + 1000), RULE_ALLOWED);
+	for (int64_t t = T0; t < T0 + 1000; t += 300) {
+		ck_assert_int_eq(rule_count(&rule, &state, t), RULE_ALLOWED);
+		assert_state(&state, 1, t, 0);
+		ck_assert(!rule_window_open(&rule, &state, t - 1));
+	}
+	state = zero_state();
+	trip(&rule, &state, T0 + 1000);
+	ck_assert_int_eq(rule_count(&rule, &state, T0), RULE_REFUSED);
+	assert_state(&state, 4, T0 + 1000, T0 + 1600);
+	ck_assert_int_eq(rule_block_start(&state), T0 + 1000);
+	/* A shorter block since a reload does not cut the block either. */
+	rule.block = 10;
+	ck_assert_int_eq(rule_check_block(&rule, &state, T0 + 1001),
+	    RULE_REFUSED);
+	ck_assert_int_eq(state.block_until, T0 + 1600);
+}
+END_TEST
+
 START_TEST(test_max_zero_trips_first)
 {
 	struct rule rule = make_rule(0, 60, 10, false);
@@ -673,6 +698,7 @@ static Suite *rule_suite(void)
 
 	tcase_add_test(tc, test_threshold_edges);
 	tcase_add_test(tc, test_max_zero_trips_first);
+	tcase_add_test(tc, test_clock_back);
 	tcase_add_test(tc, test_fixed_block);
 	tcase_add_test(tc, test_sliding_block);
 	tcase_add_test(tc, test_block_end_starts_new_window);

@@ -37,6 +37,7 @@ struct scripted {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool fail;			/* every call fails */
+	unsigned bad_host;		/* record() of 192.0.2.<this>: key error */
 	bool hold;			/* record() waits until released */
 	bool held;			/* a record() is waiting */
 	unsigned records;
@@ -67,6 +68,8 @@ static int scripted_record(struct store *base, const struct store_event *event,
 		pthread_cond_wait(&s->cond, &s->lock);
 	s->held = false;
 	rc = s->fail ? -1 : 0;
+	if (rc == 0 && s->bad_host != 0 && event->key.bytes[3] == s->bad_host)
+		rc = STORE_KEY_FAILED;
 	*result = s->answer;
 	pthread_mutex_unlock(&s->lock);
 	return rc;
@@ -502,6 +505,44 @@ START_TEST(fb_tempfail)
 }
 END_TEST
 
+/*
+ * One host's key fails (a key of the wrong type): its events are decided
+ * as on_error says, every other host's still go to the primary, and the
+ * node is never degraded.
+ */
+START_TEST(fb_key_error)
+{
+	struct store_result r, bad;
+
+	fb_open(REDIS_ON_ERROR_LOCAL);
+	primary->bad_host = 50;
+	snprintf(primary->error, sizeof(primary->error), "WRONGTYPE");
+	for (unsigned i = 1; i <= 20; i++) {
+		record(50, DETECTOR_DOS, 1, T0, &bad);
+		ck_assert_int_eq(bad.decided, STORE_DECIDED_LOCAL);
+		ck_assert_int_eq(store_degraded(store), 0);
+		record(i, DETECTOR_DOS, 1, T0, &r);
+		ck_assert_int_eq(r.decided, STORE_DECIDED_STORE);
+	}
+	ck_assert_uint_eq(primary->records, 40);
+	/* The node's own count of that host: over max since the 4th. */
+	ck_assert_int_eq(bad.outcome, RULE_REFUSED);
+	ck_assert_uint_eq(log_lines("event=store-", NULL), 0);
+	/* A probe that meets a key error finds the primary answering again. */
+	primary_fails("down");
+	record(1, DETECTOR_DOS, 1, T0, &r);
+	ck_assert_int_eq(store_degraded(store), 1);
+	primary->fail = false;
+	advance_ms(100);
+	record(50, DETECTOR_DOS, 1, T0, &r);
+	ck_assert_int_eq(r.decided, STORE_DECIDED_LOCAL);
+	ck_assert_int_eq(store_degraded(store), 0);
+	ck_assert_uint_eq(log_lines("event=store-recovered", NULL), 1);
+	record(2, DETECTOR_DOS, 1, T0, &r);
+	ck_assert_int_eq(r.decided, STORE_DECIDED_STORE);
+}
+END_TEST
+
 START_TEST(fb_log_escaped)
 {
 	struct store_result r;
@@ -537,12 +578,13 @@ END_TEST
 
 /* The policy engine on the fallback: what each decision becomes. */
 
-static unsigned long long store_errors(void)
+/* The store error counter of events decided by decider. */
+static unsigned long long store_errors(enum store_decider decider)
 {
 	struct metrics_counts counts;
 
 	metrics_read(&counts);
-	return counts.store_errors;
+	return counts.store_errors[decider];
 }
 
 static enum verdict_kind connect_verdict(struct policy *policy, unsigned n,
@@ -561,28 +603,36 @@ START_TEST(fb_policy)
 {
 	static const enum redis_on_error modes[] = { REDIS_ON_ERROR_LOCAL,
 	    REDIS_ON_ERROR_ACCEPT, REDIS_ON_ERROR_TEMPFAIL };
+	static const enum store_decider deciders[] = { STORE_DECIDED_LOCAL,
+	    STORE_DECIDED_ACCEPT, STORE_DECIDED_TEMPFAIL };
 	enum redis_on_error mode = modes[_i];
 	struct policy *policy;
 	struct verdict v;
-	unsigned long long errors;
+	unsigned long long errors, others[3];
 
 	cfg->rules[DETECTOR_DOS].max = 1;
 	fb_open(mode);
 	policy = policy_new(config_ref(cfg), store);
 	primary_fails("timeout");
-	errors = store_errors();
+	for (int i = 0; i < 3; i++)
+		others[i] = store_errors(deciders[i]);
+	errors = others[_i];
 	connect_verdict(policy, 1, &v);
 	connect_verdict(policy, 1, &v);
+	/* Every event decided without the primary, under what decided it. */
+	ck_assert_uint_eq(store_errors(deciders[_i]), errors + 2);
+	for (int i = 0; i < 3; i++) {
+		if (i != _i)
+			ck_assert_uint_eq(store_errors(deciders[i]), others[i]);
+	}
 	switch (mode) {
 	case REDIS_ON_ERROR_LOCAL:
 		/* The node's own count: the second connection is over max. */
 		ck_assert_int_eq(v.kind, VERDICT_TEMPFAIL);
 		ck_assert_str_eq(v.xcode, "4.7.0");
-		ck_assert_uint_eq(store_errors(), errors);
 		break;
 	case REDIS_ON_ERROR_ACCEPT:
 		ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
-		ck_assert_uint_eq(store_errors(), errors + 2);
 		break;
 	case REDIS_ON_ERROR_TEMPFAIL:
 		ck_assert_int_eq(v.kind, VERDICT_TEMPFAIL);
@@ -590,7 +640,6 @@ START_TEST(fb_policy)
 		ck_assert_str_eq(v.xcode, "4.3.0");
 		ck_assert_str_eq(v.text,
 		    "Service temporarily unavailable, try again later");
-		ck_assert_uint_eq(store_errors(), errors + 2);
 		/* monitor_only: nothing is refused, even for want of a store. */
 		cfg->monitor_only = true;
 		policy_set_config(policy, config_ref(cfg));
@@ -600,6 +649,29 @@ START_TEST(fb_policy)
 	}
 	ck_assert_uint_eq(log_lines("event=store-error", NULL),
 	    mode == REDIS_ON_ERROR_LOCAL ? 0 : 1);
+	policy_free(policy);
+}
+END_TEST
+
+/* An error about one key: counted and logged (once a second), not degraded. */
+START_TEST(fb_policy_key_error)
+{
+	struct policy *policy;
+	struct verdict v;
+	unsigned long long errors;
+
+	fb_open(REDIS_ON_ERROR_LOCAL);
+	policy = policy_new(config_ref(cfg), store);
+	primary->bad_host = 50;
+	snprintf(primary->error, sizeof(primary->error), "WRONGTYPE");
+	errors = store_errors(STORE_DECIDED_LOCAL);
+	for (int i = 0; i < 5; i++)
+		connect_verdict(policy, 50, &v);
+	ck_assert_uint_eq(store_errors(STORE_DECIDED_LOCAL), errors + 5);
+	ck_assert_int_eq(store_degraded(store), 0);
+	ck_assert_uint_eq(log_lines("event=store-error", "host=192.0.2.50",
+	    "reason=\"WRONGTYPE\"", NULL), 1);
+	ck_assert_uint_eq(log_lines("event=store-degraded", NULL), 0);
 	policy_free(policy);
 }
 END_TEST
@@ -614,9 +686,9 @@ START_TEST(fb_policy_bare_store_fails)
 	store = &primary->base;
 	primary_fails("down");
 	policy = policy_new(config_ref(cfg), store);
-	errors = store_errors();
+	errors = store_errors(STORE_DECIDED_ACCEPT);
 	ck_assert_int_eq(connect_verdict(policy, 1, &v), VERDICT_CONTINUE);
-	ck_assert_uint_eq(store_errors(), errors + 1);
+	ck_assert_uint_eq(store_errors(STORE_DECIDED_ACCEPT), errors + 1);
 	policy_free(policy);
 }
 END_TEST
@@ -635,11 +707,13 @@ static Suite *fallback_suite(void)
 	tcase_add_test(tc, fb_local);
 	tcase_add_test(tc, fb_accept);
 	tcase_add_test(tc, fb_tempfail);
+	tcase_add_test(tc, fb_key_error);
 	tcase_add_test(tc, fb_log_escaped);
 	tcase_add_test(tc, fb_calls_fail_through);
 	suite_add_tcase(suite, tc);
 	tcase_add_checked_fixture(pol, fb_setup, fb_teardown);
 	tcase_add_loop_test(pol, fb_policy, 0, 3);
+	tcase_add_test(pol, fb_policy_key_error);
 	tcase_add_test(pol, fb_policy_bare_store_fails);
 	suite_add_tcase(suite, pol);
 	return suite;

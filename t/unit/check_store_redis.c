@@ -303,6 +303,8 @@ static struct config *redis_cfg(const struct server *srv, const char *prefix,
 	rc->timeout_ms = timeout_ms;
 	rc->pool_size = 4;
 	rc->on_error = on_error;
+	/* The script on the tests' clock; redis_clock_* use Redis's. */
+	rc->node_clock = true;
 	return cfg;
 }
 
@@ -1056,6 +1058,94 @@ static long long hash_len(const char *prefix, const struct host_key *key)
 	return server_integer(&shared, cmd);
 }
 
+/*
+ * Two nodes on Redis's clock, one of them a day ahead: the node ahead
+ * neither ends nor erases the block the other made, and a block it makes
+ * by hand lasts its length on Redis's clock.
+ */
+START_TEST(redis_clock_ahead)
+{
+	struct config *cfg = redis_cfg(&shared, "t:clock:", REDIS_ON_ERROR_ACCEPT,
+	    500);
+	struct store *a, *b;
+	struct host_key h = v4(14, 1), m = v4(14, 2);
+	struct store_result r;
+	int64_t t = time(NULL), ahead = t + 86400;
+
+	cfg->redis.node_clock = false;
+	a = open_store(cfg);
+	b = open_store(cfg);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(connect_ok(a, &h, t, &r), RULE_ALLOWED);
+	ck_assert_int_eq(connect_ok(a, &h, t, &r), RULE_TRIPPED);
+	ck_assert_int_ge(r.block_until, t + 600);
+	ck_assert_int_le(r.block_until, t + 602);
+	ck_assert_int_eq(connect_ok(b, &h, ahead, &r), RULE_REFUSED);
+	ck_assert_int_eq(r.detector, DETECTOR_DOS);
+	ck_assert_int_le(r.block_until, t + 602);
+	ck_assert_int_eq(hash_field("t:clock:", &h, "c:dos"), 4);
+	ck_assert_int_le(server_integer(&shared, "TTL t:clock:{192.0.14.1}"),
+	    600 + MARGIN_S + 2);
+	ck_assert_int_eq(connect_ok(a, &h, t + 1, &r), RULE_REFUSED);
+	/* Blocked by hand on the node ahead: 100 s of Redis's time. */
+	ck_assert_int_eq(store_block(b, &m, DETECTOR_MANUAL, ahead + 100, ahead),
+	    0);
+	ck_assert_int_ge(hash_field("t:clock:", &m, "b:manual"), t + 100);
+	ck_assert_int_le(hash_field("t:clock:", &m, "b:manual"), t + 102);
+	ck_assert_int_eq(connect_ok(a, &m, t, &r), RULE_REFUSED);
+	ck_assert_int_eq(r.detector, DETECTOR_MANUAL);
+	store_close(a);
+	store_close(b);
+	config_unref(cfg);
+}
+END_TEST
+
+/*
+ * A key of the wrong type for one host: that host's events are decided
+ * by on_error (the node's own store), every other host's reach Redis,
+ * the node is never degraded and its pool is kept.
+ */
+START_TEST(redis_wrong_type)
+{
+	struct config *cfg = redis_cfg(&shared, "t:wt:", REDIS_ON_ERROR_LOCAL,
+	    500);
+	struct store *s = open_store(cfg);
+	struct host_key bad = v4(15, 50), warm = v4(15, 1);
+	struct store_result r;
+	int64_t t = time(NULL);
+	long long connections;
+	unsigned reached = 0;
+	redisReply *reply = server_command(&shared, "SET t:wt:{192.0.15.50} x");
+
+	ck_assert_ptr_nonnull(reply);
+	freeReplyObject(reply);
+	connect_ok(s, &warm, t, &r);
+	connections = server_info(&shared, "stats",
+	    "total_connections_received:");
+	for (unsigned i = 1; i <= 200; i++) {
+		struct host_key other = v4(16, i);
+
+		ck_assert_int_eq(rec(s, &bad, DETECTOR_DOS, 1, t, &r), 0);
+		ck_assert_int_eq(r.decided, STORE_DECIDED_LOCAL);
+		ck_assert_int_eq(store_degraded(s), 0);
+		ck_assert_int_eq(rec(s, &other, DETECTOR_DOS, 1, t, &r), 0);
+		ck_assert_int_eq(r.decided, STORE_DECIDED_STORE);
+	}
+	ck_assert_ptr_nonnull(strstr(store_error(s), "WRONGTYPE"));
+	/* No connection was dropped for it: the pool's (4) and INFO's at most. */
+	ck_assert_int_le(server_info(&shared, "stats",
+	    "total_connections_received:") - connections, 5);
+	for (unsigned i = 1; i <= 200; i++) {
+		struct host_key other = v4(16, i);
+
+		reached += redis_count(&shared, "t:wt:", &other) == 1;
+	}
+	ck_assert_uint_eq(reached, 200);
+	store_close(s);
+	config_unref(cfg);
+}
+END_TEST
+
 START_TEST(script_fields)
 {
 	struct config *cfg = redis_cfg(&shared, "t:lua:", REDIS_ON_ERROR_ACCEPT, 500);
@@ -1188,6 +1278,8 @@ static Suite *redis_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, redis_two_nodes);
 	tcase_add_test(tc, redis_ttl);
+	tcase_add_test(tc, redis_clock_ahead);
+	tcase_add_test(tc, redis_wrong_type);
 	tcase_add_test(tc, redis_memory);
 	tcase_add_test(tc, redis_script_flush);
 	tcase_add_test(tc, redis_paused);

@@ -53,6 +53,7 @@ enum conf_test {
 	CONF_DISABLED,
 	CONF_NOTE,
 	CONF_RELOAD,
+	CONF_CLOCK_BACK,
 	CONF_RATIO,
 	CONF_ESCALATE,
 	CONF_SLIDING_MAX
@@ -710,6 +711,38 @@ START_TEST(conf_reload)
 }
 END_TEST
 
+/*
+ * The clock steps back (a node's clock set right after running ahead):
+ * an event before its window's start opens a new window, so a host seen
+ * once every 5 minutes is never counted into one; a block's end stays
+ * where it was, sliding or not.
+ */
+START_TEST(conf_clock_back)
+{
+	struct host_key slow = conf_key(CONF_CLOCK_BACK, 1);
+	struct host_key blocked = conf_key(CONF_CLOCK_BACK, 2);
+	struct store_result r;
+	struct store_host host;
+	int64_t t = conf_t0;
+
+	ck_assert_int_eq(conf_connect(&slow, t + 1000, &r), RULE_ALLOWED);
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(conf_connect(&slow, t + 300 * i, &r),
+		    RULE_ALLOWED);
+		ck_assert_uint_eq(r.count, 1);
+	}
+	conf_lookup(&slow, &host);
+	ck_assert_int_eq(host.state[DETECTOR_DOS].window_start, t + 900);
+	conf_rules[DETECTOR_DOS].sliding = true;
+	conf_trip_dos(&blocked, t + 1000);
+	ck_assert_int_eq(conf_connect(&blocked, t, &r), RULE_REFUSED);
+	ck_assert_int_eq(r.block_until, t + 1600);
+	conf_lookup(&blocked, &host);
+	ck_assert_int_eq(host.state[DETECTOR_DOS].block_until, t + 1600);
+	ck_assert_int_eq(rule_block_start(&host.state[DETECTOR_DOS]), t + 1000);
+}
+END_TEST
+
 /* One DHA event at now, valid or invalid; its outcome. */
 static enum rule_outcome conf_dha(const struct host_key *key, int valid,
     int64_t now)
@@ -849,6 +882,7 @@ static Suite *store_conformance_suite(const char *backend, struct config *cfg)
 	tcase_add_test(tc, conf_disabled);
 	tcase_add_test(tc, conf_note);
 	tcase_add_test(tc, conf_reload);
+	tcase_add_test(tc, conf_clock_back);
 	tcase_add_test(tc, conf_ratio);
 	tcase_add_test(tc, conf_escalate);
 	tcase_add_test(tc, conf_sliding_max);
