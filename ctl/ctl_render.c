@@ -30,6 +30,34 @@ static void ctl_kv(const char *key, const char *value)
 	free(clean);
 }
 
+/*
+ * key and a long value as one paragraph: words wrapped before column 78,
+ * continued under the value's first column.
+ */
+static void ctl_paragraph(const char *key, const char *value)
+{
+	char *clean = ctl_clean(value != NULL ? value : "-");
+	size_t col = 14;
+
+	printf("%-14s", key);
+	for (char *word = strtok(clean, " "); word != NULL;
+	    word = strtok(NULL, " ")) {
+		size_t n = strlen(word);
+
+		if (col > 14 && col + 1 + n > 78) {
+			printf("\n%14s", "");
+			col = 14;
+		} else if (col > 14) {
+			putchar(' ');
+			col++;
+		}
+		fputs(word, stdout);
+		col += n;
+	}
+	putchar('\n');
+	free(clean);
+}
+
 static const char *ctl_yes(bool value)
 {
 	return value ? "yes" : "no";
@@ -304,7 +332,7 @@ static void ctl_show(const json_t *answer)
 	ctl_kv("address", ctl_str(answer, "address", NULL));
 	ctl_kv("host", ctl_str(answer, "host", NULL));
 	ctl_kv("status", ctl_str(answer, "status", NULL));
-	ctl_kv("why", ctl_str(answer, "why", NULL));
+	ctl_paragraph("why", ctl_str(answer, "why", NULL));
 	ctl_kv("excluded", ctl_yes(ctl_bool(answer, "excluded")));
 	ctl_kv("blocked list", ctl_yes(ctl_bool(answer, "blocked_list")));
 	if (detectors != NULL) {

@@ -51,13 +51,14 @@ static const struct {
 	enum action action;
 	const char *reply;
 } config_detector_defaults[DETECTOR_COUNT] = {
-	[DETECTOR_DOS] = { { true, false, 100, 60, 600 }, ACTION_TEMPFAIL,
-	    "Too many connections from %a, try again later" },
-	[DETECTOR_DHA] = { { true, false, 10, 300, 900 }, ACTION_TEMPFAIL,
-	    "Too many invalid recipients from %a" },
+	/* enabled, sliding, max, period, block, min_ratio, sliding_max */
+	[DETECTOR_DOS] = { { true, false, 100, 60, 600, 0, 86400 },
+	    ACTION_TEMPFAIL, "Too many connections from %a, try again later" },
+	[DETECTOR_DHA] = { { true, false, 10, 300, 900, 0, 86400 },
+	    ACTION_TEMPFAIL, "Too many invalid recipients from %a" },
 	/* Enabled only with attack.max_flagged > 0, which is off by default. */
-	[DETECTOR_ATTACK] = { { false, false, 0, 3600, 3600 }, ACTION_TEMPFAIL,
-	    "Possible SMTP attack from %a" },
+	[DETECTOR_ATTACK] = { { false, false, 0, 3600, 3600, 0, 86400 },
+	    ACTION_TEMPFAIL, "Possible SMTP attack from %a" },
 	[DETECTOR_MANUAL] = { { true, false, UINT32_MAX, 1, 0 },
 	    ACTION_TEMPFAIL, "Connection refused for %a" },
 };
@@ -149,6 +150,8 @@ static void config_free(struct config *cfg)
 	config_redis_free(&cfg->redis);
 	hostlist_free(cfg->exclude);
 	free(cfg->exclude_file);
+	loader_free_strings(cfg->exclude_verified_domains,
+	    cfg->exclude_verified_domain_count);
 	hostlist_free(cfg->blocked);
 	free(cfg->blocked_file);
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++)
@@ -383,6 +386,7 @@ static const struct config_key config_root_keys[] = {
 	{ "exclude", set_exclude },
 	{ "exclude_file", set_exclude_file },
 	{ "exclude_authenticated", set_exclude_authenticated },
+	{ "exclude_verified_domains", config_set_verified_domains },
 	{ "blocked", set_blocked },
 	{ "blocked_file", set_blocked_file },
 	{ "blocked_action", set_blocked_action },

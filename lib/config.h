@@ -118,6 +118,8 @@ struct config {
 	struct hostlist *exclude;	/* exclude plus exclude_file */
 	char *exclude_file;		/* "" when unset */
 	bool exclude_authenticated;
+	char **exclude_verified_domains; /* forward-confirmed names, lower case */
+	size_t exclude_verified_domain_count;
 	struct hostlist *blocked;	/* blocked plus blocked_file */
 	char *blocked_file;
 	enum action blocked_action;	/* ACTION_REJECT or ACTION_TEMPFAIL */

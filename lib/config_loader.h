@@ -68,6 +68,9 @@ int config_set_dha(struct loader *ld, const config_setting_t *s);
 int config_set_attack(struct loader *ld, const config_setting_t *s);
 int config_set_concurrency(struct loader *ld, const config_setting_t *s);
 
+/* exclude_verified_domains, in config_verified.c. */
+int config_set_verified_domains(struct loader *ld, const config_setting_t *s);
+
 /* The redis group, in config_redis.c. */
 void config_redis_defaults(struct redis_config *rc);
 void config_redis_free(struct redis_config *rc);

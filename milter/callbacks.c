@@ -31,6 +31,7 @@
 #include "callbacks.h"
 #include "log.h"
 #include "runtime.h"
+#include "verified.h"
 
 /* Protocol steps bulwark asks for whenever the MTA offers them. */
 #define CALLBACKS_STEPS \
@@ -98,6 +99,7 @@ static void request_macros(SMFICTX *ctx)
 		int stage;
 		char *macros;
 	} wanted[] = {
+		{ SMFIM_CONNECT, "{client_name} {client_resolve}" },
 		{ SMFIM_HELO, "{tls_version}" },
 		{ SMFIM_ENVFROM, "{auth_authen}" },
 		{ SMFIM_ENVRCPT, "{rcpt_mailer} {rcpt_host}" },
@@ -126,17 +128,22 @@ static sfsistat on_negotiate(SMFICTX *ctx, unsigned long actions,
 	return SMFIS_CONTINUE;
 }
 
-/* The address comes from the socket address, never from a macro. */
+/*
+ * The address comes from the socket address, never from a macro; the
+ * name only when the MTA verified it (verified.h).
+ */
 static sfsistat on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
 	struct host_addr addr;
 	struct verdict verdict;
 	bool known = addr_from_sockaddr(hostaddr, &addr) == 0;
+	const char *name = verified_name(smfi_getsymval(ctx, "{client_name}"),
+	    smfi_getsymval(ctx, "{client_resolve}"));
 
 	if (!gate_enter())
 		return SMFIS_CONTINUE;
-	smfi_setpriv(ctx, policy_connect(callbacks_policy, known ? &addr : NULL,
-	    time(NULL), &verdict));
+	smfi_setpriv(ctx, policy_connect_named(callbacks_policy,
+	    known ? &addr : NULL, name, time(NULL), &verdict));
 	return gate_leave(answer(ctx, &verdict));
 }
 

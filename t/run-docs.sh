@@ -37,8 +37,11 @@ done
 
 if milter/bulwark -t -c etc/bulwark.conf >/dev/null 2>&1; then ok; else fail "bulwark -t etc/bulwark.conf"; fi
 
-# Keys of the sample: "name =" at any depth, groups as "group.name".
+# Keys of the sample: "name =" at any depth, groups as "group.name"; a
+# setting commented out without a space ("#name = ...", an optional group
+# shown with its values) counts as a key.
 sample_keys=$(awk '
+	/^[ \t]*#[a-z_0-9]+[ \t]*=/ { match($0, /[a-z_0-9]+/); print group substr($0, RSTART, RLENGTH); next }
 	/^[ \t]*#/ { next }
 	/^[ \t]*[a-z_0-9]+[ \t]*=[ \t]*\{/ { match($0, /[a-z_0-9]+/); group = substr($0, RSTART, RLENGTH) "."; next }
 	/^[ \t]*\};/ { group = ""; next }

@@ -18,6 +18,10 @@
 #   defaults  bulwark's default rules under Postfix's default error
 #           limits: a harvest in one session trips DHA before Postfix
 #           hangs up
+#   verified  exclude_verified_domains: a forward-confirmed name (resolved
+#           from a hosts file in the chroot) excluded, an unverified not
+#   ratio   dha.min_ratio spares a list server with a few stale
+#           addresses; escalate doubles a repeat offender's block
 #
 # Each scenario file defines NAME_setup (bulwark configurations, smtpd
 # services; before Postfix starts) and NAME_run (assertions).  Everything
@@ -30,7 +34,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-SCENARIOS=${*:-dos dha attack lists array down socket defaults}
+SCENARIOS=${*:-dos dha attack lists array down socket defaults verified ratio}
 
 finish() {
 	summary postfix

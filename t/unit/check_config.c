@@ -107,6 +107,11 @@ static void assert_rules_equal(const struct config *a, const struct config *b)
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
 		const struct rule *r = &b->rules[d];
 
+		ck_assert_uint_eq(a->rules[d].min_ratio, r->min_ratio);
+		ck_assert_uint_eq(a->rules[d].sliding_max, r->sliding_max);
+		ck_assert_uint_eq(a->rules[d].escalate_factor, r->escalate_factor);
+		ck_assert_uint_eq(a->rules[d].escalate_max, r->escalate_max);
+		ck_assert_uint_eq(a->rules[d].escalate_forget, r->escalate_forget);
 		assert_rule(&a->rules[d], r->enabled, r->sliding, r->max,
 		    r->period, r->block);
 		ck_assert_int_eq(a->actions[d], b->actions[d]);
@@ -637,9 +642,11 @@ static const struct {
 	  "store: \"mongo\" is not available in this build" },
 	/* replies */
 	{ "dos = {\n reply = \"50%x off for %a\";\n};\n", 2, "dos.reply: '%' "
-	  "must be written %a (the client address) or %% (a percent sign)" },
+	  "must be written %a (the client address), %d (the detector), %u (the "
+	  "end of the block) or %% (a percent sign)" },
 	{ "dha = { reply = \"100%\"; };\n", 1, "dha.reply: '%' must be "
-	  "written %a (the client address) or %% (a percent sign)" },
+	  "written %a (the client address), %d (the detector), %u (the end of "
+	  "the block) or %% (a percent sign)" },
 	{ "attack = { reply = \"line\\nbreak\"; };\n", 1, "attack.reply: only "
 	  "printable ASCII characters are allowed" },
 	{ "attack = { reply = \"caf\xc3\xa9\"; };\n", 1, "attack.reply: only "
@@ -1000,6 +1007,47 @@ START_TEST(load_edited)
 }
 END_TEST
 
+START_TEST(ratio_sliding_max_and_escalate)
+{
+	struct config *cfg = config_defaults();
+
+	for (unsigned d = 0; d < DETECTOR_MANUAL; d++) {
+		ck_assert_uint_eq(cfg->rules[d].min_ratio, 0);
+		ck_assert_uint_eq(cfg->rules[d].sliding_max, 86400);
+		ck_assert_uint_eq(cfg->rules[d].escalate_factor, 0);
+	}
+	config_unref(cfg);
+	cfg = load_ok("dha = { min_ratio = 0.5; sliding_max = \"2h\";\n"
+	    "  escalate = { factor = 3; max = \"2d\"; forget = \"30d\"; }; };\n"
+	    "dos = { escalate = { }; };\n");
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DHA].min_ratio, 500000);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DHA].sliding_max, 7200);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DHA].escalate_factor, 3);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DHA].escalate_max, 2 * 86400);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DHA].escalate_forget, 30 * 86400);
+	/* An empty group: factor 2, max 1d, forget 7d. */
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DOS].escalate_factor, 2);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DOS].escalate_max, 86400);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DOS].escalate_forget, 7 * 86400);
+	config_unref(cfg);
+	cfg = load_ok("dha = { min_ratio = 1; };\n");
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DHA].min_ratio, 1000000);
+	config_unref(cfg);
+	load_fails("attack = {\n min_ratio = 0.5; };\n", 2,
+	    "unknown key \"attack.min_ratio\"");
+	load_fails("dha = {\n min_ratio = 1.5; };\n", 2,
+	    "dha.min_ratio: 1.5 is out of range (0..1)");
+	load_fails("dha = {\n min_ratio = \"half\"; };\n", 2,
+	    "dha.min_ratio: expected a number from 0 to 1");
+	load_fails("dos = { escalate = {\n factor = 1; }; };\n", 2,
+	    "dos.escalate.factor: 1 is out of range (2..100)");
+	load_fails("dos = { escalate = {\n maximum = 1; }; };\n", 2,
+	    "unknown key \"dos.escalate.maximum\"");
+	load_fails("dos = {\n escalate = 2; };\n", 2,
+	    "dos.escalate: expected a group { ... }");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1020,6 +1068,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, daemon_keys);
 	tcase_add_test(tc, keep_start_keys);
 	tcase_add_test(tc, load_edited);
+	tcase_add_test(tc, ratio_sliding_max_and_escalate);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_unchecked_fixture(tc, tmp_setup, tmp_teardown);
