@@ -22,8 +22,9 @@ check_pkgs="$build_pkgs check miltertest curl redis-server redis-sentinel redis-
 check_pkgs="$check_pkgs mandoc man-db procps perl jq"
 # t/firewall: network namespaces, veth pairs and nft.
 check_pkgs="$check_pkgs iproute2 nftables"
-# t/postfix and t/sendmail (Sendmail is unpacked from its .deb: its libraries).
-check_pkgs="$check_pkgs postfix swaks m4 libwrap0 liblockfile1 libdb5.3"
+# t/postfix and t/sendmail (Sendmail is unpacked from its .deb: its libraries);
+# postfix (its user) and util-linux (runuser) for t/daemon/28-secrets.sh.
+check_pkgs="$check_pkgs util-linux postfix swaks m4 libwrap0 liblockfile1 libdb5.3"
 check_pkgs="$check_pkgs libldap-2.5-0 libnsl2 libsasl2-2 libssl3"
 # t/deb: dpkg-buildpackage with the package's Build-Depends (build-essential
 # is implied), lintian, adduser (the package's postinst), systemd-analyze.

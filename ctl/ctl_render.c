@@ -30,6 +30,34 @@ static void ctl_kv(const char *key, const char *value)
 	free(clean);
 }
 
+/*
+ * key and a long value as one paragraph: words wrapped before column 78,
+ * continued under the value's first column.
+ */
+static void ctl_paragraph(const char *key, const char *value)
+{
+	char *clean = ctl_clean(value != NULL ? value : "-");
+	size_t col = 14;
+
+	printf("%-14s", key);
+	for (char *word = strtok(clean, " "); word != NULL;
+	    word = strtok(NULL, " ")) {
+		size_t n = strlen(word);
+
+		if (col > 14 && col + 1 + n > 78) {
+			printf("\n%14s", "");
+			col = 14;
+		} else if (col > 14) {
+			putchar(' ');
+			col++;
+		}
+		fputs(word, stdout);
+		col += n;
+	}
+	putchar('\n');
+	free(clean);
+}
+
 static const char *ctl_yes(bool value)
 {
 	return value ? "yes" : "no";
@@ -155,6 +183,22 @@ static void ctl_counters(const json_t *answer)
 	ctl_table_show(&t, true);
 }
 
+/* When an MTA last connected ("never" says its setting is worth a look). */
+static void ctl_mta(const json_t *mta)
+{
+	char text[CTL_TEXT_MAX];
+
+	if (mta == NULL)
+		return;
+	if (ctl_integer(mta, "last_connect", 0) > 0)
+		ctl_kv("mta connected", ctl_time(mta, "last_connect", text,
+		    sizeof(text)));
+	else
+		ctl_kv("mta connected", "never (check the MTA's milter "
+		    "setting)");
+	ctl_kv("sessions", ctl_int(mta, "sessions", text, sizeof(text)));
+}
+
 static void ctl_status(const json_t *answer)
 {
 	const json_t *store = json_object_get(answer, "store");
@@ -182,6 +226,7 @@ static void ctl_status(const json_t *answer)
 		    ctl_int(firewall, "elements", uptime, sizeof(uptime)));
 		ctl_kv("firewall", text);
 	}
+	ctl_mta(json_object_get(answer, "mta"));
 	ctl_counters(answer);
 }
 
@@ -287,7 +332,7 @@ static void ctl_show(const json_t *answer)
 	ctl_kv("address", ctl_str(answer, "address", NULL));
 	ctl_kv("host", ctl_str(answer, "host", NULL));
 	ctl_kv("status", ctl_str(answer, "status", NULL));
-	ctl_kv("why", ctl_str(answer, "why", NULL));
+	ctl_paragraph("why", ctl_str(answer, "why", NULL));
 	ctl_kv("excluded", ctl_yes(ctl_bool(answer, "excluded")));
 	ctl_kv("blocked list", ctl_yes(ctl_bool(answer, "blocked_list")));
 	if (detectors != NULL) {

@@ -49,6 +49,9 @@ void addr_format(const struct host_addr *addr, char *buf, size_t len);
 void addr_key(const struct host_addr *addr, unsigned ipv4_prefix,
     unsigned ipv6_prefix, struct host_key *out);
 void host_key_format(const struct host_key *key, char *buf, size_t len);
+/* host_key_format() of the key of an address whose text is addr_text. */
+void host_key_format_of(const struct host_key *key, const char *addr_text,
+    char *buf, size_t len);
 bool host_key_equal(const struct host_key *a, const struct host_key *b);
 uint64_t host_key_hash(const struct host_key *key, uint64_t seed);
 

@@ -7,7 +7,10 @@
  * misspelt key is an error, never silently ignored, and the first error in
  * file order is the one reported.  Types are checked before any value is
  * read, so libconfig's number conversions never apply.  The files a
- * configuration names are read last, once every key is known.
+ * configuration names are read last, once every key is known.  The
+ * setters of the daemon's own keys are in config_daemon.c, those of the
+ * detector groups in config_detectors.c, the redis group's in
+ * config_redis.c; the table of top-level keys is here.
  *
  * libconfig 1.5 keeps only the low 32 bits of a decimal integer too large
  * for an int (without the L suffix); such a value is out of range or, if
@@ -27,34 +30,16 @@
 #include "config_loader.h"
 #include "duration.h"
 #include "hostlist.h"
-#include "listen_addr.h"
 #include "recipients.h"
-#include "socket_spec.h"
 #include "xalloc.h"
 
 #define MAX_HOSTS	100000000
-#define NAME_MAX_LEN	32	/* of a user or group name */
 
 /*
  * The store backends this build has; a backend is added here when it is
  * built.
  */
 static const char *const config_stores[] = { "memory", "redis", NULL };
-
-static const struct name_value config_facilities[] = {
-	{ "mail", LOG_MAIL }, { "daemon", LOG_DAEMON }, { "user", LOG_USER },
-	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
-	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
-	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
-	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
-	{ NULL, 0 }
-};
-
-static const struct name_value config_log_levels[] = {
-	{ "error", LOG_LEVEL_ERROR }, { "warning", LOG_LEVEL_WARNING },
-	{ "notice", LOG_LEVEL_NOTICE }, { "info", LOG_LEVEL_INFO },
-	{ "debug", LOG_LEVEL_DEBUG }, { NULL, 0 }
-};
 
 static const struct name_value config_blocked_actions[] = {
 	{ "reject", ACTION_REJECT }, { "tempfail", ACTION_TEMPFAIL },
@@ -66,13 +51,14 @@ static const struct {
 	enum action action;
 	const char *reply;
 } config_detector_defaults[DETECTOR_COUNT] = {
-	[DETECTOR_DOS] = { { true, false, 100, 60, 600 }, ACTION_TEMPFAIL,
-	    "Too many connections from %a, try again later" },
-	[DETECTOR_DHA] = { { true, false, 20, 300, 900 }, ACTION_TEMPFAIL,
-	    "Too many invalid recipients from %a" },
+	/* enabled, sliding, max, period, block, min_ratio, sliding_max */
+	[DETECTOR_DOS] = { { true, false, 100, 60, 600, 0, 86400 },
+	    ACTION_TEMPFAIL, "Too many connections from %a, try again later" },
+	[DETECTOR_DHA] = { { true, false, 10, 300, 900, 0, 86400 },
+	    ACTION_TEMPFAIL, "Too many invalid recipients from %a" },
 	/* Enabled only with attack.max_flagged > 0, which is off by default. */
-	[DETECTOR_ATTACK] = { { false, false, 0, 3600, 3600 }, ACTION_TEMPFAIL,
-	    "Possible SMTP attack from %a" },
+	[DETECTOR_ATTACK] = { { false, false, 0, 3600, 3600, 0, 86400 },
+	    ACTION_TEMPFAIL, "Possible SMTP attack from %a" },
 	[DETECTOR_MANUAL] = { { true, false, UINT32_MAX, 1, 0 },
 	    ACTION_TEMPFAIL, "Connection refused for %a" },
 };
@@ -143,6 +129,7 @@ struct config *config_defaults(void)
 	config_redis_defaults(&cfg->redis);
 	config_set_default_hosts(cfg);
 	config_set_default_detectors(cfg);
+	config_daemon_defaults(cfg);
 	config_firewall_defaults(&cfg->firewall);
 	cfg->refs = 1;
 	return cfg;
@@ -163,6 +150,8 @@ static void config_free(struct config *cfg)
 	config_redis_free(&cfg->redis);
 	hostlist_free(cfg->exclude);
 	free(cfg->exclude_file);
+	loader_free_strings(cfg->exclude_verified_domains,
+	    cfg->exclude_verified_domain_count);
 	hostlist_free(cfg->blocked);
 	free(cfg->blocked_file);
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++)
@@ -171,6 +160,7 @@ static void config_free(struct config *cfg)
 	loader_free_strings(cfg->dha_status_codes, cfg->dha_status_code_count);
 	free(cfg->dha_recipients_file);
 	recipients_free(cfg->dha_recipients);
+	config_daemon_free(cfg);
 	config_firewall_free(&cfg->firewall);
 	free(cfg);
 }
@@ -254,9 +244,13 @@ size_t config_keep_start_keys(struct config *next,
 	    running->control_mode);
 	config_keep_string(&c, "metrics_listen", &next->metrics_listen,
 	    running->metrics_listen);
+	config_keep_string(&c, "log_file", &next->log_file, running->log_file);
+	config_keep_string(&c, "node", &next->node, running->node);
 	config_keep_string(&c, "store", &next->store, running->store);
 	config_keep_uint(&c, "memory.max_hosts", &next->memory_max_hosts,
 	    running->memory_max_hosts);
+	config_keep_string(&c, "state_file", &next->state_file,
+	    running->state_file);
 	if (!config_redis_equal(&next->redis, &running->redis)) {
 		config_changed(&c, "redis");
 		config_redis_copy(&next->redis, &running->redis);
@@ -264,142 +258,6 @@ size_t config_keep_start_keys(struct config *next,
 	if (config_firewall_keep(&next->firewall, &running->firewall))
 		config_changed(&c, "firewall");
 	return c.count;
-}
-
-/* Setters of the general keys. */
-
-static int set_socket(struct loader *ld, const config_setting_t *s)
-{
-	const char *text, *problem;
-
-	if ((text = loader_get_string(ld, s)) == NULL)
-		return -1;
-	if ((problem = socket_spec_problem(text)) != NULL)
-		return loader_fail_key(ld, s, "invalid socket \"%s\": %s", text,
-		    problem);
-	loader_replace_string(&ld->cfg->socket, text);
-	return 0;
-}
-
-/* A file mode written as an octal string ("0660"). */
-static int get_mode(struct loader *ld, const config_setting_t *s,
-    unsigned *out)
-{
-	const char *text;
-	size_t digits;
-	unsigned long mode;
-
-	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return loader_fail_key(ld, s, "expected an octal mode as a string, "
-		    "such as \"0660\"");
-	text = config_setting_get_string(s);
-	digits = strspn(text, "01234567");
-	mode = strtoul(text, NULL, 8);
-	if (digits == 0 || digits > 4 || text[digits] != '\0' || mode > 0777)
-		return loader_fail_key(ld, s, "invalid mode \"%s\" (expected 1 to 4 "
-		    "octal digits, at most 0777)", text);
-	*out = (unsigned)mode;
-	return 0;
-}
-
-static int set_socket_mode(struct loader *ld, const config_setting_t *s)
-{
-	return get_mode(ld, s, &ld->cfg->socket_mode);
-}
-
-static int set_pidfile(struct loader *ld, const config_setting_t *s)
-{
-	const char *text;
-
-	if ((text = loader_get_string(ld, s)) == NULL)
-		return -1;
-	if (text[0] != '/')
-		return loader_fail_key(ld, s, "expected an absolute path");
-	loader_replace_string(&ld->cfg->pidfile, text);
-	return 0;
-}
-
-/* A user or group name: "" or what useradd would accept, at most 32 bytes. */
-static int set_name(struct loader *ld, const config_setting_t *s, char **field)
-{
-	const char *text;
-
-	if ((text = loader_get_string(ld, s)) == NULL)
-		return -1;
-	if (strlen(text) > NAME_MAX_LEN || text[0] == '-' ||
-	    text[strspn(text, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")] != '\0')
-		return loader_fail_key(ld, s, "invalid name \"%s\" (expected at "
-		    "most %d letters, digits, '.', '_' or '-', not starting with "
-		    "'-')", text, NAME_MAX_LEN);
-	loader_replace_string(field, text);
-	return 0;
-}
-
-static int set_user(struct loader *ld, const config_setting_t *s)
-{
-	return set_name(ld, s, &ld->cfg->user);
-}
-
-static int set_group(struct loader *ld, const config_setting_t *s)
-{
-	return set_name(ld, s, &ld->cfg->group);
-}
-
-static int set_control(struct loader *ld, const config_setting_t *s)
-{
-	const char *text, *problem = NULL;
-
-	if ((text = loader_get_string(ld, s)) == NULL)
-		return -1;
-	if (text[0] != '\0' && strncmp(text, "unix:", 5) != 0)
-		problem = "expected unix:/path, or \"\" for none";
-	else if (text[0] != '\0')
-		problem = socket_spec_problem(text);
-	if (problem != NULL)
-		return loader_fail_key(ld, s, "invalid socket \"%s\": %s", text,
-		    problem);
-	loader_replace_string(&ld->cfg->control, text);
-	return 0;
-}
-
-static int set_control_mode(struct loader *ld, const config_setting_t *s)
-{
-	return get_mode(ld, s, &ld->cfg->control_mode);
-}
-
-static int set_syslog_facility(struct loader *ld, const config_setting_t *s)
-{
-	return loader_get_enum(ld, s, config_facilities, &ld->cfg->syslog_facility);
-}
-
-static int set_log_level(struct loader *ld, const config_setting_t *s)
-{
-	int level;
-
-	if (loader_get_enum(ld, s, config_log_levels, &level) < 0)
-		return -1;
-	ld->cfg->log_level = (enum log_level)level;
-	return 0;
-}
-
-static int set_monitor_only(struct loader *ld, const config_setting_t *s)
-{
-	return loader_get_bool(ld, s, &ld->cfg->monitor_only);
-}
-
-static int set_metrics_listen(struct loader *ld, const config_setting_t *s)
-{
-	struct listen_addr addr;
-	const char *text, *why;
-
-	if ((text = loader_get_string(ld, s)) == NULL)
-		return -1;
-	if (text[0] != '\0' && listen_addr_parse(text, &addr, &why) < 0)
-		return loader_fail_key(ld, s, "invalid address \"%s\": %s", text,
-		    why);
-	loader_replace_string(&ld->cfg->metrics_listen, text);
-	return 0;
 }
 
 static int set_store(struct loader *ld, const config_setting_t *s)
@@ -505,25 +363,30 @@ static int set_memory(struct loader *ld, const config_setting_t *s)
 }
 
 static const struct config_key config_root_keys[] = {
-	{ "socket", set_socket },
-	{ "socket_mode", set_socket_mode },
-	{ "pidfile", set_pidfile },
-	{ "user", set_user },
-	{ "group", set_group },
-	{ "control", set_control },
-	{ "control_mode", set_control_mode },
-	{ "syslog_facility", set_syslog_facility },
-	{ "log_level", set_log_level },
-	{ "monitor_only", set_monitor_only },
-	{ "metrics_listen", set_metrics_listen },
+	{ "node", config_set_node },
+	{ "socket", config_set_socket },
+	{ "socket_mode", config_set_socket_mode },
+	{ "pidfile", config_set_pidfile },
+	{ "user", config_set_user },
+	{ "group", config_set_group },
+	{ "control", config_set_control },
+	{ "control_mode", config_set_control_mode },
+	{ "syslog_facility", config_set_syslog_facility },
+	{ "log_level", config_set_log_level },
+	{ "log_file", config_set_log_file },
+	{ "monitor_only", config_set_monitor_only },
+	{ "metrics_listen", config_set_metrics_listen },
+	{ "mta_warn_after", config_set_mta_warn_after },
 	{ "store", set_store },
 	{ "memory", set_memory },
+	{ "state_file", config_set_state_file },
 	{ "redis", config_set_redis },
 	{ "ipv4_prefix", set_ipv4_prefix },
 	{ "ipv6_prefix", set_ipv6_prefix },
 	{ "exclude", set_exclude },
 	{ "exclude_file", set_exclude_file },
 	{ "exclude_authenticated", set_exclude_authenticated },
+	{ "exclude_verified_domains", config_set_verified_domains },
 	{ "blocked", set_blocked },
 	{ "blocked_file", set_blocked_file },
 	{ "blocked_action", set_blocked_action },

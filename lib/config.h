@@ -26,6 +26,7 @@
 
 #define CONFIG_DEFAULT_PATH "/etc/bulwark/bulwark.conf"
 #define CONFIG_ERROR_MAX 512
+#define CONFIG_NODE_MAX 63		/* bytes of node */
 
 struct hostlist;
 struct recipients;
@@ -58,7 +59,8 @@ struct redis_config {
 	char **cluster;			/* seed nodes "host:port", ... */
 	size_t cluster_count;		/* > 0: a Redis Cluster */
 	char *username;			/* "" when unset */
-	char *password;			/* "" when unset */
+	char *password;			/* "" when unset; from password_file if set */
+	char *password_file;		/* "" when unset */
 	unsigned database;
 	char *key_prefix;
 	unsigned timeout_ms;		/* connect and command timeout */
@@ -89,21 +91,25 @@ struct firewall_config {
 
 struct config {
 	char *path;			/* file it was read from, or "(defaults)" */
+	char *node;			/* this node's name; "" the host name */
 
 	char *socket;			/* "unix:/path", "inet:port@host", ... */
 	unsigned socket_mode;		/* e.g. 0660 */
-	char *pidfile;
+	char *pidfile;			/* "" for none */
 	char *user;			/* run as this user; "" keeps the starting one */
 	char *group;			/* "" with a user: that user's primary group */
 	char *control;			/* "unix:/path" for bulwarkctl, "" off */
 	unsigned control_mode;		/* e.g. 0600 */
 	int syslog_facility;		/* LOG_MAIL, ... from <syslog.h> */
 	enum log_level log_level;
+	char *log_file;			/* "" syslog, "stderr", or a path */
 	bool monitor_only;
 	char *metrics_listen;		/* "ADDRESS:PORT", "[ADDRESS]:PORT", "" off */
+	unsigned mta_warn_after;	/* seconds without an MTA; 0: never warn */
 
 	char *store;			/* backend name: "memory" or "redis" */
 	unsigned memory_max_hosts;
+	char *state_file;		/* memory store kept across restarts; "" none */
 	struct redis_config redis;
 
 	unsigned ipv4_prefix;		/* 1..32 */
@@ -112,6 +118,8 @@ struct config {
 	struct hostlist *exclude;	/* exclude plus exclude_file */
 	char *exclude_file;		/* "" when unset */
 	bool exclude_authenticated;
+	char **exclude_verified_domains; /* forward-confirmed names, lower case */
+	size_t exclude_verified_domain_count;
 	struct hostlist *blocked;	/* blocked plus blocked_file */
 	char *blocked_file;
 	enum action blocked_action;	/* ACTION_REJECT or ACTION_TEMPFAIL */
@@ -173,9 +181,9 @@ void config_unref(struct config *cfg);
 
 /*
  * Keys that take effect only when the daemon starts (socket, socket_mode,
- * pidfile, user, group, control, control_mode, metrics_listen, store,
- * memory, redis, and firewall's enabled, table, family, set4 and set6):
- * config_keep_start_keys() copies their values from
+ * pidfile, user, group, control, control_mode, metrics_listen, log_file,
+ * node, store, memory, state_file, redis, and firewall's enabled, table,
+ * family, set4 and set6): config_keep_start_keys() copies their values from
  * running into next, a configuration just loaded and not yet shared, and
  * writes the names of those that differed, comma-separated, to changed
  * ("" when none; cut short to fit).  Returns how many differed.

@@ -8,6 +8,7 @@
  * before walking their group.
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,10 @@
 #define MAX_COMMANDS	100000
 #define MAX_SESSIONS	100000
 #define CONCURRENCY_LEASE_MIN	3
+#define MAX_FACTOR	100
+#define ESCALATE_FACTOR	2		/* the defaults of escalate = { } */
+#define ESCALATE_MAX	86400
+#define ESCALATE_FORGET	(7 * 86400)
 
 static const struct name_value config_detector_actions[] = {
 	{ "tempfail", ACTION_TEMPFAIL }, { "reject", ACTION_REJECT },
@@ -51,9 +56,10 @@ static const char *reply_problem(const char *text)
 			return "only printable ASCII characters are allowed";
 		if (c != '%')
 			continue;
-		if (p[1] != 'a' && p[1] != '%')
-			return "'%' must be written %a (the client address) or "
-			    "%% (a percent sign)";
+		if (p[1] != 'a' && p[1] != 'd' && p[1] != 'u' && p[1] != '%')
+			return "'%' must be written %a (the client address), %d "
+			    "(the detector), %u (the end of the block) or %% (a "
+			    "percent sign)";
 		p++;
 	}
 	return NULL;
@@ -110,6 +116,47 @@ static int set_block(struct loader *ld, const config_setting_t *s)
 	return loader_get_duration(ld, s, &loader_rule(ld)->block);
 }
 
+static int set_sliding_max(struct loader *ld, const config_setting_t *s)
+{
+	return loader_get_duration(ld, s, &loader_rule(ld)->sliding_max);
+}
+
+/* The escalate group. */
+
+static int set_escalate_factor(struct loader *ld, const config_setting_t *s)
+{
+	return loader_get_uint(ld, s, 2, MAX_FACTOR,
+	    &loader_rule(ld)->escalate_factor);
+}
+
+static int set_escalate_max(struct loader *ld, const config_setting_t *s)
+{
+	return loader_get_duration(ld, s, &loader_rule(ld)->escalate_max);
+}
+
+static int set_escalate_forget(struct loader *ld, const config_setting_t *s)
+{
+	return loader_get_duration(ld, s, &loader_rule(ld)->escalate_forget);
+}
+
+static const struct config_key config_escalate_keys[] = {
+	{ "factor", set_escalate_factor },
+	{ "max", set_escalate_max },
+	{ "forget", set_escalate_forget },
+	{ NULL, NULL }
+};
+
+/* The group turns escalation on; its keys change the defaults. */
+static int set_escalate(struct loader *ld, const config_setting_t *s)
+{
+	struct rule *rule = loader_rule(ld);
+
+	rule->escalate_factor = ESCALATE_FACTOR;
+	rule->escalate_max = ESCALATE_MAX;
+	rule->escalate_forget = ESCALATE_FORGET;
+	return loader_walk_group(ld, s, config_escalate_keys);
+}
+
 static int set_action(struct loader *ld, const config_setting_t *s)
 {
 	int action;
@@ -163,6 +210,23 @@ static int set_status_codes(struct loader *ld, const config_setting_t *s)
 	loader_free_strings(cfg->dha_status_codes, cfg->dha_status_code_count);
 	cfg->dha_status_codes = codes;
 	cfg->dha_status_code_count = (size_t)n;
+	return 0;
+}
+
+/* A fraction from 0 to 1, kept in parts per million. */
+static int set_min_ratio(struct loader *ld, const config_setting_t *s)
+{
+	double v;
+
+	if (config_setting_type(s) == CONFIG_TYPE_FLOAT)
+		v = config_setting_get_float(s);
+	else if (config_setting_type(s) == CONFIG_TYPE_INT)
+		v = config_setting_get_int(s);
+	else
+		return loader_fail_key(ld, s, "expected a number from 0 to 1");
+	if (!(v >= 0 && v <= 1))
+		return loader_fail_key(ld, s, "%g is out of range (0..1)", v);
+	loader_rule(ld)->min_ratio = (uint32_t)(v * RULE_RATIO_ONE + 0.5);
 	return 0;
 }
 
@@ -273,6 +337,8 @@ static const struct config_key config_dos_keys[] = {
 	{ "period", set_period },
 	{ "block", set_block },
 	{ "sliding", set_sliding },
+	{ "sliding_max", set_sliding_max },
+	{ "escalate", set_escalate },
 	{ "action", set_action },
 	{ "reply", set_reply },
 	{ NULL, NULL }
@@ -284,8 +350,11 @@ static const struct config_key config_dha_keys[] = {
 	{ "period", set_period },
 	{ "block", set_block },
 	{ "sliding", set_sliding },
+	{ "sliding_max", set_sliding_max },
+	{ "escalate", set_escalate },
 	{ "action", set_action },
 	{ "reply", set_reply },
+	{ "min_ratio", set_min_ratio },
 	{ "status_codes", set_status_codes },
 	{ "recipients_file", set_recipients_file },
 	{ NULL, NULL }
@@ -300,6 +369,8 @@ static const struct config_key config_attack_keys[] = {
 	{ "period", set_period },
 	{ "block", set_block },
 	{ "sliding", set_sliding },
+	{ "sliding_max", set_sliding_max },
+	{ "escalate", set_escalate },
 	{ "reply", set_reply },
 	{ NULL, NULL }
 };

@@ -68,6 +68,9 @@ int config_set_dha(struct loader *ld, const config_setting_t *s);
 int config_set_attack(struct loader *ld, const config_setting_t *s);
 int config_set_concurrency(struct loader *ld, const config_setting_t *s);
 
+/* exclude_verified_domains, in config_verified.c. */
+int config_set_verified_domains(struct loader *ld, const config_setting_t *s);
+
 /* The redis group, in config_redis.c. */
 void config_redis_defaults(struct redis_config *rc);
 void config_redis_free(struct redis_config *rc);
@@ -77,6 +80,25 @@ bool config_redis_equal(const struct redis_config *a,
 void config_redis_copy(struct redis_config *to,
     const struct redis_config *from);
 int config_set_redis(struct loader *ld, const config_setting_t *s);
+
+/* The daemon's own keys, in config_daemon.c. */
+void config_daemon_defaults(struct config *cfg);
+void config_daemon_free(struct config *cfg);
+int config_set_mta_warn_after(struct loader *ld, const config_setting_t *s);
+int config_set_log_file(struct loader *ld, const config_setting_t *s);
+int config_set_state_file(struct loader *ld, const config_setting_t *s);
+int config_set_node(struct loader *ld, const config_setting_t *s);
+int config_set_socket(struct loader *ld, const config_setting_t *s);
+int config_set_socket_mode(struct loader *ld, const config_setting_t *s);
+int config_set_pidfile(struct loader *ld, const config_setting_t *s);
+int config_set_user(struct loader *ld, const config_setting_t *s);
+int config_set_group(struct loader *ld, const config_setting_t *s);
+int config_set_control(struct loader *ld, const config_setting_t *s);
+int config_set_control_mode(struct loader *ld, const config_setting_t *s);
+int config_set_syslog_facility(struct loader *ld, const config_setting_t *s);
+int config_set_log_level(struct loader *ld, const config_setting_t *s);
+int config_set_monitor_only(struct loader *ld, const config_setting_t *s);
+int config_set_metrics_listen(struct loader *ld, const config_setting_t *s);
 
 /* The firewall group, in config_firewall.c. */
 void config_firewall_defaults(struct firewall_config *fw);

@@ -13,9 +13,22 @@
  * server, sentinels (unless empty) and a database other than 0 (a cluster
  * has database 0 only): a group with both is an error at the line of the
  * later one.
+ *
+ * redis.password_file names a file holding the password, so that the
+ * configuration can be readable by more users than the secret.  It is
+ * read whenever the configuration is (at start, by bulwark -t and at
+ * each reload), after the whole group, and is exclusive with
+ * redis.password.  The file must be a regular file not readable by every
+ * user; one line, its line break dropped.  Errors name the file and what
+ * is wrong with it, never its content.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config_loader.h"
 #include "redis_pool.h"
@@ -44,6 +57,7 @@ void config_redis_defaults(struct redis_config *rc)
 	rc->master_name = xstrdup("mymaster");
 	rc->username = xstrdup("");
 	rc->password = xstrdup("");
+	rc->password_file = xstrdup("");
 	rc->database = 0;
 	rc->key_prefix = xstrdup("bulwark:");
 	rc->timeout_ms = 100;
@@ -59,6 +73,7 @@ void config_redis_free(struct redis_config *rc)
 	free(rc->master_name);
 	free(rc->username);
 	free(rc->password);
+	free(rc->password_file);
 	free(rc->key_prefix);
 }
 
@@ -94,6 +109,7 @@ bool config_redis_equal(const struct redis_config *a,
 	    strcmp(a->master_name, b->master_name) == 0 &&
 	    strcmp(a->username, b->username) == 0 &&
 	    strcmp(a->password, b->password) == 0 &&
+	    strcmp(a->password_file, b->password_file) == 0 &&
 	    strcmp(a->key_prefix, b->key_prefix) == 0 &&
 	    a->database == b->database && a->timeout_ms == b->timeout_ms &&
 	    a->pool_size == b->pool_size && a->on_error == b->on_error;
@@ -111,6 +127,7 @@ void config_redis_copy(struct redis_config *to,
 	to->master_name = xstrdup(from->master_name);
 	to->username = xstrdup(from->username);
 	to->password = xstrdup(from->password);
+	to->password_file = xstrdup(from->password_file);
 	to->key_prefix = xstrdup(from->key_prefix);
 }
 
@@ -211,6 +228,94 @@ static int set_password(struct loader *ld, const config_setting_t *s)
 	return set_word(ld, s, true, &ld->cfg->redis.password);
 }
 
+static int set_password_file(struct loader *ld, const config_setting_t *s)
+{
+	const char *text = loader_get_string(ld, s);
+
+	if (text == NULL)
+		return -1;
+	if (text[0] != '\0' && text[0] != '/')
+		return loader_fail_key(ld, s, "expected \"\" or an absolute path");
+	loader_replace_string(&ld->cfg->redis.password_file, text);
+	return 0;
+}
+
+/* Open path for reading: a regular file, not a link, not world-readable. */
+static int password_file_open(const char *path, char *why, size_t whylen)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "not a regular file");
+	} else if (st.st_mode & S_IROTH) {
+		snprintf(why, whylen, "readable by every user (chmod o-r)");
+	} else {
+		return fd;
+	}
+	close(fd);
+	return -1;
+}
+
+/*
+ * The password in the file, one line of REDIS_TEXT_MAX printable
+ * characters at most, into out (REDIS_TEXT_MAX + 2 bytes).
+ */
+static int password_file_read(const char *path, char *out, size_t outlen,
+    char *why, size_t whylen)
+{
+	int fd = password_file_open(path, why, whylen);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, out, outlen - 1);
+	close(fd);
+	if (n < 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return -1;
+	}
+	out[n] = '\0';
+	if (n > 0 && out[n - 1] == '\n')
+		out[--n] = '\0';
+	if (n > 0 && out[n - 1] == '\r')
+		out[--n] = '\0';
+	if (!config_redis_word(out, false) || (size_t)n != strlen(out)) {
+		snprintf(why, whylen, "expected one line of printable characters "
+		    "without blanks, at most %d", REDIS_TEXT_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* After the group: redis.password_file, if set, gives the password. */
+static int config_redis_password(struct loader *ld, const config_setting_t *s)
+{
+	struct redis_config *rc = &ld->cfg->redis;
+	const config_setting_t *key = config_setting_get_member(s,
+	    "password_file");
+	char password[REDIS_TEXT_MAX + 2], why[256];
+	int rc_read;
+
+	if (rc->password_file[0] == '\0')
+		return 0;
+	if (rc->password[0] != '\0')
+		return loader_fail_key(ld, key, "redis.password is set too: "
+		    "use one or the other");
+	rc_read = password_file_read(rc->password_file, password,
+	    sizeof(password), why, sizeof(why));
+	if (rc_read == 0)
+		loader_replace_string(&rc->password, password);
+	explicit_bzero(password, sizeof(password));
+	if (rc_read < 0)
+		return loader_fail_key(ld, key, "%s: %s", rc->password_file, why);
+	return 0;
+}
+
 static int set_key_prefix(struct loader *ld, const config_setting_t *s)
 {
 	const char *text = loader_get_string(ld, s);
@@ -261,6 +366,7 @@ static const struct config_key config_redis_keys[] = {
 	{ "master_name", set_master_name },
 	{ "username", set_username },
 	{ "password", set_password },
+	{ "password_file", set_password_file },
 	{ "database", set_database },
 	{ "key_prefix", set_key_prefix },
 	{ "timeout_ms", set_timeout_ms },
@@ -300,5 +406,7 @@ int config_set_redis(struct loader *ld, const config_setting_t *s)
 {
 	if (loader_walk_group(ld, s, config_redis_keys) < 0)
 		return -1;
-	return config_redis_exclusive(ld, s);
+	if (config_redis_exclusive(ld, s) < 0)
+		return -1;
+	return config_redis_password(ld, s);
 }

@@ -8,12 +8,16 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static _Atomic bool log_to_syslog;
 static _Atomic bool log_to_stderr = true;
+static _Atomic int log_fd = -1;
 static _Atomic int log_threshold = LOG_LEVEL_INFO;
 
 static const int log_priorities[] = {
@@ -35,8 +39,36 @@ static const char *const log_level_names[] = {
 void log_open(const char *ident, int facility, bool to_stderr)
 {
 	openlog(ident, LOG_PID | LOG_NDELAY, facility);
+	atomic_store_explicit(&log_fd, -1, memory_order_relaxed);
 	atomic_store_explicit(&log_to_syslog, true, memory_order_relaxed);
 	atomic_store_explicit(&log_to_stderr, to_stderr, memory_order_relaxed);
+}
+
+void log_open_fd(int fd, bool to_stderr)
+{
+	atomic_store_explicit(&log_fd, fd, memory_order_relaxed);
+	atomic_store_explicit(&log_to_syslog, false, memory_order_relaxed);
+	atomic_store_explicit(&log_to_stderr, to_stderr || fd < 0,
+	    memory_order_relaxed);
+}
+
+/* One line to the log file: "TIME bulwark[PID]: LEVEL: TEXT". */
+static void log_write_fd(int fd, enum log_level level, const char *text)
+{
+	char out[2200], stamp[32];
+	struct tm tm;
+	time_t now = time(NULL);
+	int len;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	len = snprintf(out, sizeof(out), "%s bulwark[%ld]: %s: %s\n", stamp,
+	    (long)getpid(), log_level_names[level], text);
+	if (len < 0)
+		return;
+	if ((size_t)len >= sizeof(out))
+		len = (int)sizeof(out) - 1;
+	(void)!write(fd, out, (size_t)len);
 }
 
 void log_set_level(enum log_level level)
@@ -55,11 +87,14 @@ static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
+	int fd = atomic_load_explicit(&log_fd, memory_order_relaxed);
 	char line[2048];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	if (atomic_load_explicit(&log_to_syslog, memory_order_relaxed))
 		syslog(log_priorities[level], "%s", line);
+	if (fd >= 0)
+		log_write_fd(fd, level, line);
 	if (atomic_load_explicit(&log_to_stderr, memory_order_relaxed))
 		fprintf(stderr, "bulwark: %s: %s\n", log_level_names[level], line);
 }

@@ -2,7 +2,10 @@
  * log.h - the log ladder: error, warning, notice, info, debug.
  *
  * log_open() sends messages to syslog with the given facility, and also
- * to stderr when to_stderr is set.  Messages below the level set with
+ * to stderr when to_stderr is set.  log_open_fd() sends them to the file
+ * open on fd instead of syslog (one write per line, with the time and
+ * the process id, for an O_APPEND file), and also to stderr when
+ * to_stderr is set; fd -1 sends them to stderr alone.  Messages below the level set with
  * log_set_level() are dropped.  Before log_open() messages go to stderr.
  * Lines are key=value; client text must go through escape() first.
  * Every function returns: ending the process is for the program to
@@ -16,6 +19,7 @@
 #include "config.h"
 
 void log_open(const char *ident, int facility, bool to_stderr);
+void log_open_fd(int fd, bool to_stderr);
 void log_set_level(enum log_level level);
 bool log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...)

@@ -107,10 +107,19 @@ void metrics_concurrency_refusal(enum action action)
 	metrics_other_refusal(METRICS_CONCURRENCY, action);
 }
 
-void metrics_block_started(enum detector detector)
+void metrics_block_started(enum detector detector, uint32_t level)
 {
-	if (metrics_detector_ok(detector))
-		metrics_add(&metrics.blocks_started[detector], 1);
+	if (!metrics_detector_ok(detector))
+		return;
+	metrics_add(&metrics.blocks_started[detector], 1);
+	if (level > 0)
+		metrics_add(&metrics.blocks_escalated[detector], 1);
+}
+
+void metrics_exclusion(enum metrics_exclusion reason)
+{
+	if ((unsigned)reason < METRICS_EXCLUSIONS)
+		metrics_add(&metrics.exclusions[reason], 1);
 }
 
 void metrics_flagged(void)
@@ -183,6 +192,10 @@ void metrics_read(struct metrics_counts *counts)
 	    METRICS_REFUSERS * METRICS_ACTIONS);
 	metrics_copy(counts->blocks_started, metrics.blocks_started,
 	    DETECTOR_COUNT);
+	metrics_copy(counts->blocks_escalated, metrics.blocks_escalated,
+	    DETECTOR_COUNT);
+	metrics_copy(counts->exclusions, metrics.exclusions,
+	    METRICS_EXCLUSIONS);
 	metrics_copy(&counts->flagged, &metrics.flagged, 1);
 	metrics_copy(counts->store_errors, metrics.store_errors,
 	    METRICS_DECIDERS);

@@ -15,7 +15,9 @@
  *                            of the same session get the same reply;
  *   metrics_blocked_list_refusal(a)  the same for the static blocked list;
  *   metrics_concurrency_refusal(a)   the same for the concurrency limit;
- *   metrics_block_started(d) a host blocked by detector d;
+ *   metrics_block_started(d, level)  a host blocked by detector d, at
+ *                            that escalation level (above 0: escalated);
+ *   metrics_exclusion(r)     a connection not counted, for reason r;
  *   metrics_flagged()        a connection flagged as a possible attack;
  *   metrics_store_error(d)   an event decided without the shared store
  *                            (it failed, or failed for this host's key),
@@ -68,6 +70,13 @@
 #define METRICS_RATE_SECONDS	64
 #define METRICS_DECIDERS	4	/* enum store_decider */
 
+/* Why a connection is not counted. */
+enum metrics_exclusion {
+	METRICS_EXCLUDE_LIST,		/* exclude, exclude_file */
+	METRICS_EXCLUDE_VERIFIED,	/* exclude_verified_domains */
+	METRICS_EXCLUSIONS
+};
+
 /* An upper bound of a latency bucket, and the same in seconds as text. */
 struct metrics_bound {
 	uint64_t ns;
@@ -82,6 +91,8 @@ struct metrics_counts {
 	uint64_t events[DETECTOR_COUNT];
 	uint64_t refusals[METRICS_REFUSERS][METRICS_ACTIONS];
 	uint64_t blocks_started[DETECTOR_COUNT];
+	uint64_t blocks_escalated[DETECTOR_COUNT];
+	uint64_t exclusions[METRICS_EXCLUSIONS];
 	uint64_t flagged;
 	uint64_t store_errors[METRICS_DECIDERS];	/* by enum store_decider */
 	/* Per bucket, not cumulative; the last one is above every bound. */
@@ -98,7 +109,8 @@ void metrics_event(enum detector detector);
 void metrics_refusal(enum detector detector, enum action action);
 void metrics_blocked_list_refusal(enum action action);
 void metrics_concurrency_refusal(enum action action);
-void metrics_block_started(enum detector detector);
+void metrics_block_started(enum detector detector, uint32_t level);
+void metrics_exclusion(enum metrics_exclusion reason);
 void metrics_flagged(void);
 void metrics_store_error(enum store_decider decided);
 void metrics_store_latency_ns(uint64_t ns);

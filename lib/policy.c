@@ -4,7 +4,9 @@
  *
  * Per event the engine does at most one store operation: at CONNECT one
  * record that checks every block and counts DoS, per counted invalid
- * recipient one DHA record, per flagged connection one attack record.
+ * recipient one DHA record, per flagged connection one attack record,
+ * and with dha.min_ratio per valid recipient one DHA record that counts
+ * it only towards the ratio.
  * Unexpected commands are counted in the session, not the store.
  * Each of these steps is also counted in metrics.h; a refusal is counted
  * where it is decided, never when a session replays it.  A refusal is
@@ -16,57 +18,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
 #include "hostlist.h"
-#include "isotime.h"
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"
+#include "policy_impl.h"
 #include "policy_share.h"
 #include "ratelimit.h"
 #include "recipients.h"
-#include "reply.h"
 #include "sessions.h"
+#include "verified.h"
 #include "xalloc.h"
-
-struct policy {
-	pthread_mutex_t lock;		/* guards cfg */
-	struct config *cfg;
-	struct store *store;
-	struct sessions *sessions;	/* the live ones */
-	uint64_t next_session_id;
-	policy_observer_fn observer;	/* read and written atomically */
-	void *observer_arg;
-};
-
-struct policy_session {
-	struct policy *policy;
-	struct config *cfg;		/* the configuration this session started with */
-	uint64_t id;
-	uint64_t live;			/* its handle in the live sessions, or 0 */
-	bool counted;			/* has an IP, not excluded, not authenticated */
-	bool shared;			/* counted in the store's live sessions */
-	uint64_t count_seq;		/* sessions_count()'s, for the store */
-	struct host_key key;
-	char addr_text[ADDR_TEXT_MAX];
-	char key_text[ADDR_TEXT_MAX];
-	bool helo_seen;			/* a HELO/EHLO before TLS */
-	bool helo_seen_tls;		/* a HELO/EHLO after STARTTLS */
-	bool in_transaction;		/* MAIL seen, message not yet ended */
-	bool flagged;
-	unsigned unexpected_helo;
-	unsigned unexpected_unknown;
-	unsigned unexpected_rset;
-	struct verdict refusal;		/* kind != VERDICT_CONTINUE once refused */
-};
-
-enum policy_stage {
-	STAGE_CONNECT,
-	STAGE_LATER
-};
 
 /* The reply to a recipient missing from dha.recipients_file. */
 static const char policy_unknown_user_text[] = "No such user here";
+/* The address and host of a connection without an IP address. */
+static const char policy_unknown_addr[] = "unknown";
 /* The reply while the shared store is away and its fallback says tempfail. */
 static const char policy_unavailable_text[] = "Service temporarily unavailable, try again later";
 
@@ -132,83 +99,19 @@ struct sessions *policy_sessions(struct policy *policy)
 	return policy->sessions;
 }
 
-static void verdict_continue(struct verdict *verdict)
-{
-	memset(verdict, 0, sizeof(*verdict));
-	verdict->kind = VERDICT_CONTINUE;
-}
-
-static void verdict_set(struct verdict *verdict, enum verdict_kind kind,
-    const char *rcode, const char *xcode)
-{
-	verdict->kind = kind;
-	snprintf(verdict->rcode, sizeof(verdict->rcode), "%s", rcode);
-	snprintf(verdict->xcode, sizeof(verdict->xcode), "%s", xcode);
-}
-
-/* Build the refusal for action; false when the action only logs. */
-static bool verdict_refuse(struct verdict *verdict, enum action action,
-    enum policy_stage stage, const char *template, const char *addr)
-{
-	verdict_continue(verdict);
-	switch (action) {
-	case ACTION_LOG:
-		return false;
-	case ACTION_TEMPFAIL:
-		verdict_set(verdict, VERDICT_TEMPFAIL, "421", "4.7.0");
-		break;
-	case ACTION_REJECT:
-		verdict_set(verdict, VERDICT_REJECT,
-		    stage == STAGE_CONNECT ? "554" : "550", "5.7.1");
-		break;
-	}
-	reply_format(template, addr, verdict->text, sizeof(verdict->text));
-	return true;
-}
-
-/* The action taken, once monitor_only has had its say. */
-static enum action policy_effective(const struct config *cfg,
-    enum action action)
-{
-	return cfg->monitor_only ? ACTION_LOG : action;
-}
-
-/* Refuse the session for detector with action, and keep refusing it. */
+/*
+ * Refuse the session with action, and keep refusing it; the reply names
+ * what refused (%d) and until when (%u, 0: no end).
+ */
 static void policy_refuse(struct policy_session *s, enum action action,
-    const char *template, enum policy_stage stage, struct verdict *verdict)
+    const char *template, const char *what, int64_t until,
+    enum policy_stage stage, struct verdict *verdict)
 {
-	if (verdict_refuse(verdict, policy_effective(s->cfg, action), stage,
-	    template, s->addr_text))
+	struct reply_vars vars = { s->addr_text, what, until };
+
+	if (verdict_refuse(verdict, policy_effective(s->cfg, action),
+	    stage == STAGE_CONNECT, template, &vars))
 		s->refusal = *verdict;
-}
-
-static void policy_log_block(const struct policy_session *s,
-    const struct store_result *result)
-{
-	const struct rule *rule = &s->cfg->rules[result->detector];
-	char until[ISOTIME_MAX];
-
-	isotime_format(result->block_until, until, sizeof(until));
-	log_notice("event=block session=%llx detector=%s host=%s addr=%s count=%u "
-	    "period=%u until=%s sliding=%s action=%s",
-	    (unsigned long long)s->id, detector_name(result->detector),
-	    s->key_text, s->addr_text, result->count, rule->period, until,
-	    rule->sliding ? "yes" : "no",
-	    action_name(policy_effective(s->cfg, s->cfg->actions[result->detector])));
-}
-
-static void policy_log_refuse(const struct policy_session *s,
-    const char *stage, const char *detector, enum action action,
-    int64_t until)
-{
-	char until_text[ISOTIME_MAX] = "-";
-
-	if (until > 0)
-		isotime_format(until, until_text, sizeof(until_text));
-	log_info("event=refuse session=%llx stage=%s detector=%s host=%s addr=%s "
-	    "action=%s%s until=%s", (unsigned long long)s->id, stage, detector,
-	    s->key_text, s->addr_text, action_name(action),
-	    s->cfg->monitor_only ? " monitor_only=yes" : "", until_text);
 }
 
 /* Turn a store result into the verdict of this event. */
@@ -222,7 +125,7 @@ static void policy_apply(struct policy_session *s,
 	if (result->outcome == RULE_ALLOWED)
 		return;
 	if (result->outcome == RULE_TRIPPED) {
-		metrics_block_started(result->detector);
+		metrics_block_started(result->detector, result->level);
 		policy_log_block(s, result);
 	}
 	metrics_refusal(result->detector, policy_effective(s->cfg, action));
@@ -230,27 +133,9 @@ static void policy_apply(struct policy_session *s,
 	if (!result->known)
 		policy_log_refuse(s, stage_name, detector_name(result->detector),
 		    policy_effective(s->cfg, action), result->block_until);
-	policy_refuse(s, action, s->cfg->replies[result->detector], stage,
+	policy_refuse(s, action, s->cfg->replies[result->detector],
+	    detector_name(result->detector), result->block_until, stage,
 	    verdict);
-}
-
-/*
- * While a store is away every event fails: log at most one line a second,
- * with how many were left unlogged since the last one.
- */
-static void policy_log_store_error(const struct policy_session *s,
-    enum detector detector, int64_t now)
-{
-	static struct ratelimit limit;
-	struct store *store = s->policy->store;
-	uint64_t unlogged;
-
-	if (!ratelimit_pass(&limit, now, &unlogged))
-		return;
-	log_warning("event=store-error session=%llx store=%s detector=%s "
-	    "host=%s unlogged=%llu reason=\"%s\"", (unsigned long long)s->id,
-	    store->ops->name, detector_name(detector), s->key_text,
-	    (unsigned long long)unlogged, store_error(store));
 }
 
 /*
@@ -285,16 +170,43 @@ static void policy_undecided(const struct policy_session *s,
 }
 
 /*
- * One store operation for this session's host.  True when a store
+ * One store operation for this session's host (policy_record() builds a
+ * counting event, policy_valid_recipient() a valid one).  True when a store
  * decided (the shared one or the node's local one: result holds its
  * outcome); false when none did, with the verdict of the store's
  * fallback.
  */
+static bool policy_record_event(struct policy_session *s,
+    const struct store_event *event, struct store_result *result,
+    struct verdict *verdict)
+{
+	struct store *store = s->policy->store;
+	uint64_t started = metrics_monotonic_ns();
+
+	if (store_record(store, event, result) < 0) {
+		memset(result, 0, sizeof(*result));
+		result->decided = STORE_DECIDED_ACCEPT;
+	}
+	metrics_store_latency_ns(metrics_monotonic_ns() - started);
+	if (result->decided != STORE_DECIDED_STORE)
+		policy_store_failed(s, result, event->counted, event->now);
+	if (result->decided == STORE_DECIDED_STORE ||
+	    result->decided == STORE_DECIDED_LOCAL) {
+		policy_observer_fn observer = __atomic_load_n(
+		    &s->policy->observer, __ATOMIC_ACQUIRE);
+
+		if (observer != NULL)
+			observer(event, result, s->policy->observer_arg);
+		return true;
+	}
+	policy_undecided(s, result, verdict);
+	return false;
+}
+
 static bool policy_record(struct policy_session *s, enum detector detector,
     int connect, int64_t now, struct store_result *result,
     struct verdict *verdict)
 {
-	struct store *store = s->policy->store;
 	struct store_event event = {
 		.key = s->key,
 		.now = now,
@@ -303,7 +215,6 @@ static bool policy_record(struct policy_session *s, enum detector detector,
 		.rules = s->cfg->rules,
 	};
 	const struct config *cfg = s->cfg;
-	uint64_t started = metrics_monotonic_ns();
 
 	if (connect && cfg->concurrency_enabled) {
 		event.sessions_max = cfg->concurrency_max_sessions;
@@ -313,24 +224,25 @@ static bool policy_record(struct policy_session *s, enum detector detector,
 		event.sessions_seq = s->count_seq;
 	}
 	metrics_event(detector);
-	if (store_record(store, &event, result) < 0) {
-		memset(result, 0, sizeof(*result));
-		result->decided = STORE_DECIDED_ACCEPT;
-	}
-	metrics_store_latency_ns(metrics_monotonic_ns() - started);
-	if (result->decided != STORE_DECIDED_STORE)
-		policy_store_failed(s, result, detector, now);
-	if (result->decided == STORE_DECIDED_STORE ||
-	    result->decided == STORE_DECIDED_LOCAL) {
-		policy_observer_fn observer = __atomic_load_n(
-		    &s->policy->observer, __ATOMIC_ACQUIRE);
+	return policy_record_event(s, &event, result, verdict);
+}
 
-		if (observer != NULL)
-			observer(&event, result, s->policy->observer_arg);
-		return true;
-	}
-	policy_undecided(s, result, verdict);
-	return false;
+/* A valid recipient, for dha.min_ratio; the verdict is always continue. */
+static void policy_valid_recipient(struct policy_session *s, int64_t now)
+{
+	struct store_event event = {
+		.key = s->key,
+		.now = now,
+		.counted = DETECTOR_DHA,
+		.valid = 1,
+		.rules = s->cfg->rules,
+	};
+	struct store_result result;
+	struct verdict ignored;
+
+	if (s->cfg->rules[DETECTOR_DHA].enabled &&
+	    s->cfg->rules[DETECTOR_DHA].min_ratio > 0)
+		(void)policy_record_event(s, &event, &result, &ignored);
 }
 
 static struct policy_session *policy_session_new(struct policy *policy)
@@ -340,8 +252,8 @@ static struct policy_session *policy_session_new(struct policy *policy)
 	s->policy = policy;
 	s->cfg = policy_config(policy);
 	s->id = __atomic_add_fetch(&policy->next_session_id, 1, __ATOMIC_RELAXED);
-	snprintf(s->addr_text, sizeof(s->addr_text), "unknown");
-	snprintf(s->key_text, sizeof(s->key_text), "unknown");
+	memcpy(s->addr_text, policy_unknown_addr, sizeof(policy_unknown_addr));
+	memcpy(s->key_text, policy_unknown_addr, sizeof(policy_unknown_addr));
 	verdict_continue(&s->refusal);
 	return s;
 }
@@ -354,7 +266,7 @@ static void policy_refuse_blocked_list(struct policy_session *s,
 	metrics_blocked_list_refusal(action);
 	policy_log_refuse(s, "connect", "blocked-list", action, 0);
 	policy_refuse(s, s->cfg->blocked_action, s->cfg->replies[DETECTOR_MANUAL],
-	    STAGE_CONNECT, verdict);
+	    "blocked-list", 0, STAGE_CONNECT, verdict);
 }
 
 /* Uncount the session from the store's live sessions. */
@@ -383,7 +295,7 @@ static void policy_concurrency(struct policy_session *s, uint32_t live,
 	metrics_concurrency_refusal(action);
 	policy_log_refuse(s, "connect", "concurrency", action, 0);
 	policy_refuse(s, cfg->concurrency_action, cfg->concurrency_reply,
-	    STAGE_CONNECT, verdict);
+	    "concurrency", 0, STAGE_CONNECT, verdict);
 }
 
 /*
@@ -404,12 +316,36 @@ static struct policy_session *policy_connected(struct policy_session *s,
 	return s;
 }
 
+/* Why a host is never counted (counted in metrics), or NULL. */
+static const char *policy_excluded(const struct config *cfg,
+    const struct host_addr *addr, const char *verified_name)
+{
+	if (hostlist_match(cfg->exclude, addr)) {
+		metrics_exclusion(METRICS_EXCLUDE_LIST);
+		return "exclude-list";
+	}
+	if (verified_match(cfg->exclude_verified_domains,
+	    cfg->exclude_verified_domain_count, verified_name)) {
+		metrics_exclusion(METRICS_EXCLUDE_VERIFIED);
+		return "verified-domain";
+	}
+	return NULL;
+}
+
 struct policy_session *policy_connect(struct policy *policy,
     const struct host_addr *addr, int64_t now, struct verdict *verdict)
+{
+	return policy_connect_named(policy, addr, NULL, now, verdict);
+}
+
+struct policy_session *policy_connect_named(struct policy *policy,
+    const struct host_addr *addr, const char *verified_name, int64_t now,
+    struct verdict *verdict)
 {
 	struct policy_session *s = policy_session_new(policy);
 	const struct config *cfg = s->cfg;
 	struct store_result result;
+	const char *excluded;
 	uint32_t live;
 
 	verdict_continue(verdict);
@@ -418,15 +354,16 @@ struct policy_session *policy_connect(struct policy *policy,
 	metrics_connection();
 	addr_format(addr, s->addr_text, sizeof(s->addr_text));
 	addr_key(addr, cfg->ipv4_prefix, cfg->ipv6_prefix, &s->key);
-	host_key_format(&s->key, s->key_text, sizeof(s->key_text));
+	host_key_format_of(&s->key, s->addr_text, s->key_text,
+	    sizeof(s->key_text));
 	s->live = sessions_open(policy->sessions, &s->key, now, &live);
 	if (hostlist_match(cfg->blocked, addr)) {
 		policy_refuse_blocked_list(s, verdict);
 		return policy_connected(s, verdict);
 	}
-	if (hostlist_match(cfg->exclude, addr)) {
-		log_debug("event=exclude session=%llx addr=%s reason=exclude-list",
-		    (unsigned long long)s->id, s->addr_text);
+	if ((excluded = policy_excluded(cfg, addr, verified_name)) != NULL) {
+		log_debug("event=exclude session=%llx addr=%s reason=%s",
+		    (unsigned long long)s->id, s->addr_text, excluded);
 		return s;
 	}
 	s->counted = true;
@@ -448,20 +385,6 @@ static bool policy_refused(const struct policy_session *s,
 {
 	*verdict = s->refusal;
 	return s->refusal.kind != VERDICT_CONTINUE;
-}
-
-static void policy_log_flag(const struct policy_session *s, const char *what,
-    const char *text)
-{
-	char escaped[ESCAPE_OUT_MAX];
-
-	log_notice("event=flag session=%llx host=%s addr=%s helo=%u unknown=%u "
-	    "rset=%u max_commands=%u last=%s text=\"%s\" action=%s",
-	    (unsigned long long)s->id, s->key_text, s->addr_text,
-	    s->unexpected_helo, s->unexpected_unknown, s->unexpected_rset,
-	    s->cfg->attack_max_commands, what, escape(text, ESCAPE_CLIENT,
-	    escaped, sizeof(escaped)), action_name(policy_effective(s->cfg,
-	    s->cfg->attack_action)));
 }
 
 /*
@@ -505,7 +428,7 @@ static void policy_unexpected(struct policy_session *s, const char *what,
 		policy_log_refuse(s, "flag", detector_name(DETECTOR_ATTACK),
 		    action, 0);
 	policy_refuse(s, cfg->attack_action, cfg->replies[DETECTOR_ATTACK],
-	    STAGE_LATER, verdict);
+	    detector_name(DETECTOR_ATTACK), 0, STAGE_LATER, verdict);
 }
 
 static bool policy_counts(const struct policy_session *s, unsigned what)
@@ -579,8 +502,10 @@ void policy_rcpt(struct policy_session *s, const struct policy_rcpt *rcpt,
 		return;
 	}
 	if (cfg->dha_recipients == NULL ||
-	    recipients_valid(cfg->dha_recipients, rcpt->address))
+	    recipients_valid(cfg->dha_recipients, rcpt->address)) {
+		policy_valid_recipient(s, now);
 		return;
+	}
 	policy_invalid_recipient(s, now, verdict);
 	if (verdict->kind == VERDICT_CONTINUE && !cfg->monitor_only) {
 		verdict_set(verdict, VERDICT_REJECT, "550", "5.1.1");
@@ -635,4 +560,19 @@ void policy_close(struct policy_session *s)
 	sessions_close(s->policy->sessions, s->live);
 	config_unref(s->cfg);
 	free(s);
+}
+
+bool policy_needs(const struct policy_session *s, enum policy_input input)
+{
+	if (s->refusal.kind != VERDICT_CONTINUE)
+		return false;
+	switch (input) {
+	case POLICY_INPUT_TLS:
+		return policy_counts(s, ATTACK_COUNT_HELO);
+	case POLICY_INPUT_AUTH:
+		return s->counted && s->cfg->exclude_authenticated;
+	case POLICY_INPUT_RCPT_REJECTED:
+		return s->counted;
+	}
+	return true;
 }

@@ -57,21 +57,7 @@
 #include "addr.h"
 #include "config.h"
 #include "store.h"
-
-#define VERDICT_TEXT_MAX 512
-
-enum verdict_kind {
-	VERDICT_CONTINUE,
-	VERDICT_TEMPFAIL,
-	VERDICT_REJECT
-};
-
-struct verdict {
-	enum verdict_kind kind;
-	char rcode[4];			/* "421", "554", "550" */
-	char xcode[8];			/* "4.7.0", "5.7.1", "5.1.1" */
-	char text[VERDICT_TEXT_MAX];
-};
+#include "verdict.h"
 
 struct policy;
 struct policy_session;
@@ -91,9 +77,17 @@ void policy_set_config(struct policy *policy, struct config *cfg);
 /* The configuration in force, with a reference for the caller. */
 struct config *policy_config(struct policy *policy);
 
-/* addr NULL: a connection without an IP address, never counted. */
+/*
+ * addr NULL: a connection without an IP address, never counted.
+ * policy_connect_named(): verified_name is the client's forward-confirmed
+ * name (verified.h), or NULL; a name in exclude_verified_domains excludes
+ * the host like the exclude list.  policy_connect() has no name.
+ */
 struct policy_session *policy_connect(struct policy *policy,
     const struct host_addr *addr, int64_t now, struct verdict *verdict);
+struct policy_session *policy_connect_named(struct policy *policy,
+    const struct host_addr *addr, const char *verified_name, int64_t now,
+    struct verdict *verdict);
 /* tls: the connection is encrypted (the EHLO after STARTTLS is expected). */
 void policy_helo(struct policy_session *session, const char *name, bool tls,
     int64_t now, struct verdict *verdict);
@@ -128,5 +122,21 @@ typedef void (*policy_observer_fn)(const struct store_event *event,
     const struct store_result *result, void *arg);
 void policy_set_observer(struct policy *policy, policy_observer_fn fn,
     void *arg);
+
+/*
+ * Whether the session's next event of a kind depends on an input the MTA
+ * gives only on request (a macro lookup): when false, policy_helo()
+ * ignores tls, policy_mail() auth_user, policy_rcpt() rejected and
+ * status, so the caller may pass false or NULL without asking.  A
+ * session stops needing one for good once refused, excluded or (for
+ * HELO) when unexpected HELOs are not counted.
+ */
+enum policy_input {
+	POLICY_INPUT_TLS,		/* policy_helo(): tls */
+	POLICY_INPUT_AUTH,		/* policy_mail(): auth_user */
+	POLICY_INPUT_RCPT_REJECTED	/* policy_rcpt(): rejected, status */
+};
+bool policy_needs(const struct policy_session *session,
+    enum policy_input input);
 
 #endif

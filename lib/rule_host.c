@@ -21,6 +21,9 @@ static int rule_host_latest(const struct rule_state *states, unsigned mask,
 	if (out != NULL) {
 		out->detector = (enum detector)latest;
 		out->count = states[latest].count;
+		out->level = states[latest].level;
+		out->threshold = states[latest].threshold;
+		out->period = states[latest].period;
 		out->start = rule_block_start(&states[latest]);
 		out->until = states[latest].block_until;
 	}
@@ -55,6 +58,8 @@ void rule_host_set_block(struct rule_state *states, enum detector detector,
     int64_t until, int64_t now)
 {
 	rule_set_block(&states[detector], now, until);
+	states[detector].threshold = 0;
+	states[detector].period = 0;
 }
 
 int64_t rule_host_expiry(const struct rule *rules,

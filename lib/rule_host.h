@@ -13,7 +13,8 @@
  *   detector's block refuses, and each sliding one is moved (states
  *   change).  1 with the refusing block that ends last in *out, else 0.
  * rule_host_set_block(): detector's block runs from now to until (a
- *   block set by hand or learned from elsewhere).
+ *   block set by hand or learned from elsewhere; no threshold nor period
+ *   recorded).
  * rule_host_expiry(): the time after which the host's state carries
  *   nothing (the latest rule_state_expiry()).
  */
@@ -28,6 +29,9 @@
 struct rule_block {
 	enum detector detector;
 	uint32_t count;			/* the detector's count */
+	uint32_t level;			/* its escalation level */
+	uint32_t threshold;		/* max and period when it started, */
+	uint32_t period;		/* 0 when not started by the rule */
 	int64_t start;			/* 0: unknown */
 	int64_t until;
 };

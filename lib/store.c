@@ -71,13 +71,17 @@ void store_apply_event(const struct store_event *event,
 		result->detector = block.detector;
 		result->count = block.count;
 		result->block_until = block.until;
+		result->level = block.level;
 		return;
 	}
-	result->outcome = rule_count(&event->rules[event->counted], state,
-	    event->now);
+	result->outcome = event->valid ?
+	    rule_count_valid(&event->rules[event->counted], state, event->now) :
+	    rule_count(&event->rules[event->counted], state, event->now);
 	result->count = state->count;
-	if (result->outcome != RULE_ALLOWED)
+	if (result->outcome != RULE_ALLOWED) {
 		result->block_until = state->block_until;
+		result->level = state->level;
+	}
 }
 
 const char *store_decider_name(enum store_decider decider)

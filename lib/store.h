@@ -40,6 +40,10 @@
  * store_known(): the node's record of the array's blocks
  *                 (store_known.h) a shared backend keeps, or NULL.
  *                 Optional.
+ * store_get_node(): 1 and the name of the node that started the host's
+ *                 block of detector (by its rule), 0 when not known, -1
+ *                 when the backend failed.  Optional: a store without the
+ *                 op (memory) knows only its own node's blocks.
  * store_decider_name(): "store", "local", "accept", "tempfail".
  *
  * Live sessions across the array (optional; a store without the ops
@@ -81,6 +85,7 @@ struct store_event {
 	int64_t now;			/* Unix seconds, > 0 */
 	enum detector counted;		/* detector this event counts for */
 	int connect;			/* CONNECT: every detector's block refuses */
+	int valid;			/* counts only in the ratio (rule_count_valid) */
 	const struct rule *rules;	/* rules[DETECTOR_COUNT] in force */
 	uint32_t sessions_max;		/* > 0: count the session (see above) */
 	int sessions_enforce;		/* over sessions_max: do not count it */
@@ -108,6 +113,7 @@ struct store_result {
 					   (store_known.h), which logs a summary */
 	uint32_t sessions;		/* the host's live sessions, 0: not counted */
 	int session_held;		/* this session counted: release it */
+	uint32_t level;			/* its escalation level, then */
 };
 
 /* This node's live counted sessions of one host. */
@@ -184,6 +190,8 @@ struct store_ops {
 	void (*set_sessions_source)(struct store *store, store_sessions_fn fn,
 	    void *arg);
 	int (*list_nodes)(struct store *store, store_node_fn fn, void *arg);
+	int (*get_node)(struct store *store, const struct host_key *key,
+	    enum detector detector, char *node, size_t len);	/* optional */
 };
 
 /* Every backend's handle starts with this. */
@@ -198,7 +206,7 @@ struct store *store_open(const struct config *cfg, char *err, size_t errlen);
  * Apply one event to a host's states, in place (DESIGN.md semantics):
  * at CONNECT every detector's block is checked first (each sliding one is
  * extended) and a blocked host is refused without counting; then the
- * counted detector's rule runs.  When several blocks refuse, the result
+ * counted detector's rule runs (rule_count_valid() for a valid event).  When several blocks refuse, the result
  * names the one that ends last.
  */
 void store_apply_event(const struct store_event *event,
@@ -285,6 +293,14 @@ static inline int store_list_nodes(struct store *store, store_node_fn fn,
 {
 	return store->ops->list_nodes != NULL ?
 	    store->ops->list_nodes(store, fn, arg) : -1;
+}
+
+static inline int store_get_node(struct store *store,
+    const struct host_key *key, enum detector detector, char *node,
+    size_t len)
+{
+	return store->ops->get_node != NULL ?
+	    store->ops->get_node(store, key, detector, node, len) : 0;
 }
 
 void store_close(struct store *store);

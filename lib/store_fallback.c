@@ -321,6 +321,13 @@ static int fallback_list_nodes(struct store *base, store_node_fn fn,
 	return store_list_nodes(fallback_of(base)->primary, fn, arg);
 }
 
+static int fallback_get_node(struct store *base, const struct host_key *key,
+    enum detector detector, char *node, size_t len)
+{
+	return store_get_node(fallback_of(base)->primary, key, detector, node,
+	    len);
+}
+
 static void fallback_close(struct store *base)
 {
 	struct fallback_store *s = fallback_of(base);
@@ -347,6 +354,7 @@ static const struct store_ops store_fallback_ops = {
 	.session_release = fallback_session_release,
 	.set_sessions_source = fallback_set_sessions_source,
 	.list_nodes = fallback_list_nodes,
+	.get_node = fallback_get_node,
 };
 
 /* The check at open: a primary out of reach is logged now, not at the first event. */
@@ -375,6 +383,8 @@ struct store *store_fallback_new(struct store *primary, struct store *local,
 		s->ops.set_sessions_source = NULL;
 		s->ops.list_nodes = NULL;
 	}
+	if (primary->ops->get_node == NULL)
+		s->ops.get_node = NULL;
 	s->base.ops = &s->ops;
 	s->primary = primary;
 	s->local = local;

@@ -32,7 +32,7 @@
  * list_blocks() copies one shard's blocked hosts under its lock and calls
  * fn without any lock held, so fn may call the store and may be slow.
  *
- * Memory: 136 bytes per host on LP64 (key, four rule states, expiry,
+ * Memory: 200 bytes per host on LP64 (key, four rule states, expiry,
  * three 32-bit links) plus 4 to 8 bytes of hash buckets.  A shard's arrays
  * grow by doubling up to its capacity and are only released by close().
  *

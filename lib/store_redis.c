@@ -51,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "store_redis_impl.h"
@@ -60,7 +61,7 @@ static int redis_result_parse(const redisReply *reply,
     struct store_result *result, char *err, size_t errlen)
 {
 	if (reply->type != REDIS_REPLY_ARRAY ||
-	    (reply->elements != 4 && reply->elements != 6))
+	    (reply->elements != 5 && reply->elements != 7))
 		goto bad;
 	for (size_t i = 0; i < reply->elements; i++) {
 		if (reply->element[i]->type != REDIS_REPLY_INTEGER)
@@ -75,12 +76,14 @@ static int redis_result_parse(const redisReply *reply,
 	result->detector = (enum detector)reply->element[1]->integer;
 	result->count = (uint32_t)reply->element[2]->integer;
 	result->block_until = reply->element[3]->integer;
-	if (reply->elements == 6) {
+	result->level = reply->element[4]->integer < 0 ? 0 :
+	    (uint32_t)reply->element[4]->integer;
+	if (reply->elements == 7) {
 		/* The host's live sessions across the array (store_redis_conc.c). */
-		result->sessions = reply->element[4]->integer < 0 ? 0 :
-		    reply->element[4]->integer > UINT32_MAX ? UINT32_MAX :
-		    (uint32_t)reply->element[4]->integer;
-		result->session_held = reply->element[5]->integer != 0;
+		result->sessions = reply->element[5]->integer < 0 ? 0 :
+		    reply->element[5]->integer > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)reply->element[5]->integer;
+		result->session_held = reply->element[6]->integer != 0;
 	}
 	return 0;
 bad:
@@ -94,7 +97,7 @@ static int64_t redis_time_arg(const struct redis_store *s, int64_t now)
 	return s->node_clock ? now : 0;
 }
 
-/* The script's "e" arguments: time, counted, connect, then each rule. */
+/* The script's "e" arguments: time, counted, connect, valid, node, rules. */
 static void redis_event_args(const struct redis_store *s,
     const struct store_event *event, struct redis_args *a)
 {
@@ -102,6 +105,8 @@ static void redis_event_args(const struct redis_store *s,
 	redis_arg_int(a, redis_time_arg(s, event->now));
 	redis_arg_int(a, event->counted);
 	redis_arg_int(a, event->connect != 0);
+	redis_arg_int(a, event->valid != 0);
+	redis_arg(a, s->node, strlen(s->node));
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
 		const struct rule *r = &event->rules[d];
 
@@ -110,6 +115,11 @@ static void redis_event_args(const struct redis_store *s,
 		redis_arg_int(a, r->max);
 		redis_arg_int(a, r->period);
 		redis_arg_int(a, r->block);
+		redis_arg_int(a, r->min_ratio);
+		redis_arg_int(a, r->sliding_max);
+		redis_arg_int(a, r->escalate_factor);
+		redis_arg_int(a, r->escalate_max);
+		redis_arg_int(a, r->escalate_forget);
 	}
 }
 
@@ -199,6 +209,21 @@ static void redis_field_parse(const redisReply *name, const redisReply *value,
 		break;
 	case 'l':
 		state->block_length = v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)v;
+		break;
+	case 'v':
+		state->valid = v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+		break;
+	case 'e':
+		state->level = v < 0 ? 0 : v > RULE_LEVEL_MAX ? RULE_LEVEL_MAX :
+		    (uint32_t)v;
+		break;
+	case 't':
+		state->threshold = v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)v;
+		break;
+	case 'p':
+		state->period = v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX :
 		    (uint32_t)v;
 		break;
 	case 'w':
@@ -344,6 +369,29 @@ static int redis_get_note(struct store *base, const struct host_key *key,
 	return found;
 }
 
+static int redis_get_node(struct store *base, const struct host_key *key,
+    enum detector detector, char *node, size_t len)
+{
+	struct redis_store *s = redis_of(base);
+	char keybuf[REDIS_KEY_MAX], err[REDIS_ERROR_MAX], field[16];
+	const char *argv[] = { "HGET", keybuf, field };
+	size_t argvlen[] = { 4, redis_key(s, key, keybuf),
+	    (size_t)snprintf(field, sizeof(field), "o:%s",
+	    detector_name(detector)) };
+	redisReply *reply = redis_command(s, 3, argv, argvlen, err, sizeof(err));
+	int found;
+
+	if (reply == NULL) {
+		redis_set_error(s, err);
+		return -1;
+	}
+	found = reply->type == REDIS_REPLY_STRING;
+	if (found)
+		redis_note_field(reply, node, len);
+	freeReplyObject(reply);
+	return found;
+}
+
 static const char *redis_error(struct store *base)
 {
 	static __thread char copy[REDIS_ERROR_MAX];
@@ -389,6 +437,12 @@ static struct store *redis_open(const struct config *cfg, char *err,
 	    redis_sync_pool, redis_sync_synced, redis_sync_tick, s);
 	redis_notify_run(s->notify);
 	redis_conc_init(s);
+	/* The node named in bulwark.conf, else the host name. */
+	if (cfg->node != NULL && cfg->node[0] != '\0')
+		snprintf(s->node, sizeof(s->node), "%s", cfg->node);
+	else if (gethostname(s->node, sizeof(s->node)) < 0)
+		snprintf(s->node, sizeof(s->node), "unknown");
+	s->node[sizeof(s->node) - 1] = '\0';
 	return &s->base;
 }
 
@@ -421,4 +475,5 @@ const struct store_ops store_redis_ops = {
 	.session_release = redis_session_release,
 	.set_sessions_source = redis_set_sessions_source,
 	.list_nodes = redis_list_nodes,
+	.get_node = redis_get_node,
 };

@@ -4,12 +4,15 @@
 -- build turns it into the C string store_redis_script (store_redis_lua.h).
 --
 -- A host is one hash, KEYS[1].  Per detector name n (dos, dha, attack,
--- manual) the fields are "c:n" count, "w:n" window start, "b:n" block end
--- and "l:n" block length (the end minus the block's start; 0: unknown);
--- "x" is the time after which the state carries nothing.  Absent fields
--- are 0.  A state whose x has passed is read as empty, as the memory
--- store does; nothing is written for a state that carries nothing, and
--- an expired key is deleted.  The key's TTL is x - now + MARGIN.
+-- manual) the fields are "c:n" count, "w:n" window start, "b:n" block end,
+-- "l:n" block length (the end minus the block's start; 0: unknown), "v:n"
+-- events counted only in the ratio, "e:n" the escalation level of the
+-- last block, "t:n" and "p:n" the rule's max and period when that block
+-- started and "o:n" the node that started it; "x" is the time after
+-- which the state carries nothing.  Absent fields are 0.  A state whose
+-- x has passed is read as empty, as the memory store does; nothing is
+-- written for a state that carries nothing, and an expired key is
+-- deleted.  The key's TTL is x - now + MARGIN.
 --
 -- Time: the array has one clock, Redis's (TIME; Redis 7 replicates a
 -- script's effects, not the script, so that is allowed): a node whose
@@ -19,23 +22,42 @@
 --
 -- ARGV[1] is the operation, ARGV[2] the time to use, 0 for Redis's; then
 --   "e" one event (store_apply_event()): ARGV[3] the counted detector,
---       ARGV[4] "1" at CONNECT, then each detector's rule in enum detector
---       order (see parse_rules).  Returns { outcome, detector, count,
---       block_until } numbered as enum rule_outcome and enum detector.
+--       ARGV[4] "1" at CONNECT, ARGV[5] "1" for an event counted only in
+--       the ratio (rule_count_valid), ARGV[6] the node's name, then each
+--       detector's rule in enum detector order (see parse_rules).  Returns
+--       { outcome, detector, count, block_until, level } numbered as enum
+--       rule_outcome and enum detector.
 --   "b" store_block(): ARGV[3] the detector, ARGV[4] the block's length
 --       in seconds from now (0 or less: over already).  Returns 0.
 -- Detectors are numbered from 0 as in enum detector.
 
 local DETECTORS = 4		-- dos, dha, attack, manual: enum detector's order
 -- The hash fields of each detector's state, in the order of PARTS.
+local NAMES = { 'dos', 'dha', 'attack', 'manual' }
 local FIELDS = {
-	'c:dos', 'w:dos', 'b:dos', 'l:dos',
-	'c:dha', 'w:dha', 'b:dha', 'l:dha',
+	'c:dos', 'w:dos', 'b:dos', 'l:dos', 'v:dos', 'e:dos', 't:dos', 'p:dos',
+	'c:dha', 'w:dha', 'b:dha', 'l:dha', 'v:dha', 'e:dha', 't:dha', 'p:dha',
 	'c:attack', 'w:attack', 'b:attack', 'l:attack',
-	'c:manual', 'w:manual', 'b:manual', 'l:manual' }
-local PARTS = { 'count', 'window', 'block', 'length' }
+	'v:attack', 'e:attack', 't:attack', 'p:attack',
+	'c:manual', 'w:manual', 'b:manual', 'l:manual',
+	'v:manual', 'e:manual', 't:manual', 'p:manual' }
+local PARTS = { 'count', 'window', 'block', 'length', 'valid', 'level',
+	'threshold', 'period' }
+-- INDEX[name]: the place of a state field in FIELDS.  The hash is read
+-- whole (HGETALL): a host has few of the fields, absent ones are 0; the
+-- note's fields ("n:...") and "o:..." are not state.
+local INDEX = {
+	['c:dos'] = 1, ['w:dos'] = 2, ['b:dos'] = 3, ['l:dos'] = 4,
+	['v:dos'] = 5, ['e:dos'] = 6, ['t:dos'] = 7, ['p:dos'] = 8,
+	['c:dha'] = 9, ['w:dha'] = 10, ['b:dha'] = 11, ['l:dha'] = 12,
+	['v:dha'] = 13, ['e:dha'] = 14, ['t:dha'] = 15, ['p:dha'] = 16,
+	['c:attack'] = 17, ['w:attack'] = 18, ['b:attack'] = 19, ['l:attack'] = 20,
+	['v:attack'] = 21, ['e:attack'] = 22, ['t:attack'] = 23, ['p:attack'] = 24,
+	['c:manual'] = 25, ['w:manual'] = 26, ['b:manual'] = 27, ['l:manual'] = 28,
+	['v:manual'] = 29, ['e:manual'] = 30, ['t:manual'] = 31, ['p:manual'] = 32 }
 local ALLOWED, REFUSED, TRIPPED = 0, 1, 2
 local U32_MAX = 4294967295
+local RATIO_ONE, LEVEL_MAX = 1000000, 64
 local MARGIN = 10
 
 local key = KEYS[1]
@@ -45,18 +67,28 @@ if now == 0 then now = tonumber(redis.call('TIME')[1]) end
 -- state[d].count, .window, .block, .length: detector d's state;
 -- loaded[f]: FIELDS[f] as read, so that only changes are written.
 local state, loaded = {}, {}
+local origin		-- the detector whose block this node started
 local expiry, exists, stale = 0, false, false
 
 local function load()
-	local r = redis.call('HMGET', key, 'x', unpack(FIELDS))
-	local x = tonumber(r[1]) or 0
+	local r = redis.call('HGETALL', key)
+	local x, raw = 0, {}
+	for i = 1, #r, 2 do
+		local f = INDEX[r[i]]
+		if f ~= nil then
+			raw[f], exists = tonumber(r[i + 1]), true
+		elseif r[i] == 'x' then
+			x, exists = tonumber(r[i + 1]) or 0, true
+		end
+	end
 	local live = x > now
-	for i = 1, #r do exists = exists or r[i] ~= false end
-	for f = 1, #FIELDS do loaded[f] = live and tonumber(r[f + 1]) or 0 end
+	for f = 1, #FIELDS do loaded[f] = live and raw[f] or 0 end
 	for d = 1, DETECTORS do
 		local f = (d - 1) * #PARTS	-- detector d's fields follow f
 		state[d] = { count = loaded[f + 1], window = loaded[f + 2],
-			block = loaded[f + 3], length = loaded[f + 4] }
+			block = loaded[f + 3], length = loaded[f + 4],
+			valid = loaded[f + 5], level = loaded[f + 6],
+			threshold = loaded[f + 7], period = loaded[f + 8] }
 	end
 	expiry = live and x or 0
 	stale = exists and not live
@@ -79,6 +111,10 @@ local function save(x)
 			end
 		end
 	end
+	if origin ~= nil then
+		args[#args + 1] = 'o:' .. NAMES[origin]
+		args[#args + 1] = ARGV[6]
+	end
 	if x ~= expiry then
 		args[#args + 1] = 'x'
 		args[#args + 1] = string.format('%d', x)
@@ -87,15 +123,21 @@ local function save(x)
 	if x ~= expiry then redis.call('EXPIRE', key, x - now + MARGIN) end
 end
 
--- rules[d]: detector d's rule; ARGV holds each rule from ARGV[5] on as
--- enabled, sliding, max, period, block.
+-- rules[d]: detector d's rule; ARGV holds each rule from ARGV[7] on as
+-- enabled, sliding, max, period, block, min_ratio, sliding_max,
+-- escalate_factor, escalate_max, escalate_forget.
 local function parse_rules()
-	local rules, i = {}, 5
+	local rules, i = {}, 7
 	for d = 1, DETECTORS do
 		rules[d] = { enabled = ARGV[i] == '1', sliding = ARGV[i + 1] == '1',
 			max = tonumber(ARGV[i + 2]), period = tonumber(ARGV[i + 3]),
-			block = tonumber(ARGV[i + 4]) }
-		i = i + 5
+			block = tonumber(ARGV[i + 4]),
+			min_ratio = tonumber(ARGV[i + 5]),
+			sliding_max = tonumber(ARGV[i + 6]),
+			factor = tonumber(ARGV[i + 7]),
+			escalate_max = tonumber(ARGV[i + 8]),
+			forget = tonumber(ARGV[i + 9]) }
+		i = i + 10
 	end
 	return rules
 end
@@ -122,29 +164,76 @@ local function window_open(r, s)
 	return not (s.block > s.window and s.block <= now)
 end
 
+local function slide(r, s)
+	local start = block_start(s)
+	local untill = now + r.block
+	if start ~= 0 and r.sliding_max > 0 and
+	    untill > start + r.sliding_max then
+		untill = start + r.sliding_max
+	end
+	if untill <= s.block then return end
+	s.block = untill
+	if start ~= 0 then set_block(s, start, untill) end
+end
+
 local function check_block(r, s)
 	if not r.enabled or not blocked(s) then return ALLOWED end
-	if r.sliding and now + r.block > s.block then
-		local start = block_start(s)
-		s.block = now + r.block
-		if start ~= 0 then set_block(s, start, s.block) end
-	end
+	if r.sliding then slide(r, s) end
 	return REFUSED
+end
+
+local function open_window(r, s)
+	if not window_open(r, s) then s.window, s.count, s.valid = now, 0, 0 end
+end
+
+local function ratio_met(r, s)
+	return s.count * RATIO_ONE >= r.min_ratio * (s.count + s.valid)
+end
+
+local function next_level(r, s)
+	if r.factor == 0 or s.block == 0 or now >= s.block + r.forget then
+		return 0
+	end
+	if s.level < LEVEL_MAX then return s.level + 1 end
+	return s.level
+end
+
+local function escalated(r, level)
+	local length = r.block
+	local i = 0
+	while i < level and length < r.escalate_max do
+		length = length * r.factor
+		i = i + 1
+	end
+	if level > 0 and length > r.escalate_max then length = r.escalate_max end
+	if length < r.block then length = r.block end
+	return length
 end
 
 local function count(r, s)
 	if not r.enabled then return ALLOWED end
 	if check_block(r, s) == REFUSED then return REFUSED end
-	if not window_open(r, s) then s.window, s.count = now, 0 end
+	open_window(r, s)
 	if s.count < U32_MAX then s.count = s.count + 1 end
-	if s.count <= r.max then return ALLOWED end
-	set_block(s, now, now + r.block)
+	if s.count <= r.max or not ratio_met(r, s) then return ALLOWED end
+	s.level = next_level(r, s)
+	s.threshold, s.period = r.max, r.period
+	set_block(s, now, now + escalated(r, s.level))
 	return TRIPPED
+end
+
+local function count_valid(r, s)
+	if not r.enabled or blocked(s) then return ALLOWED end
+	open_window(r, s)
+	if s.valid < U32_MAX then s.valid = s.valid + 1 end
+	return ALLOWED
 end
 
 local function state_expiry(r, s)
 	local e = s.window == 0 and 0 or s.window + r.period
-	if s.block > e then e = s.block end
+	local b = s.block
+	if r.factor > 0 and b > 0 then b = b + r.forget end
+	if b > e then e = b end
 	return e
 end
 
@@ -181,11 +270,15 @@ local function event()
 	local latest = ARGV[4] == '1' and check_blocks(rules) or nil
 	if latest ~= nil then
 		local s = state[latest]
-		res = { REFUSED, latest - 1, s.count, s.block }
+		res = { REFUSED, latest - 1, s.count, s.block, s.level }
 	else
 		local s = state[d]
-		local o = count(rules[d], s)
-		res = { o, d - 1, s.count, o ~= ALLOWED and s.block or 0 }
+		local o
+		if ARGV[5] == '1' then o = count_valid(rules[d], s)
+		else o = count(rules[d], s) end
+		res = { o, d - 1, s.count, o ~= ALLOWED and s.block or 0,
+			o ~= ALLOWED and s.level or 0 }
+		if o == TRIPPED then origin = d end
 	end
 	save(host_expiry(rules))
 	return res
@@ -195,6 +288,7 @@ local function block()
 	local d, untill = tonumber(ARGV[3]) + 1, now + tonumber(ARGV[4])
 	load()
 	set_block(state[d], now, untill)
+	state[d].threshold, state[d].period = 0, 0
 	save(math.max(untill, expiry))
 	return 0
 end
@@ -261,11 +355,11 @@ local function conc_event(res)
 	local lease = tonumber(ARGV[n])
 	local total, own, own_seq = conc_read(KEYS[2], node)
 	if res[1] ~= ALLOWED or (enforce and total >= max) then
-		res[5], res[6] = total + 1, 0
+		res[6], res[7] = total + 1, 0
 		return res
 	end
 	conc_write(KEYS[2], node, own + 1, lease, math.max(seq, own_seq))
-	res[5], res[6] = total + 1, 1
+	res[6], res[7] = total + 1, 1
 	return res
 end
 

@@ -46,10 +46,10 @@
 #define REDIS_KEY_MAX		(REDIS_PREFIX_MAX + ADDR_TEXT_MAX + 3)
 #define REDIS_ERROR_MAX		256
 /*
- * EVALSHA sha 1 key op time counted connect, then five per rule; with the
- * sessions, one more key and five more arguments.
+ * EVALSHA sha 1 key op time counted connect valid node, ten per rule; with
+ * the sessions, one more key and five more arguments.
  */
-#define REDIS_ARGS_MAX		(14 + 5 * DETECTOR_COUNT)
+#define REDIS_ARGS_MAX		(16 + 10 * DETECTOR_COUNT)
 #define REDIS_NODE_MAX		96
 #define REDIS_SHA_LEN		40
 #define REDIS_MARKER_LEN	32
@@ -75,6 +75,7 @@ struct redis_store {
 	bool node_clock;		/* the script uses the node's times */
 	char prefix[REDIS_PREFIX_MAX + 1];
 	size_t prefix_len;
+	char node[STORE_NOTE_NODE_MAX];	/* this host's name, for "o:" fields */
 
 	atomic_bool sha_known;		/* sha is set and never changes */
 	pthread_mutex_t lock;		/* guards what follows */

@@ -7,7 +7,9 @@
  * in lib/policy.c, not here.
  *
  * The MTA is asked for the recipients it rejected itself (SMFIP_RCPT_REJ)
- * and, where it lets the filter choose, for just the macros used below.
+ * and, where it lets the filter choose, for just the macros used below;
+ * each is looked up only when the session needs it (policy_needs()), as
+ * a lookup scans every macro the MTA sent.
  * Headers, end of headers and body are never needed, so they are skipped.
  * No stage that may refuse is ever made "no reply".
  *
@@ -28,6 +30,8 @@
 
 #include "callbacks.h"
 #include "log.h"
+#include "runtime.h"
+#include "verified.h"
 
 /* Protocol steps bulwark asks for whenever the MTA offers them. */
 #define CALLBACKS_STEPS \
@@ -95,6 +99,7 @@ static void request_macros(SMFICTX *ctx)
 		int stage;
 		char *macros;
 	} wanted[] = {
+		{ SMFIM_CONNECT, "{client_name} {client_resolve}" },
 		{ SMFIM_HELO, "{tls_version}" },
 		{ SMFIM_ENVFROM, "{auth_authen}" },
 		{ SMFIM_ENVRCPT, "{rcpt_mailer} {rcpt_host}" },
@@ -117,59 +122,78 @@ static sfsistat on_negotiate(SMFICTX *ctx, unsigned long actions,
 	*want_steps = steps & CALLBACKS_STEPS;
 	*want_f2 = 0;
 	*want_f3 = 0;
+	runtime_mta_connected((int64_t)time(NULL));
 	if (*want_actions & SMFIF_SETSYMLIST)
 		request_macros(ctx);
 	return SMFIS_CONTINUE;
 }
 
-/* The address comes from the socket address, never from a macro. */
+/*
+ * The address comes from the socket address, never from a macro; the
+ * name only when the MTA verified it (verified.h).
+ */
 static sfsistat on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
 	struct host_addr addr;
 	struct verdict verdict;
 	bool known = addr_from_sockaddr(hostaddr, &addr) == 0;
+	const char *name = verified_name(smfi_getsymval(ctx, "{client_name}"),
+	    smfi_getsymval(ctx, "{client_resolve}"));
 
 	if (!gate_enter())
 		return SMFIS_CONTINUE;
-	smfi_setpriv(ctx, policy_connect(callbacks_policy, known ? &addr : NULL,
-	    time(NULL), &verdict));
+	smfi_setpriv(ctx, policy_connect_named(callbacks_policy,
+	    known ? &addr : NULL, name, time(NULL), &verdict));
 	return gate_leave(answer(ctx, &verdict));
 }
 
 static sfsistat on_helo(SMFICTX *ctx, char *name)
 {
+	struct policy_session *session;
 	struct verdict verdict;
-	bool tls = smfi_getsymval(ctx, "{tls_version}") != NULL;
+	bool tls;
 
 	if (!gate_enter())
 		return SMFIS_CONTINUE;
-	policy_helo(session_of(ctx), name, tls, time(NULL), &verdict);
+	session = session_of(ctx);
+	tls = policy_needs(session, POLICY_INPUT_TLS) &&
+	    smfi_getsymval(ctx, "{tls_version}") != NULL;
+	policy_helo(session, name, tls, time(NULL), &verdict);
 	return gate_leave(answer(ctx, &verdict));
 }
 
 static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
 {
+	struct policy_session *session;
 	struct verdict verdict;
+	const char *auth_user = NULL;
 
 	if (!gate_enter())
 		return SMFIS_CONTINUE;
-	policy_mail(session_of(ctx), smfi_getsymval(ctx, "{auth_authen}"),
-	    time(NULL), &verdict);
+	session = session_of(ctx);
+	if (policy_needs(session, POLICY_INPUT_AUTH))
+		auth_user = smfi_getsymval(ctx, "{auth_authen}");
+	policy_mail(session, auth_user, time(NULL), &verdict);
 	return gate_leave(answer(ctx, &verdict));
 }
 
 static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
 {
+	struct policy_session *session;
 	struct verdict verdict;
 	struct policy_rcpt rcpt = {
 		.address = argv[0] != NULL ? argv[0] : "",
-		.rejected = macro_is(ctx, "{rcpt_mailer}", "error"),
-		.status = smfi_getsymval(ctx, "{rcpt_host}"),
 	};
 
 	if (!gate_enter())
 		return SMFIS_CONTINUE;
-	policy_rcpt(session_of(ctx), &rcpt, time(NULL), &verdict);
+	session = session_of(ctx);
+	if (policy_needs(session, POLICY_INPUT_RCPT_REJECTED)) {
+		rcpt.rejected = macro_is(ctx, "{rcpt_mailer}", "error");
+		if (rcpt.rejected)
+			rcpt.status = smfi_getsymval(ctx, "{rcpt_host}");
+	}
+	policy_rcpt(session, &rcpt, time(NULL), &verdict);
 	return gate_leave(answer(ctx, &verdict));
 }
 

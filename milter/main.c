@@ -3,16 +3,20 @@
  *
  *   bulwark [-c file] [-f] [-t] [-p socket] [-V]
  *
- * Start, in this order: read the configuration; look the user and group
- * up; check the firewall's nftables table and sets (when enabled: a
- * configuration error otherwise, as in -t); open the store; open the
- * milter socket, the control socket and the metrics listener, and the pid
- * file (the unix sockets and the pid file made so that they are the
- * user's, see privdrop_dir.h); detach (unless -f); write the pid file;
- * drop to the user and group; start the threads (control server, metrics
- * server, firewall worker, libmilter's loop);
+ * Start, in this order: read the configuration; check everything the
+ * start needs and report every problem at once (preflight.h; -t reports
+ * them too, as warnings); look the user and group up; check the
+ * firewall's nftables table and sets (when enabled: a configuration
+ * error otherwise, as in -t); open the log file (log_file); open the
+ * store; open the milter socket, the control socket and the metrics
+ * listener, and the pid file (the unix sockets and the pid file made so
+ * that they are the user's, see privdrop_dir.h; pidfile "" is none);
+ * detach (unless -f); write the pid file; drop to the user and group;
+ * start the threads (control server, metrics server, firewall worker,
+ * libmilter's loop);
  * tell the waiting parent that all went well.  Until then every error
- * reaches the terminal and the exit status says it.
+ * reaches the terminal and the exit status says it.  In the foreground
+ * the daemon says on stderr where its log goes.
  *
  * Serve: libmilter's loop runs in a thread of its own; the main thread
  * waits for signals (see signals.h for how they are kept from
@@ -23,7 +27,9 @@
  * thread, else it looks at the stop flag only every 5 s: see
  * milter_stopper()), so no new connection is accepted; the callbacks in
  * progress are waited for (callbacks_drain()); the control and metrics
- * servers end; the sockets and the pid file are removed; the stop is
+ * servers end; the sockets and the pid file are removed; with the
+ * memory store and state_file, its blocks and notes are written there
+ * (read back at the next start, after the switch of user); the stop is
  * logged.  A start that fails removes what it had made.
  *
  * Exit status: 0 after a stop asked for by SIGTERM or SIGINT; EX_USAGE
@@ -36,6 +42,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#define SYSLOG_NAMES
+#include <syslog.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,13 +57,16 @@
 #include "escape.h"
 #include "firewall.h"
 #include "log.h"
+#include "logfile.h"
 #include "metrics.h"
 #include "metrics_http.h"
 #include "policy.h"
+#include "preflight.h"
 #include "privdrop.h"
 #include "runtime.h"
 #include "signals.h"
 #include "socket.h"
+#include "state.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -82,6 +93,7 @@ struct daemon {
 	struct runtime rt;
 	pthread_t milter;
 	int milter_rc;
+	int log_fd;			/* log_file's, or -1 */
 };
 
 static void usage(void)
@@ -210,10 +222,65 @@ static int open_privileged(struct daemon *d)
 		start_failed(d, "control ", err);
 	if (metrics_http_open(cfg->metrics_listen, err, sizeof(err)) < 0)
 		start_failed(d, "metrics_listen ", err);
+	if (cfg->pidfile[0] == '\0')
+		return -1;
 	if ((pidfile = pidfile_open(cfg->pidfile, &d->priv, err,
 	    sizeof(err))) < 0)
 		start_failed(d, "", err);
 	return pidfile;
+}
+
+/*
+ * Where the log goes: syslog (and the terminal until detached, or for
+ * good with -f), a file of its own (log_file) likewise, or stderr alone.
+ */
+static void open_log(struct daemon *d)
+{
+	const char *log_file = d->cfg->log_file;
+	char err[1024];
+
+	d->log_fd = -1;
+	if (strcmp(log_file, "stderr") == 0) {
+		log_open_fd(-1, true);
+	} else if (log_file[0] != '\0') {
+		if ((d->log_fd = logfile_open(log_file, &d->priv, err,
+		    sizeof(err))) < 0)
+			start_failed(d, "", err);
+		log_open_fd(d->log_fd, true);
+	}
+}
+
+static const char *facility_name(int facility)
+{
+	for (const CODE *c = facilitynames; c->c_name != NULL; c++) {
+		if (c->c_val == facility)
+			return c->c_name;
+	}
+	return "?";
+}
+
+/* "syslog (facility mail)", a file's path, or "stderr". */
+static void log_destination(const struct config *cfg, char *buf, size_t len)
+{
+	if (cfg->log_file[0] == '\0')
+		snprintf(buf, len, "syslog (facility %s)",
+		    facility_name(cfg->syslog_facility));
+	else
+		snprintf(buf, len, "%s", cfg->log_file);
+}
+
+/* In the foreground, say where the log goes before anything else. */
+static void tell_log(const struct daemon *d)
+{
+	char where[1100];
+
+	if (!d->opt->foreground)
+		return;
+	log_destination(d->cfg, where, sizeof(where));
+	fprintf(stderr, "bulwark: logging to %s%s, level %s\n", where,
+	    strcmp(d->cfg->log_file, "stderr") == 0 ? "" : " and stderr",
+	    (const char *[]){ "error", "warning", "notice", "info",
+	    "debug" }[d->cfg->log_level]);
 }
 
 static void start(struct daemon *d)
@@ -226,14 +293,16 @@ static void start(struct daemon *d)
 		start_failed(d, "", err);
 	d->priv.keep_net_admin = d->cfg->firewall.enabled;
 	check_firewall(d->cfg, true);
+	open_log(d);
 	open_policy(d);
 	pidfile = open_privileged(d);
 	if (!d->opt->foreground && daemon_detach(err, sizeof(err)) < 0)
 		start_failed(d, "", err);
-	if (pidfile_write(pidfile, err, sizeof(err)) < 0)
+	if (pidfile >= 0 && pidfile_write(pidfile, err, sizeof(err)) < 0)
 		start_failed(d, "", err);
 	if (privdrop_apply(&d->priv, err, sizeof(err)) < 0)
 		start_failed(d, "", err);
+	daemon_state_load(d->cfg, d->store);
 }
 
 static void *milter_main(void *arg)
@@ -264,6 +333,10 @@ static void start_threads(struct daemon *d)
 	if (firewall_start(d->policy, d->store, err, sizeof(err)) < 0)
 		start_failed(d, "firewall: ", err);
 	signals_hold(&saved);
+	if (runtime_watch_start(&d->rt, err, sizeof(err)) < 0) {
+		signals_release(&saved);
+		start_failed(d, "", err);
+	}
 	rc = pthread_create(&d->milter, NULL, milter_main, d);
 	signals_release(&saved);
 	if (rc != 0)
@@ -279,11 +352,12 @@ static void log_start(const struct daemon *d)
 	    sizeof(config_text));
 	escape(d->cfg->control, ESCAPE_QUOTED, control_text,
 	    sizeof(control_text));
-	log_notice("event=start version=%s pid=%ld socket=\"%s\" store=%s "
-	    "config=\"%s\" control=\"%s\" user=%s monitor_only=%s",
-	    BULWARK_VERSION, (long)getpid(), socket_text, d->cfg->store,
-	    config_text, control_text, d->priv.needed ? d->priv.user : "-",
-	    d->cfg->monitor_only ? "yes" : "no");
+	log_notice("event=start version=%s node=%s pid=%ld socket=\"%s\" "
+	    "store=%s config=\"%s\" control=\"%s\" user=%s monitor_only=%s "
+	    "metrics=\"%s\"",
+	    BULWARK_VERSION, d->rt.node, (long)getpid(), socket_text,
+	    d->cfg->store, config_text, control_text, d->priv.needed ? d->priv.user : "-",
+	    d->cfg->monitor_only ? "yes" : "no", d->cfg->metrics_listen);
 }
 
 /*
@@ -362,12 +436,15 @@ static int stop(struct daemon *d, bool asked)
 {
 	bool ok, drained;
 
+	runtime_watch_stop(&d->rt);
 	milter_join(d);
 	ok = asked && d->milter_rc == MI_SUCCESS;
 	drained = callbacks_drain(MAIN_DRAIN_MS) == 0;
 	if (!drained)
 		log_warning("event=stop-timeout reason=\"callbacks still "
 		    "running after %u ms\"", MAIN_DRAIN_MS);
+	else
+		daemon_state_save(d->cfg, d->store);
 	control_stop();
 	metrics_http_stop();
 	firewall_stop();
@@ -383,6 +460,48 @@ static int stop(struct daemon *d, bool asked)
 	return ok ? 0 : EXIT_FAILURE;
 }
 
+static void report_fatal(void *arg, const char *problem)
+{
+	char quoted[4096];
+
+	(void)arg;
+	escape(problem, ESCAPE_QUOTED, quoted, sizeof(quoted));
+	log_error("event=fatal reason=\"%s\"", quoted);
+}
+
+static void report_stderr(void *arg, const char *problem)
+{
+	(void)arg;
+	fprintf(stderr, "bulwark: warning: would not start now: %s\n",
+	    problem);
+}
+
+/*
+ * -t: the configuration (its status is the exit status), then what a
+ * start would need now, as warnings: a runtime directory that a service
+ * manager makes at start (systemd's RuntimeDirectory) is missing until
+ * then.
+ */
+static int check_only(const struct config *cfg, const struct options *opt)
+{
+	const char *socket = opt->socket != NULL ? opt->socket : cfg->socket;
+	pid_t running = preflight_running(cfg);
+	unsigned problems;
+
+	printf("bulwark: %s: configuration ok\n", opt->config_path);
+	if (running > 0)
+		printf("bulwark: a daemon runs with this configuration (pid "
+		    "%ld): its sockets and ports are taken as its own\n",
+		    (long)running);
+	problems = preflight_run(cfg, socket, opt->foreground, running > 0,
+	    report_stderr, NULL);
+	if (problems > 0)
+		fprintf(stderr, "bulwark: warning: %u problem%s: started now, "
+		    "the daemon would stop at once\n", problems,
+		    problems > 1 ? "s" : "");
+	return 0;
+}
+
 static int run(struct config *cfg, const struct options *opt)
 {
 	struct daemon d = { .opt = opt, .cfg = cfg };
@@ -392,13 +511,20 @@ static int run(struct config *cfg, const struct options *opt)
 	d.config_path = realpath(opt->config_path, NULL);
 	if (d.config_path == NULL)
 		d.config_path = xstrdup(opt->config_path);
-	log_open("bulwark", cfg->syslog_facility, true);
+	if (cfg->log_file[0] == '\0')
+		log_open("bulwark", cfg->syslog_facility, true);
 	log_set_level(cfg->log_level);
+	tell_log(&d);
+	if (preflight_run(cfg, d.socket, opt->foreground, false, report_fatal,
+	    NULL) > 0)
+		exit(EXIT_FAILURE);
 	start(&d);
 	start_threads(&d);
 	daemon_ready();
-	if (!opt->foreground)
+	if (!opt->foreground && cfg->log_file[0] == '\0')
 		log_open("bulwark", cfg->syslog_facility, false);
+	else if (!opt->foreground)
+		log_open_fd(d.log_fd, false);
 	log_start(&d);
 	rc = stop(&d, serve(&d));
 	free(d.config_path);
@@ -419,8 +545,7 @@ int main(int argc, char **argv)
 	cfg = load_config(opt.config_path);
 	if (opt.check_only) {
 		check_firewall(cfg, false);
-		printf("bulwark: %s: configuration ok\n", opt.config_path);
-		rc = 0;
+		rc = check_only(cfg, &opt);
 	} else {
 		rc = run(cfg, &opt);
 	}

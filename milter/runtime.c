@@ -6,6 +6,7 @@
  * with one pointer swap in policy_set_config(), so no connection ever
  * sees half of it.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +17,10 @@
 #include "log.h"
 #include "metrics.h"
 #include "runtime.h"
+
+#define RUNTIME_WATCH_STEP	1	/* seconds between looks */
+
+static _Atomic int64_t runtime_mta_seen;
 
 void runtime_init(struct runtime *rt, const char *config_path,
     struct policy *policy, struct store *store, bool foreground)
@@ -28,24 +33,113 @@ void runtime_init(struct runtime *rt, const char *config_path,
 	rt->store = store;
 	rt->started = (int64_t)time(NULL);
 	rt->foreground = foreground;
-	if (gethostname(rt->node, sizeof(rt->node)) < 0)
+	if (cfg->node[0] != '\0')
+		snprintf(rt->node, sizeof(rt->node), "%s", cfg->node);
+	else if (gethostname(rt->node, sizeof(rt->node)) < 0)
 		snprintf(rt->node, sizeof(rt->node), "unknown");
 	rt->node[sizeof(rt->node) - 1] = '\0';
 	pthread_mutex_init(&rt->reload_lock, NULL);
+	pthread_mutex_init(&rt->watch_lock, NULL);
+	pthread_cond_init(&rt->watch_wake, NULL);
 	rt->syslog_facility = cfg->syslog_facility;
 	config_unref(cfg);
 }
 
 void runtime_destroy(struct runtime *rt)
 {
+	runtime_watch_stop(rt);
+	pthread_cond_destroy(&rt->watch_wake);
+	pthread_mutex_destroy(&rt->watch_lock);
 	pthread_mutex_destroy(&rt->reload_lock);
+}
+
+void runtime_mta_connected(int64_t now)
+{
+	atomic_store_explicit(&runtime_mta_seen, now, memory_order_relaxed);
+}
+
+int64_t runtime_mta_last(void)
+{
+	return atomic_load_explicit(&runtime_mta_seen, memory_order_relaxed);
+}
+
+/* True once the warning is due: up long enough, and no MTA came. */
+static bool runtime_mta_missing(struct runtime *rt, int64_t now)
+{
+	struct config *cfg = policy_config(rt->policy);
+	unsigned after = cfg->mta_warn_after;
+
+	config_unref(cfg);
+	return after > 0 && runtime_mta_last() == 0 &&
+	    now - rt->started >= (int64_t)after;
+}
+
+static void runtime_warn_no_mta(const struct runtime *rt, int64_t now)
+{
+	struct config *cfg = policy_config(rt->policy);
+	char socket[1024];
+
+	escape(cfg->socket, ESCAPE_QUOTED, socket, sizeof(socket));
+	log_warning("event=no-mta up=%lld socket=\"%s\" reason=\"no MTA has "
+	    "connected since the start: check the MTA's milter setting (a "
+	    "chrooted Postfix smtpd reaches only sockets inside its queue "
+	    "directory)\"", (long long)(now - rt->started), socket);
+	config_unref(cfg);
+}
+
+static void *runtime_watch(void *arg)
+{
+	struct runtime *rt = arg;
+	struct timespec until;
+	bool warned = false;
+
+	pthread_mutex_lock(&rt->watch_lock);
+	while (!rt->watch_stop) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += RUNTIME_WATCH_STEP;
+		pthread_cond_timedwait(&rt->watch_wake, &rt->watch_lock, &until);
+		if (rt->watch_stop || warned)
+			continue;
+		if (runtime_mta_missing(rt, (int64_t)time(NULL))) {
+			runtime_warn_no_mta(rt, (int64_t)time(NULL));
+			warned = true;
+		}
+	}
+	pthread_mutex_unlock(&rt->watch_lock);
+	return NULL;
+}
+
+int runtime_watch_start(struct runtime *rt, char *err, size_t errlen)
+{
+	int rc = pthread_create(&rt->watch, NULL, runtime_watch, rt);
+
+	if (rc != 0) {
+		snprintf(err, errlen, "watch thread: %s", strerror(rc));
+		return -1;
+	}
+	rt->watching = true;
+	return 0;
+}
+
+void runtime_watch_stop(struct runtime *rt)
+{
+	if (!rt->watching)
+		return;
+	pthread_mutex_lock(&rt->watch_lock);
+	rt->watch_stop = true;
+	pthread_cond_signal(&rt->watch_wake);
+	pthread_mutex_unlock(&rt->watch_lock);
+	pthread_join(rt->watch, NULL);
+	rt->watching = false;
 }
 
 /* Logging follows the new configuration at once. */
 static void runtime_apply_log(struct runtime *rt, const struct config *cfg)
 {
 	log_set_level(cfg->log_level);
-	if (cfg->syslog_facility != rt->syslog_facility) {
+	/* log_file is a start key: a file or stderr stays as it is. */
+	if (cfg->log_file[0] == '\0' &&
+	    cfg->syslog_facility != rt->syslog_facility) {
 		log_open("bulwark", cfg->syslog_facility, rt->foreground);
 		rt->syslog_facility = cfg->syslog_facility;
 	}

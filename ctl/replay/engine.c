@@ -5,7 +5,9 @@
  * memory store, driven with the log's clock.  Each SMTP session of the
  * log (log host and smtpd process) is one policy session, the way the
  * milter would have seen it:
- *   CONNECT         policy_connect() for the client's address;
+ *   CONNECT         policy_connect_named() for the client's address and
+ *                   the name the MTA verified (Postfix's NAME[ADDR]), for
+ *                   exclude_verified_domains;
  *   a line naming another address, or a milter refusing XCLIENT, or a
  *   summary with XCLIENT: the MTA sent the milter a new CONNECT, so the
  *                   session starts again for the new address (then its
@@ -223,7 +225,8 @@ static void engine_connect(struct engine *e, struct rsession *s,
 	struct host_key key;
 	struct verdict v;
 
-	s->ps = policy_connect(e->policy, addr, ev->now, &v);
+	s->ps = policy_connect_named(e->policy, addr,
+	    ev->name[0] != '\0' ? ev->name : NULL, ev->now, &v);
 	s->has_addr = ev->has_addr;
 	s->addr = ev->addr;
 	s->host = NULL;

@@ -60,6 +60,14 @@ static bool postfix_client(const char **p, struct replay_event *ev)
 		return false;
 	memcpy(text, open + 1, len);
 	text[len] = '\0';
+	/* Postfix writes the verified name, or "unknown". */
+	len = (size_t)(open - *p);
+	ev->name[0] = '\0';
+	if (len > 0 && len < sizeof(ev->name) &&
+	    (len != 7 || strncmp(*p, "unknown", 7) != 0)) {
+		memcpy(ev->name, *p, len);
+		ev->name[len] = '\0';
+	}
 	ev->has_addr = false;
 	if (strcmp(text, "unknown") != 0) {
 		if (addr_parse(text, &ev->addr) < 0)
@@ -210,6 +218,7 @@ enum parse_result postfix_parse(const struct log_line *line,
 	ev->session = session;
 	ev->names_client = true;
 	ev->has_addr = false;
+	ev->name[0] = '\0';
 	ev->status[0] = '\0';
 	ev->auth_user[0] = '\0';
 	if (postfix_prefix(&p, "connect from ")) {

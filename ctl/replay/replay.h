@@ -122,6 +122,7 @@ struct replay_event {
 	bool names_client;		/* the line names the session's client */
 	bool has_addr;			/* ... with an IP address */
 	struct host_addr addr;
+	char name[256];			/* the client's verified name, or "" */
 	char status[16];		/* RCPT_REJECTED: "5.1.1", or "" */
 	char rcpt[256];			/* RCPT: "<user@domain>" */
 	char auth_user[256];		/* MAIL: the SASL user, or "" */

@@ -29,6 +29,7 @@
 #include "metrics.h"
 #include "metrics_json.h"
 #include "metrics_text.h"
+#include "sessions.h"
 #include "xalloc.h"
 
 struct command {
@@ -82,6 +83,18 @@ static json_t *commands_counters(struct command_ctx *c)
 	return counters;
 }
 
+/* When an MTA last connected (null: never) and the live SMTP sessions. */
+static json_t *commands_mta(struct command_ctx *c)
+{
+	struct sessions_stats stats;
+	int64_t last = runtime_mta_last();
+
+	sessions_stats(policy_sessions(c->rt->policy), &stats);
+	return json_pack("{s:o, s:I}",
+	    "last_connect", last > 0 ? json_integer(last) : json_null(),
+	    "sessions", (json_int_t)stats.live);
+}
+
 /* The firewall's state and what it did. */
 static json_t *commands_firewall(struct command_ctx *c)
 {
@@ -103,7 +116,7 @@ static json_t *commands_firewall(struct command_ctx *c)
 static int commands_status(struct command_ctx *c)
 {
 	commands_members(c, json_pack("{s:s, s:I, s:o, s:I, s:I, s:o, s:b, "
-	    "s:o, s:o, s:o}",
+	    "s:o, s:o, s:o, s:o}",
 	    "version", BULWARK_VERSION,
 	    "pid", (json_int_t)getpid(),
 	    "node", control_json_text(c->rt->node),
@@ -113,6 +126,7 @@ static int commands_status(struct command_ctx *c)
 	    "monitor_only", c->cfg->monitor_only,
 	    "store", commands_store_health(c),
 	    "firewall", commands_firewall(c),
+	    "mta", commands_mta(c),
 	    "counters", commands_counters(c)));
 	return 0;
 }
@@ -142,8 +156,8 @@ static void commands_log_block(const struct command_ctx *c,
 	escape(reason, ESCAPE_QUOTED, quoted, sizeof(quoted));
 	isotime_format(until, until_text, sizeof(until_text));
 	log_notice("event=manual-block host=%s until=%s duration=%u "
-	    "reason=\"%s\" uid=%ld", key_text, until_text, seconds, quoted,
-	    (long)c->peer);
+	    "reason=\"%s\" uid=%ld node=%s", key_text, until_text, seconds,
+	    quoted, (long)c->peer, c->rt->node);
 }
 
 static void commands_note(struct command_ctx *c, const struct host_key *key,
@@ -170,7 +184,7 @@ static int commands_block_key(struct command_ctx *c,
 		    store_error(c->rt->store));
 	commands_note(c, key, reason, until);
 	firewall_add(key, DETECTOR_MANUAL, until);
-	metrics_block_started(DETECTOR_MANUAL);
+	metrics_block_started(DETECTOR_MANUAL, 0);
 	host_key_format(key, key_text, sizeof(key_text));
 	commands_log_block(c, key_text, until, seconds, reason);
 	return 0;

@@ -105,14 +105,37 @@ static const char *view_node(const struct command_ctx *c, enum detector d,
 	return NULL;
 }
 
+/* What the rule recorded when it started the block: null when unknown. */
+static json_t *view_recorded(enum detector d, uint32_t value)
+{
+	return d == DETECTOR_MANUAL || value == 0 ? json_null() :
+	    json_integer(value);
+}
+
+/*
+ * The explanation of a block: the keys of bulwarkctl(8)'s "show" (rule is
+ * always "host": every rule counts one host key).  start and end repeat
+ * started and ends under the names of the explanation.
+ */
+static json_t *view_explain(const struct rule_state *st, enum detector d,
+    int64_t started)
+{
+	return json_pack("{s:s, s:o, s:o, s:I, s:o, s:I}",
+	    "rule", d == DETECTOR_MANUAL ? "manual" : "host",
+	    "threshold", view_recorded(d, st->threshold),
+	    "period", view_recorded(d, st->period),
+	    "level", (json_int_t)st->level,
+	    "start", control_json_time(started),
+	    "end", (json_int_t)st->block_until);
+}
+
 json_t *commands_block(struct command_ctx *c, const struct host_key *key,
     const char *key_text, enum detector d, const struct rule_state *st)
 {
 	struct store_note note;
 	const struct store_note *known = view_note(c, key, d, &note) ?
 	    &note : NULL;
-
-	return json_pack("{s:o, s:s, s:o, s:o, s:I, s:b, s:o, s:o}",
+	json_t *block = json_pack("{s:o, s:s, s:o, s:o, s:I, s:b, s:o, s:o}",
 	    "host", control_json_text(key_text),
 	    "detector", detector_name(d),
 	    "count", d == DETECTOR_MANUAL ? json_null() :
@@ -123,6 +146,10 @@ json_t *commands_block(struct command_ctx *c, const struct host_key *key,
 	    "node", control_json_text(view_node(c, d, known)),
 	    "reason", control_json_text(known != NULL &&
 	    known->reason[0] != '\0' ? known->reason : NULL));
+
+	json_object_update_new(block, view_explain(st, d,
+	    view_started(st, known)));
+	return block;
 }
 
 static int view_only(struct command_ctx *c, int *only)
@@ -243,6 +270,49 @@ static const char *view_status(const struct command_ctx *c,
 	return view_counted(c, h) ? "counted" : "unseen";
 }
 
+/* Where the block of a rule started: its node, or "" when unknown. */
+static void view_block_node(struct command_ctx *c, const struct view_host *h,
+    enum detector d, char *node, size_t len)
+{
+	const char *own = view_node(c, d, NULL);
+
+	node[0] = '\0';
+	if (own != NULL)
+		snprintf(node, len, "%s", own);
+	else if (store_get_node(c->rt->store, &h->key, d, node, len) != 1)
+		node[0] = '\0';
+}
+
+/*
+ * The explanation of a rule's block, one paragraph: what was counted
+ * against which threshold, since when, at what level, on which node.
+ * The threshold and period recorded when it started win over the
+ * configuration in force.
+ */
+static void view_why_rule(struct command_ctx *c, const struct view_host *h,
+    enum detector d, char *why, size_t len)
+{
+	const struct rule_state *st = &h->host.state[d];
+	const struct rule *rule = &c->cfg->rules[d];
+	char start[ISOTIME_MAX] = "an unknown time", until[ISOTIME_MAX];
+	char node[STORE_NOTE_NODE_MAX], level[64] = "";
+	int64_t started = rule_block_start(st);
+
+	isotime_format(st->block_until, until, sizeof(until));
+	if (started != 0)
+		isotime_format(started, start, sizeof(start));
+	if (st->level > 0)
+		snprintf(level, sizeof(level), ", escalation level %u",
+		    st->level);
+	view_block_node(c, h, d, node, sizeof(node));
+	snprintf(why, len, "blocked by %s (host rule) from %s until %s: %u %s "
+	    "within %u s, more than the threshold of %u%s; started by node "
+	    "%s", detector_name(d), start, until, st->count, view_events[d],
+	    st->period != 0 ? st->period : rule->period,
+	    st->period != 0 ? st->threshold : rule->max, level,
+	    node[0] != '\0' ? node : "unknown");
+}
+
 static void view_why_blocked(struct command_ctx *c, const struct view_host *h,
     char *why, size_t len)
 {
@@ -253,10 +323,7 @@ static void view_why_blocked(struct command_ctx *c, const struct view_host *h,
 
 	isotime_format(st->block_until, until, sizeof(until));
 	if (d != DETECTOR_MANUAL)
-		snprintf(why, len, "blocked by %s until %s after %u %s "
-		    "(max %u in %u s)", detector_name(d), until, st->count,
-		    view_events[d], c->cfg->rules[d].max,
-		    c->cfg->rules[d].period);
+		view_why_rule(c, h, d, why, len);
 	else if (view_note(c, &h->key, d, &note) && note.reason[0] != '\0')
 		snprintf(why, len, "blocked by hand until %s: %s", until,
 		    note.reason);
@@ -297,10 +364,22 @@ static json_t *view_blocks(struct command_ctx *c, const struct view_host *h)
 {
 	json_t *blocks = json_array();
 
+	char node[STORE_NOTE_NODE_MAX];
+	json_t *block;
+
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
-		if (rule_blocked(&h->host.state[d], c->now))
-			json_array_append_new(blocks, commands_block(c, &h->key,
-			    h->key_text, (enum detector)d, &h->host.state[d]));
+		if (!rule_blocked(&h->host.state[d], c->now))
+			continue;
+		block = commands_block(c, &h->key, h->key_text,
+		    (enum detector)d, &h->host.state[d]);
+		/* One host: its blocks' nodes are worth a look-up each. */
+		if (d != DETECTOR_MANUAL) {
+			view_block_node(c, h, (enum detector)d, node,
+			    sizeof(node));
+			json_object_set_new(block, "node", control_json_text(
+			    node[0] != '\0' ? node : NULL));
+		}
+		json_array_append_new(blocks, block);
 	}
 	return blocks;
 }

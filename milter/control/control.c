@@ -116,7 +116,19 @@ struct control_client {
 };
 
 static struct control_client control_clients[CONTROL_CLIENTS];
-static struct ratelimit control_drops;
+/* Why a client was dropped; each reason is rate-limited on its own. */
+enum control_drop {
+	CONTROL_DROP_BUSY,
+	CONTROL_DROP_LINE_TOO_LONG,
+	CONTROL_DROP_READ_TIMEOUT,
+	CONTROL_DROP_WRITE_TIMEOUT,
+	CONTROL_DROP_REASONS
+};
+
+static const char *const control_drop_names[CONTROL_DROP_REASONS] = {
+	"busy", "line-too-long", "read-timeout", "write-timeout"
+};
+static struct ratelimit control_drops[CONTROL_DROP_REASONS];
 
 static int64_t control_now_ms(void)
 {
@@ -126,14 +138,14 @@ static int64_t control_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A client dropped without an answer: at most one line a second. */
-static void control_log_drop(const char *reason)
+/* A client dropped without an answer: at most one line a second a reason. */
+static void control_log_drop(enum control_drop reason)
 {
 	uint64_t unlogged;
 
-	if (ratelimit_pass(&control_drops, time(NULL), &unlogged))
+	if (ratelimit_pass(&control_drops[reason], time(NULL), &unlogged))
 		log_warning("event=control-drop reason=%s unlogged=%llu",
-		    reason, (unsigned long long)unlogged);
+		    control_drop_names[reason], (unsigned long long)unlogged);
 }
 
 static void control_close(struct control_client *c)
@@ -169,7 +181,7 @@ static struct control_client *control_slot(void)
 			oldest = c;
 	}
 	if (oldest != NULL) {
-		control_log_drop("busy");
+		control_log_drop(CONTROL_DROP_BUSY);
 		control_close(oldest);
 	}
 	return oldest;
@@ -197,7 +209,7 @@ static void control_answer(struct control_client *c, int64_t now,
     bool too_long)
 {
 	if (too_long) {
-		control_log_drop("line-too-long");
+		control_log_drop(CONTROL_DROP_LINE_TOO_LONG);
 		c->answer = commands_refuse("request line too long");
 	} else {
 		c->line[strcspn(c->line, "\n")] = '\0';
@@ -261,8 +273,8 @@ static nfds_t control_poll_set(struct pollfd *fds, size_t *which,
 		if (c->fd < 0)
 			continue;
 		if (c->deadline <= now) {
-			control_log_drop(c->answer == NULL ? "read-timeout" :
-			    "write-timeout");
+			control_log_drop(c->answer == NULL ?
+			    CONTROL_DROP_READ_TIMEOUT : CONTROL_DROP_WRITE_TIMEOUT);
 			control_close(c);
 			continue;
 		}

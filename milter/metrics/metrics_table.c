@@ -82,6 +82,11 @@ static const char *table_stage_name(unsigned s)
 	return sessions_stage_name((enum sessions_stage)s);
 }
 
+static const char *table_exclusion_name(unsigned r)
+{
+	return r == METRICS_EXCLUDE_VERIFIED ? "verified-domain" : "exclude-list";
+}
+
 /* The families that read a counter, or an array of them, of the counts. */
 static const struct table_counter {
 	const char *name;
@@ -105,6 +110,16 @@ static const struct table_counter {
 	    "Hosts blocked, by the detector that blocked them.",
 	    offsetof(struct metrics_counts, blocks_started), "detector",
 	    table_detector_name, 0, DETECTOR_COUNT },
+	{ "bulwark_blocks_escalated_total", METRICS_COUNTER,
+	    "Blocks started above escalation level 0 (a repeat offender), "
+	    "by detector.",
+	    offsetof(struct metrics_counts, blocks_escalated), "detector",
+	    table_detector_name, 0, DETECTOR_MANUAL },
+	{ "bulwark_exclusions_total", METRICS_COUNTER,
+	    "Connections not counted, by reason: exclude-list (exclude, "
+	    "exclude_file), verified-domain (exclude_verified_domains).",
+	    offsetof(struct metrics_counts, exclusions), "reason",
+	    table_exclusion_name, 0, METRICS_EXCLUSIONS },
 	{ "bulwark_flagged_connections_total", METRICS_COUNTER,
 	    "Connections flagged for too many unexpected commands.",
 	    offsetof(struct metrics_counts, flagged), NULL, NULL, 0, 0 },

@@ -39,9 +39,18 @@ out_has "list --json: one block" '"total":1,"truncated":false'
 out_has "list --json: its fields" '"host":"192.0.2.10","detector":"dos","count":4'
 ctl_is 0 "show a blocked host" "$d" show 192.0.2.10
 out_has "show: status" "status        blocked"
-out_has "show: why" "why           blocked by dos until"
-out_has "show: why, the count" "after 4 connections (max 3 in 3600 s)"
+out_has "show: why" "why           blocked by dos (host rule) from"
+out_joined "show: why, the count against the threshold" \
+    ": 4 connections within 3600 s, more than the threshold of 3; started by node $(hostname)"
+check "show: why, wrapped before column 79" sh -c \
+    "! awk 'length > 78' '$WORKDIR/ctl.out' | grep -q '^why'"
 out_has "show: detector table" "dos       yes      4      3    1h"
+ctl_is 0 "show --json a blocked host" "$d" -j show 192.0.2.10
+out_has "show --json: the explanation" \
+    '"rule":"host","threshold":3,"period":3600,"level":0,"start":'
+out_has "show --json: detector, count, node" \
+    "\"detector\":\"dos\",\"count\":4,"
+out_has "show --json: node" "\"node\":\"$(hostname)\""
 ctl_is 0 "show an excluded host" "$d" show 192.0.2.200
 out_has "show: excluded" "status        excluded"
 out_has "show: excluded, why" "on the exclude list (exclude, exclude_file)"

@@ -108,6 +108,16 @@ out_has() {
 	fi
 }
 
+# out_joined WHAT TEXT: the output, its wrapped lines joined, holds TEXT.
+out_joined() {
+	if sed ':a;N;$!ba;s/\n  */ /g' "$WORKDIR/ctl.out" | grep -qF -- "$2"; then
+		ok "$1"
+	else
+		not_ok "$1: no \"$2\" in:"
+		sed 's/^/    /' "$WORKDIR/ctl.out"
+	fi
+}
+
 out_line() {
 	if grep -qxF -- "$2" "$WORKDIR/ctl.out"; then
 		ok "$1"

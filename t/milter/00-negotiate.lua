@@ -22,8 +22,8 @@ end
 if not mt.test_action(conn, SMFIF_SETSYMLIST) then
 	fail("SMFIF_SETSYMLIST not requested")
 end
--- Only the macros used, per stage (1 HELO, 2 MAIL, 3 RCPT).
-local macros = "1={tls_version};2={auth_authen};3={rcpt_mailer} {rcpt_host}"
+-- Only the macros used, per stage (0 CONNECT, 1 HELO, 2 MAIL, 3 RCPT).
+local macros = "0={client_name} {client_resolve};1={tls_version};2={auth_authen};3={rcpt_mailer} {rcpt_host}"
 if negotiated_macros() ~= macros then
 	fail("macro lists \"%s\", expected \"%s\"", negotiated_macros(), macros)
 end

@@ -60,7 +60,7 @@ dha_run() {
 	    "milter-reject: RCPT from unknown[$a]: 421 4.7.0 Too many invalid recipients from $a" \
 	    "to=<alice@test.example>"
 	expect_line "dha: bulwark logged the block" "$bwlog" \
-	    "event=block" "detector=dha" "host=$a " "count=4"
+	    "event=block" "detector=dha" "host=$a " "count=4" "threshold=3"
 
 	xsession "$DHA_PORT" "$a"
 	expect_reply "dha: $a is refused at its next connection" XCLIENT "421 "

@@ -15,6 +15,13 @@
 #   down    bulwark not running: milter_default_action accept / tempfail
 #   socket  the socket recipes of contrib/postfix: chrooted smtpd, relative
 #           path, inet socket; main.cf.snippet is valid
+#   defaults  bulwark's default rules under Postfix's default error
+#           limits: a harvest in one session trips DHA before Postfix
+#           hangs up
+#   verified  exclude_verified_domains: a forward-confirmed name (resolved
+#           from a hosts file in the chroot) excluded, an unverified not
+#   ratio   dha.min_ratio spares a list server with a few stale
+#           addresses; escalate doubles a repeat offender's block
 #
 # Each scenario file defines NAME_setup (bulwark configurations, smtpd
 # services; before Postfix starts) and NAME_run (assertions).  Everything
@@ -27,7 +34,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-SCENARIOS=${*:-dos dha attack lists array down socket}
+SCENARIOS=${*:-dos dha attack lists array down socket defaults verified ratio}
 
 finish() {
 	summary postfix
@@ -90,7 +97,7 @@ preflight
 postfix_work_create
 trap cleanup EXIT
 trap 'exit 130' HUP INT PIPE TERM
-hold_ports 24 || { not_ok "no ports to hold"; finish; }
+hold_ports 25 || { not_ok "no ports to hold"; finish; }
 PORTS=$ports
 
 pf_create mx1

@@ -7,7 +7,7 @@
 # fixtures  the parser's edges (fixtures/*.log, and hostile bytes made
 #           here): year rollover, RFC 3339, multi-line messages, cut
 #           lines, IPv6, unknown[...] clients, other daemons' lines,
-#           XCLIENT, Sendmail,
+#           XCLIENT, verified client names, Sendmail,
 #           gzip and rotated files in any order, standard input; the
 #           report: hurt hosts, --sweep, --json, --html, --set errors.
 # live      the Postfix scenarios dos, dha and attack (t/postfix/run.sh)
@@ -148,6 +148,20 @@ fixture_xclient() {
 	start=$(utc "2025-05-05 08:00:03")
 	expect_blocks "xclient: counted for the client named after XCLIENT, the proxy's HELO apart" \
 	    "198.51.100.201 attack $start $((start + 3600)) 2"
+}
+
+# Postfix names a client by its verified name ("unknown" when it is
+# not): with exclude_verified_domains the verified google.com host is
+# never counted, the unknown one is blocked at its 4th connection.
+fixture_verified() {
+	local start
+	cp "$FIX/verified.log" "$WORK/verified.log"
+	touch -d "2025-07-02 00:00:00" "$WORK/verified.log"
+	replay -c "$CONF" --json --set 'exclude_verified_domains=["google.com"]' \
+	    "$WORK/verified.log"
+	start=$(utc "2025-07-01 09:00:03")
+	expect_blocks "verified: a verified google.com host is not counted" \
+	    "192.0.2.71 dos $start $((start + 600)) 4"
 }
 
 # Sendmail (sm-mta) names the client late: the recipients it rejected
@@ -418,6 +432,7 @@ for part in ${*:-fixtures live}; do
 		fixture_stamps
 		fixture_edges
 		fixture_xclient
+		fixture_verified
 		fixture_sendmail
 		fixture_gzip
 		fixture_hurt

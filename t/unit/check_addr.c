@@ -219,6 +219,84 @@ START_TEST(format_never_overflows)
 }
 END_TEST
 
+/* addr_format() of family and bytes against the C library's inet_ntop(). */
+static void format_as_ntop(uint8_t family, const uint8_t bytes[16])
+{
+	char got[ADDR_TEXT_MAX], want[INET6_ADDRSTRLEN];
+	struct host_addr a = { .family = family };
+
+	memcpy(a.bytes, bytes, family == 4 ? 4 : 16);
+	addr_format(&a, got, sizeof(got));
+	ck_assert_ptr_nonnull(inet_ntop(family == 4 ? AF_INET : AF_INET6, bytes,
+	    want, sizeof(want)));
+	ck_assert_str_eq(got, want);
+}
+
+/*
+ * Every pattern of zero and non-zero groups (where "::" goes, and which
+ * run wins a tie), each with groups of one to four hex digits, the
+ * IPv4-compatible forms, and every value of an IPv4 byte.
+ */
+START_TEST(format_matches_ntop)
+{
+	static const unsigned values[] = { 0x1, 0xab, 0xf00, 0xffff, 0x1234 };
+	uint8_t b[16];
+
+	for (unsigned mask = 0; mask < 256; mask++) {
+		for (unsigned v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
+			for (unsigned g = 0; g < 8; g++) {
+				unsigned w = (mask >> g & 1) ?
+				    values[(v + g) % 5] : 0;
+
+				b[2 * g] = (uint8_t)(w >> 8);
+				b[2 * g + 1] = (uint8_t)w;
+			}
+			format_as_ntop(6, b);
+			/* ::ffff:0:a.b.c.d style: group 5 of ffff. */
+			b[10] = b[11] = 0xff;
+			format_as_ntop(6, b);
+		}
+	}
+	for (unsigned i = 0; i < 256; i++) {
+		uint8_t v4[16] = { (uint8_t)i, (uint8_t)(255 - i), 0,
+		    (uint8_t)(i * 7) };
+
+		format_as_ntop(4, v4);
+	}
+}
+END_TEST
+
+/* The key's text from its address's: the same as host_key_format()'s. */
+START_TEST(key_format_of_address_text)
+{
+	static const struct {
+		const char *addr;
+		unsigned v4, v6;
+	} cases[] = {
+		{ "192.0.2.7", 32, 64 }, { "192.0.2.7", 24, 64 },
+		{ "2001:db8::1", 32, 128 }, { "2001:db8:1:2:3::1", 32, 64 },
+		{ "2001:db8::1", 32, 999 }, { "192.0.2.7", 0, 64 },
+	};
+	char text[ADDR_TEXT_MAX], want[ADDR_TEXT_MAX], got[ADDR_TEXT_MAX];
+	struct host_key full = key_of("192.0.2.7", 32, 64);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct host_addr a = parse_ok(cases[i].addr);
+		struct host_key k;
+
+		addr_key(&a, cases[i].v4, cases[i].v6, &k);
+		addr_format(&a, text, sizeof(text));
+		host_key_format(&k, want, sizeof(want));
+		host_key_format_of(&k, text, got, sizeof(got));
+		ck_assert_str_eq(got, want);
+	}
+	memset(got, 'Z', sizeof(got));
+	host_key_format_of(&full, "192.0.2.7", got, 4);
+	ck_assert_str_eq(got, "192");
+	ck_assert_int_eq(got[4], 'Z');
+}
+END_TEST
+
 /* The key of text with prefixes v4 and v6: prefix bits of net. */
 static const struct {
 	const char *text;
@@ -406,6 +484,8 @@ static Suite *addr_suite(void)
 	tcase_add_test(tc, sockaddr_families);
 	tcase_add_test(tc, format_addresses);
 	tcase_add_test(tc, format_never_overflows);
+	tcase_add_test(tc, format_matches_ntop);
+	tcase_add_test(tc, key_format_of_address_text);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("key");
 	tcase_add_loop_test(tc, key_masks, 0,

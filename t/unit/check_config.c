@@ -107,6 +107,11 @@ static void assert_rules_equal(const struct config *a, const struct config *b)
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
 		const struct rule *r = &b->rules[d];
 
+		ck_assert_uint_eq(a->rules[d].min_ratio, r->min_ratio);
+		ck_assert_uint_eq(a->rules[d].sliding_max, r->sliding_max);
+		ck_assert_uint_eq(a->rules[d].escalate_factor, r->escalate_factor);
+		ck_assert_uint_eq(a->rules[d].escalate_max, r->escalate_max);
+		ck_assert_uint_eq(a->rules[d].escalate_forget, r->escalate_forget);
 		assert_rule(&a->rules[d], r->enabled, r->sliding, r->max,
 		    r->period, r->block);
 		ck_assert_int_eq(a->actions[d], b->actions[d]);
@@ -166,7 +171,7 @@ static void assert_config_equal(const struct config *a, const struct config *b)
 static const struct detector_want default_detectors[DETECTOR_COUNT] = {
 	[DETECTOR_DOS] = { { true, false, 100, 60, 600 }, ACTION_TEMPFAIL,
 	    "Too many connections from %a, try again later" },
-	[DETECTOR_DHA] = { { true, false, 20, 300, 900 }, ACTION_TEMPFAIL,
+	[DETECTOR_DHA] = { { true, false, 10, 300, 900 }, ACTION_TEMPFAIL,
 	    "Too many invalid recipients from %a" },
 	/* max_flagged 0: flagged connections are never counted. */
 	[DETECTOR_ATTACK] = { { false, false, 0, 3600, 3600 }, ACTION_TEMPFAIL,
@@ -174,6 +179,25 @@ static const struct detector_want default_detectors[DETECTOR_COUNT] = {
 	[DETECTOR_MANUAL] = { { true, false, UINT32_MAX, 1, 0 },
 	    ACTION_TEMPFAIL, "Connection refused for %a" },
 };
+
+START_TEST(daemon_keys_read)
+{
+	struct config *cfg = load_ok("node = \"mx1\";\nmta_warn_after = \"5m\";\n"
+	    "log_file = \"stderr\";\nstate_file = \"/var/lib/bulwark/state\";\n"
+	    "pidfile = \"\";\n");
+
+	ck_assert_str_eq(cfg->node, "mx1");
+	ck_assert_uint_eq(cfg->mta_warn_after, 300);
+	ck_assert_str_eq(cfg->log_file, "stderr");
+	ck_assert_str_eq(cfg->state_file, "/var/lib/bulwark/state");
+	ck_assert_str_eq(cfg->pidfile, "");
+	config_unref(cfg);
+	cfg = load_ok("mta_warn_after = 0;\nlog_file = \"/var/log/bulwark.log\";\n");
+	ck_assert_uint_eq(cfg->mta_warn_after, 0);
+	ck_assert_str_eq(cfg->log_file, "/var/log/bulwark.log");
+	config_unref(cfg);
+}
+END_TEST
 
 START_TEST(defaults_every_key)
 {
@@ -188,6 +212,10 @@ START_TEST(defaults_every_key)
 	ck_assert_int_eq(cfg->log_level, LOG_LEVEL_INFO);
 	ck_assert(!cfg->monitor_only);
 	ck_assert_str_eq(cfg->metrics_listen, "127.0.0.1:9713");
+	ck_assert_str_eq(cfg->node, "");
+	ck_assert_uint_eq(cfg->mta_warn_after, 600);
+	ck_assert_str_eq(cfg->log_file, "");
+	ck_assert_str_eq(cfg->state_file, "");
 	ck_assert_str_eq(cfg->store, "memory");
 	ck_assert_uint_eq(cfg->memory_max_hosts, 1000000);
 	ck_assert_uint_eq(cfg->ipv4_prefix, 32);
@@ -614,9 +642,11 @@ static const struct {
 	  "store: \"mongo\" is not available in this build" },
 	/* replies */
 	{ "dos = {\n reply = \"50%x off for %a\";\n};\n", 2, "dos.reply: '%' "
-	  "must be written %a (the client address) or %% (a percent sign)" },
+	  "must be written %a (the client address), %d (the detector), %u (the "
+	  "end of the block) or %% (a percent sign)" },
 	{ "dha = { reply = \"100%\"; };\n", 1, "dha.reply: '%' must be "
-	  "written %a (the client address) or %% (a percent sign)" },
+	  "written %a (the client address), %d (the detector), %u (the end of "
+	  "the block) or %% (a percent sign)" },
 	{ "attack = { reply = \"line\\nbreak\"; };\n", 1, "attack.reply: only "
 	  "printable ASCII characters are allowed" },
 	{ "attack = { reply = \"caf\xc3\xa9\"; };\n", 1, "attack.reply: only "
@@ -651,7 +681,22 @@ static const struct {
 	{ "socket_mode = \"\";\n", 1, "socket_mode: invalid mode \"\" "
 	  "(expected 1 to 4 octal digits, at most 0777)" },
 	{ "pidfile = \"bulwark.pid\";\n", 1,
-	  "pidfile: expected an absolute path" },
+	  "pidfile: expected an absolute path, or \"\" for none" },
+	{ "node = \"mx 1\";\n", 1, "node: expected printable characters "
+	  "without blanks, quotes or backslashes" },
+	{ "node = \"0123456789012345678901234567890123456789012345678901234567890123\";\n",
+	  1, "node: at most 63 characters" },
+	{ "mta_warn_after = \"soon\";\n", 1, "mta_warn_after: invalid duration "
+	  "\"soon\" (expected seconds, or a number followed by s, m, h or d, "
+	  "at most 366d)" },
+	{ "mta_warn_after = -1;\n", 1,
+	  "mta_warn_after: -1 is out of range (1..31622400)" },
+	{ "log_file = \"syslog\";\n", 1, "log_file: expected \"\" (syslog), "
+	  "\"stderr\" or an absolute path" },
+	{ "log_file = \"/var/log/\";\n", 1,
+	  "log_file: expected a file, not a directory" },
+	{ "state_file = \"state\";\n", 1, "state_file: expected \"\" or the "
+	  "absolute path of a file" },
 	{ "metrics_listen = 9713;\n", 1, "metrics_listen: expected a string" },
 	{ "metrics_listen = \"localhost:9713\";\n", 1, "metrics_listen: "
 	  "invalid address \"localhost:9713\": expected ADDRESS:PORT or [IPV6-ADDRESS]:PORT with a numeric address" },
@@ -947,7 +992,7 @@ START_TEST(load_edited)
 	c = config_load_edited(NULL, edit_dos_max, &max, err, sizeof(err));
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(c->rules[DETECTOR_DOS].max, 7);
-	ck_assert_uint_eq(c->rules[DETECTOR_DHA].max, 20);
+	ck_assert_uint_eq(c->rules[DETECTOR_DHA].max, 10);
 	config_unref(c);
 
 	/* An edited value is checked like a line of the file (line 0). */
@@ -962,6 +1007,47 @@ START_TEST(load_edited)
 }
 END_TEST
 
+START_TEST(ratio_sliding_max_and_escalate)
+{
+	struct config *cfg = config_defaults();
+
+	for (unsigned d = 0; d < DETECTOR_MANUAL; d++) {
+		ck_assert_uint_eq(cfg->rules[d].min_ratio, 0);
+		ck_assert_uint_eq(cfg->rules[d].sliding_max, 86400);
+		ck_assert_uint_eq(cfg->rules[d].escalate_factor, 0);
+	}
+	config_unref(cfg);
+	cfg = load_ok("dha = { min_ratio = 0.5; sliding_max = \"2h\";\n"
+	    "  escalate = { factor = 3; max = \"2d\"; forget = \"30d\"; }; };\n"
+	    "dos = { escalate = { }; };\n");
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DHA].min_ratio, 500000);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DHA].sliding_max, 7200);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DHA].escalate_factor, 3);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DHA].escalate_max, 2 * 86400);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DHA].escalate_forget, 30 * 86400);
+	/* An empty group: factor 2, max 1d, forget 7d. */
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DOS].escalate_factor, 2);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DOS].escalate_max, 86400);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DOS].escalate_forget, 7 * 86400);
+	config_unref(cfg);
+	cfg = load_ok("dha = { min_ratio = 1; };\n");
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DHA].min_ratio, 1000000);
+	config_unref(cfg);
+	load_fails("attack = {\n min_ratio = 0.5; };\n", 2,
+	    "unknown key \"attack.min_ratio\"");
+	load_fails("dha = {\n min_ratio = 1.5; };\n", 2,
+	    "dha.min_ratio: 1.5 is out of range (0..1)");
+	load_fails("dha = {\n min_ratio = \"half\"; };\n", 2,
+	    "dha.min_ratio: expected a number from 0 to 1");
+	load_fails("dos = { escalate = {\n factor = 1; }; };\n", 2,
+	    "dos.escalate.factor: 1 is out of range (2..100)");
+	load_fails("dos = { escalate = {\n maximum = 1; }; };\n", 2,
+	    "unknown key \"dos.escalate.maximum\"");
+	load_fails("dos = {\n escalate = 2; };\n", 2,
+	    "dos.escalate: expected a group { ... }");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -969,6 +1055,7 @@ static Suite *config_suite(void)
 
 	tcase_add_unchecked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_test(tc, defaults_every_key);
+	tcase_add_test(tc, daemon_keys_read);
 	tcase_add_test(tc, empty_file_is_defaults);
 	tcase_add_test(tc, sample_equals_defaults);
 	tcase_add_test(tc, full_every_key);
@@ -981,6 +1068,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, daemon_keys);
 	tcase_add_test(tc, keep_start_keys);
 	tcase_add_test(tc, load_edited);
+	tcase_add_test(tc, ratio_sliding_max_and_escalate);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_unchecked_fixture(tc, tmp_setup, tmp_teardown);

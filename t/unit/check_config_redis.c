@@ -3,7 +3,10 @@
  * key read, and each kind of error reported at its line.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "test_files.h"
@@ -36,6 +39,7 @@ START_TEST(defaults)
 	ck_assert_str_eq(cfg->redis.master_name, "mymaster");
 	ck_assert_str_eq(cfg->redis.username, "");
 	ck_assert_str_eq(cfg->redis.password, "");
+	ck_assert_str_eq(cfg->redis.password_file, "");
 	ck_assert_uint_eq(cfg->redis.database, 0);
 	ck_assert_str_eq(cfg->redis.key_prefix, "bulwark:");
 	ck_assert_uint_eq(cfg->redis.timeout_ms, 100);
@@ -179,6 +183,86 @@ START_TEST(key_prefix_length_bounded)
 }
 END_TEST
 
+/* A password file of mode 0640 holding text; its path in path. */
+static void password_file(char *path, const char *text, mode_t mode)
+{
+	tmp_text(path, "redis.password", text);
+	ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+START_TEST(password_file_read)
+{
+	char path[PATH_MAX], text[PATH_MAX + 128], err[CONFIG_ERROR_MAX];
+	struct config *cfg;
+
+	password_file(path, "s3cret-From-File\n", 0640);
+	snprintf(text, sizeof(text), "redis = {\n  password_file = \"%s\";\n};\n",
+	    path);
+	cfg = load_text(text, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_str_eq(cfg->redis.password, "s3cret-From-File");
+	ck_assert_str_eq(cfg->redis.password_file, path);
+	config_unref(cfg);
+
+	/* Without a line break, and with a CRLF one. */
+	password_file(path, "abc", 0600);
+	cfg = load_text(text, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_str_eq(cfg->redis.password, "abc");
+	config_unref(cfg);
+	password_file(path, "abc\r\n", 0600);
+	cfg = load_text(text, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_str_eq(cfg->redis.password, "abc");
+	config_unref(cfg);
+}
+END_TEST
+
+/* Each refusal names the file, at the key's line, never the content. */
+START_TEST(password_file_refused)
+{
+	static const struct {
+		const char *content;
+		mode_t mode;
+		const char *want;
+	} cases[] = {
+		{ "Hidden-1\n", 0644, "readable by every user" },
+		{ "", 0600, "expected one line of printable characters" },
+		{ "Hidden-1 Hidden-2\n", 0600, "expected one line" },
+		{ "Hidden-1\nHidden-2\n", 0600, "expected one line" },
+	};
+	char path[PATH_MAX], text[PATH_MAX + 128], err[CONFIG_ERROR_MAX];
+
+	snprintf(text, sizeof(text), "redis = {\n  password_file = \"%s/redis.password\";\n};\n",
+	    tmpdir);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		password_file(path, cases[i].content, cases[i].mode);
+		tmp_text(path, "bulwark.conf", text);
+		ck_assert_ptr_null(config_load(path, err, sizeof(err)));
+		assert_file_error(err, path, 2, cases[i].want);
+		ck_assert_msg(strstr(err, "redis.password") != NULL, "%s", err);
+		ck_assert_msg(strstr(err, "Hidden") == NULL, "leaks: %s", err);
+	}
+	snprintf(text, sizeof(text), "redis = {\n  password_file = \"%s/missing\";\n};\n",
+	    tmpdir);
+	assert_load_error(text, 2, "missing: No such file or directory");
+	assert_load_error("redis = {\n  password_file = \"relative\";\n};\n", 2,
+	    "redis.password_file: expected \"\" or an absolute path");
+}
+END_TEST
+
+START_TEST(password_file_exclusive)
+{
+	char path[PATH_MAX], text[PATH_MAX + 128];
+
+	password_file(path, "abc\n", 0600);
+	snprintf(text, sizeof(text), "redis = {\n  password = \"x\";\n"
+	    "  password_file = \"%s\";\n};\n", path);
+	assert_load_error(text, 3, "redis.password_file: redis.password is set "
+	    "too: use one or the other");
+}
+END_TEST
+
 static Suite *config_redis_suite(void)
 {
 	Suite *suite = suite_create("config_redis");
@@ -192,6 +276,9 @@ static Suite *config_redis_suite(void)
 	tcase_add_loop_test(tc, bad_config_reported_at_its_line, 0,
 	    (int)(sizeof(bad_configs) / sizeof(bad_configs[0])));
 	tcase_add_test(tc, key_prefix_length_bounded);
+	tcase_add_test(tc, password_file_read);
+	tcase_add_test(tc, password_file_refused);
+	tcase_add_test(tc, password_file_exclusive);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

@@ -173,7 +173,41 @@ START_TEST(blocked_list_excluded_and_addressless_connections)
 	    "bulwark_refusals_total{detector=\"blocked-list\",action=\"tempfail\"} 0",
 	    /* Neither the blocked nor the excluded host reached the store. */
 	    "bulwark_events_total{detector=\"dos\"} 0",
+	    "bulwark_exclusions_total{reason=\"exclude-list\"} 1",
+	    "bulwark_exclusions_total{reason=\"verified-domain\"} 0",
 	    "bulwark_store_latency_seconds_count 0");
+}
+END_TEST
+
+/* A verified name excluded; a repeat offender's block escalated. */
+START_TEST(verified_exclusions_and_escalated_blocks)
+{
+	struct host_addr addr;
+	struct verdict v;
+	char *domains[] = { "example.net" };
+
+	cfg->exclude_verified_domains = domains;
+	cfg->exclude_verified_domain_count = 1;
+	cfg->rules[DETECTOR_DOS].escalate_factor = 2;
+	cfg->rules[DETECTOR_DOS].escalate_max = 3600;
+	cfg->rules[DETECTOR_DOS].escalate_forget = 3600;
+	fixture_start();
+	ck_assert_int_eq(addr_parse("192.0.2.9", &addr), 0);
+	policy_close(policy_connect_named(policy, &addr, "mx.example.net", T0,
+	    &v));
+	for (int i = 0; i < 4; i++)
+		connect_once("192.0.2.1", T0);
+	/* The first block ends at T0 + 600; the next one is escalated. */
+	for (int i = 0; i < 4; i++)
+		connect_once("192.0.2.1", T0 + 700);
+	EXPECT_LINES(T0 + 700,
+	    "bulwark_exclusions_total{reason=\"verified-domain\"} 1",
+	    "bulwark_exclusions_total{reason=\"exclude-list\"} 0",
+	    "bulwark_blocks_started_total{detector=\"dos\"} 2",
+	    "bulwark_blocks_escalated_total{detector=\"dos\"} 1",
+	    "bulwark_blocks_escalated_total{detector=\"dha\"} 0");
+	cfg->exclude_verified_domains = NULL;
+	cfg->exclude_verified_domain_count = 0;
 }
 END_TEST
 
@@ -541,6 +575,7 @@ static Suite *metrics_suite(void)
 	tcase_add_test(tc, every_sample_follows_its_help_and_type);
 	tcase_add_test(tc, json_counters_are_the_text_samples);
 	tcase_add_test(tc, counting_from_many_threads_loses_nothing);
+	tcase_add_test(tc, verified_exclusions_and_escalated_blocks);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

@@ -398,6 +398,73 @@ START_TEST(excluded_hosts_never_counted)
 }
 END_TEST
 
+START_TEST(verified_domain_hosts_never_counted)
+{
+	struct host_addr addr = addr_of("192.0.2.1");
+	struct verdict v;
+	char *domains[] = { "google.com" };
+
+	cfg->exclude_verified_domains = domains;
+	cfg->exclude_verified_domain_count = 1;
+	fixture_start();
+	for (int i = 0; i < 10; i++) {
+		policy_close(policy_connect_named(policy, &addr,
+		    "mx1.mail.google.com", T0, &v));
+		ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
+	}
+	/* The same address without a verified name, or with another one. */
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(connect_once("192.0.2.1", T0, NULL),
+		    VERDICT_CONTINUE);
+	policy_close(policy_connect_named(policy, &addr, "mx.evilgoogle.com",
+	    T0, &v));
+	ck_assert_int_eq(v.kind, VERDICT_TEMPFAIL);
+	cfg->exclude_verified_domains = NULL;
+	cfg->exclude_verified_domain_count = 0;
+}
+END_TEST
+
+/* With dha.min_ratio the valid recipients of a session count too. */
+START_TEST(dha_min_ratio_spares_mostly_valid_senders)
+{
+	struct policy_rcpt valid = { "<alice@example.org>", false, NULL };
+	struct policy_session *s;
+	struct verdict v;
+
+	cfg->rules[DETECTOR_DHA].min_ratio = RULE_RATIO_ONE / 2;
+	fixture_start();
+	s = open_session("192.0.2.1", T0);
+	for (int i = 0; i < 4; i++) {
+		policy_rcpt(s, &valid, T0, &v);
+		ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
+	}
+	/* 3 invalid of 7: over max_invalid (2) but under half. */
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(rejected_rcpt(s, "5.1.1", T0, &v),
+		    VERDICT_CONTINUE);
+	/* The 4th makes 4 of 8: exactly half trips. */
+	ck_assert_int_eq(rejected_rcpt(s, "5.1.1", T0, &v), VERDICT_TEMPFAIL);
+	policy_close(s);
+}
+END_TEST
+
+/* %d and %u: the detector and the end of its block. */
+START_TEST(reply_names_detector_and_end)
+{
+	struct verdict v;
+
+	free(cfg->replies[DETECTOR_DOS]);
+	cfg->replies[DETECTOR_DOS] = strdup("%d block of %a until %u");
+	fixture_start();
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(connect_once("192.0.2.1", T0, NULL),
+		    VERDICT_CONTINUE);
+	ck_assert_int_eq(connect_once("192.0.2.1", T0, &v), VERDICT_TEMPFAIL);
+	ck_assert_str_eq(v.text,
+	    "dos block of 192.0.2.1 until 2023-11-14T22:23:20Z");
+}
+END_TEST
+
 START_TEST(authenticated_clients_not_counted)
 {
 	struct policy_session *s;
@@ -416,6 +483,44 @@ START_TEST(authenticated_clients_not_counted)
 	for (int i = 0; i < 3; i++)
 		rejected_rcpt(s, "5.1.1", T0, &v);
 	ck_assert_int_eq(v.kind, VERDICT_TEMPFAIL);
+	policy_close(s);
+}
+END_TEST
+
+/* The inputs a counted session needs, as one bit each (TLS, AUTH, RCPT). */
+static unsigned needs_of(const struct policy_session *s)
+{
+	return (policy_needs(s, POLICY_INPUT_TLS) ? 1u : 0u) |
+	    (policy_needs(s, POLICY_INPUT_AUTH) ? 2u : 0u) |
+	    (policy_needs(s, POLICY_INPUT_RCPT_REJECTED) ? 4u : 0u);
+}
+
+START_TEST(inputs_needed_only_while_they_count)
+{
+	struct policy_session *s;
+	struct verdict v;
+
+	fixture_start();
+	s = open_session("192.0.2.1", T0);
+	ck_assert_uint_eq(needs_of(s), 7);
+	policy_mail(s, "alice", T0, &v);
+	ck_assert_uint_eq(needs_of(s), 0);
+	policy_close(s);
+	s = open_session("127.0.0.1", T0);
+	ck_assert_uint_eq(needs_of(s), 0);
+	policy_close(s);
+	s = policy_connect(policy, NULL, T0, &v);
+	ck_assert_uint_eq(needs_of(s), 0);
+	policy_close(s);
+
+	cfg->attack_count = ATTACK_COUNT_UNKNOWN;
+	cfg->exclude_authenticated = false;
+	s = open_session("192.0.2.2", T0);
+	ck_assert_uint_eq(needs_of(s), 4);
+	for (int i = 0; i < 3; i++)
+		rejected_rcpt(s, "5.1.1", T0, &v);
+	ck_assert_int_eq(v.kind, VERDICT_TEMPFAIL);
+	ck_assert_uint_eq(needs_of(s), 0);
 	policy_close(s);
 }
 END_TEST
@@ -593,7 +698,11 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, attack_rset_counts_only_when_enabled_and_in_transaction);
 	tcase_add_test(tc, attack_max_flagged_blocks_host);
 	tcase_add_test(tc, excluded_hosts_never_counted);
+	tcase_add_test(tc, verified_domain_hosts_never_counted);
+	tcase_add_test(tc, dha_min_ratio_spares_mostly_valid_senders);
+	tcase_add_test(tc, reply_names_detector_and_end);
 	tcase_add_test(tc, authenticated_clients_not_counted);
+	tcase_add_test(tc, inputs_needed_only_while_they_count);
 	tcase_add_test(tc, blocked_list_always_refused);
 	tcase_add_test(tc, blocked_list_tempfail_action);
 	tcase_add_test(tc, ipv6_prefix_groups_addresses);

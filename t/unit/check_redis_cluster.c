@@ -492,7 +492,8 @@ static struct store *cluster_store(struct rule *rules)
 	ck_assert_msg(store != NULL, "store_open: %s", err);
 	config_unref(cfg);
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
-		struct rule rule = { d == DETECTOR_DOS, false, 100, 3600, 600 };
+		struct rule rule = { .enabled = d == DETECTOR_DOS, .max = 100,
+		    .period = 3600, .block = 600 };
 
 		rules[d] = rule;
 	}

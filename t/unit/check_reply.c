@@ -92,6 +92,25 @@ START_TEST(tiny_buffers)
 }
 END_TEST
 
+START_TEST(detector_and_block_end)
+{
+	struct reply_vars vars = { "192.0.2.1", "dha", 1764583200 };
+	char out[256];
+
+	reply_format_vars("%d: %a blocked until %u", &vars, out, sizeof(out));
+	ck_assert_str_eq(out, "dha: 192.0.2.1 blocked until 2025-12-01T10:00:00Z");
+	vars.detector = NULL;
+	vars.until = 0;
+	reply_format_vars("%d until %u, 100%%", &vars, out, sizeof(out));
+	ck_assert_str_eq(out, "- until -, 100%%");
+	reply_format("%d %u %a", "192.0.2.1", out, sizeof(out));
+	ck_assert_str_eq(out, "- - 192.0.2.1");
+	/* Other letters stay as they are (configuration refuses them). */
+	reply_format_vars("%x", &vars, out, sizeof(out));
+	ck_assert_str_eq(out, "%%x");
+}
+END_TEST
+
 static Suite *reply_suite(void)
 {
 	Suite *s = suite_create("reply");
@@ -103,6 +122,7 @@ static Suite *reply_suite(void)
 	tcase_add_test(tc, cut_is_a_prefix);
 	tcase_add_test(tc, cut_never_mid_escape);
 	tcase_add_test(tc, tiny_buffers);
+	tcase_add_test(tc, detector_and_block_end);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -16,14 +16,17 @@
 static struct rule make_rule(uint32_t max, uint32_t period, uint32_t block,
     bool sliding)
 {
-	struct rule rule = { true, sliding, max, period, block };
+	struct rule rule = { .enabled = true, .sliding = sliding, .max = max,
+	    .period = period, .block = block };
 
 	return rule;
 }
 
 static struct rule_state zero_state(void)
 {
-	struct rule_state state = { 0, 0, 0, 0 };
+	struct rule_state state;
+
+	memset(&state, 0, sizeof(state));
 
 	return state;
 }
@@ -523,6 +526,170 @@ START_TEST(test_host_expiry)
 }
 END_TEST
 
+/* Invalid events, then valid ones, at now. */
+static void ratio_events(const struct rule *rule, struct rule_state *state,
+    uint32_t valid, int64_t now)
+{
+	for (uint32_t i = 0; i < valid; i++)
+		ck_assert_int_eq(rule_count_valid(rule, state, now), RULE_ALLOWED);
+}
+
+START_TEST(test_ratio_exact_edge)
+{
+	struct rule rule = make_rule(3, 60, 600, false);
+	struct rule_state state = zero_state();
+
+	rule.min_ratio = RULE_RATIO_ONE / 2;
+	/* 4 valid, then 3 invalid: the 4th invalid is 4 of 8, exactly 0.5. */
+	ratio_events(&rule, &state, 4, T0);
+	ck_assert_uint_eq(state.valid, 4);
+	ck_assert_int_eq(state.window_start, T0);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(rule_count(&rule, &state, T0 + 1), RULE_ALLOWED);
+	ck_assert_int_eq(rule_count(&rule, &state, T0 + 1), RULE_TRIPPED);
+	ck_assert_int_eq(state.block_until, T0 + 1 + 600);
+
+	/* 5 valid: 4 of 9 is under 0.5, the 5th invalid (5 of 10) trips. */
+	state = zero_state();
+	ratio_events(&rule, &state, 5, T0);
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(rule_count(&rule, &state, T0 + 1), RULE_ALLOWED);
+	ck_assert_int_eq(rule_count(&rule, &state, T0 + 1), RULE_TRIPPED);
+	ck_assert_uint_eq(state.count, 5);
+}
+END_TEST
+
+START_TEST(test_ratio_window_and_block)
+{
+	struct rule rule = make_rule(3, 60, 600, false);
+	struct rule_state state = zero_state();
+
+	rule.min_ratio = RULE_RATIO_ONE / 2;
+	ratio_events(&rule, &state, 100, T0);
+	/* A new window forgets the valid events. */
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(rule_count(&rule, &state, T0 + 60), RULE_ALLOWED);
+	ck_assert_uint_eq(state.valid, 0);
+	ck_assert_int_eq(rule_count(&rule, &state, T0 + 60), RULE_TRIPPED);
+	/* Valid events of a blocked host are not counted, nor refused. */
+	ck_assert_int_eq(rule_count_valid(&rule, &state, T0 + 61), RULE_ALLOWED);
+	ck_assert_uint_eq(state.valid, 0);
+	/* Without min_ratio valid events change nothing of the verdict. */
+	rule.min_ratio = 0;
+	state = zero_state();
+	ratio_events(&rule, &state, 100, T0);
+	trip(&rule, &state, T0);
+	/* min_ratio 1: a single valid event in the window spares the host. */
+	rule.min_ratio = RULE_RATIO_ONE;
+	state = zero_state();
+	ratio_events(&rule, &state, 1, T0);
+	for (int i = 0; i < 50; i++)
+		ck_assert_int_eq(rule_count(&rule, &state, T0), RULE_ALLOWED);
+}
+END_TEST
+
+static struct rule escalating_rule(void)
+{
+	struct rule rule = make_rule(0, 60, 100, false);
+
+	rule.escalate_factor = 2;
+	rule.escalate_max = 700;
+	rule.escalate_forget = 1000;
+	return rule;
+}
+
+START_TEST(test_escalation_levels_and_cap)
+{
+	struct rule rule = escalating_rule();
+	struct rule_state state = zero_state();
+	int64_t t = T0;
+	const int64_t lengths[] = { 100, 200, 400, 700, 700 };
+
+	for (unsigned i = 0; i < 5; i++) {
+		ck_assert_int_eq(rule_count(&rule, &state, t), RULE_TRIPPED);
+		ck_assert_uint_eq(state.level, i);
+		ck_assert_int_eq(state.block_until, t + lengths[i]);
+		ck_assert_int_eq(rule_block_start(&state), t);
+		/* Back 999 s after the block's end: still remembered. */
+		t = state.block_until + 999;
+	}
+	ck_assert_int_eq(rule_state_expiry(&rule, &state),
+	    state.block_until + 1000);
+}
+END_TEST
+
+START_TEST(test_escalation_decays)
+{
+	struct rule rule = escalating_rule();
+	struct rule_state state = zero_state();
+
+	ck_assert_int_eq(rule_count(&rule, &state, T0), RULE_TRIPPED);
+	ck_assert_int_eq(rule_count(&rule, &state, T0 + 100 + 10), RULE_TRIPPED);
+	ck_assert_uint_eq(state.level, 1);
+	ck_assert_int_eq(state.block_until, T0 + 110 + 200);
+	/* Exactly forget after the end: the level falls back to 0. */
+	ck_assert_int_eq(rule_count(&rule, &state, T0 + 310 + 1000),
+	    RULE_TRIPPED);
+	ck_assert_uint_eq(state.level, 0);
+	ck_assert_int_eq(state.block_until, T0 + 1310 + 100);
+	/* Without escalate, every block has the same length. */
+	rule.escalate_factor = 0;
+	ck_assert_int_eq(rule_count(&rule, &state, T0 + 1410), RULE_TRIPPED);
+	ck_assert_uint_eq(state.level, 0);
+	ck_assert_int_eq(state.block_until, T0 + 1410 + 100);
+	ck_assert_int_eq(rule_state_expiry(&rule, &state), T0 + 1510);
+}
+END_TEST
+
+START_TEST(test_block_records_why)
+{
+	struct rule rule = make_rule(3, 60, 600, false);
+	struct rule_state state = zero_state(), states[DETECTOR_COUNT];
+	struct rule_block block;
+
+	trip(&rule, &state, T0);
+	ck_assert_uint_eq(state.threshold, 3);
+	ck_assert_uint_eq(state.period, 60);
+	/* A reload does not change what the block recorded. */
+	rule.max = 50;
+	rule.period = 3600;
+	ck_assert_int_eq(rule_count(&rule, &state, T0 + 1), RULE_REFUSED);
+	ck_assert_uint_eq(state.threshold, 3);
+	memset(states, 0, sizeof(states));
+	states[DETECTOR_DHA] = state;
+	ck_assert_int_eq(rule_host_blocked(states, T0 + 1, &block), 1);
+	ck_assert_int_eq(block.detector, DETECTOR_DHA);
+	ck_assert_uint_eq(block.count, 4);
+	ck_assert_uint_eq(block.threshold, 3);
+	ck_assert_uint_eq(block.period, 60);
+	ck_assert_uint_eq(block.level, 0);
+}
+END_TEST
+
+START_TEST(test_sliding_max)
+{
+	struct rule rule = make_rule(0, 60, 100, true);
+	struct rule_state state = zero_state();
+
+	rule.sliding_max = 250;
+	ck_assert_int_eq(rule_count(&rule, &state, T0), RULE_TRIPPED);
+	ck_assert_int_eq(rule_check_block(&rule, &state, T0 + 90), RULE_REFUSED);
+	ck_assert_int_eq(state.block_until, T0 + 190);
+	ck_assert_int_eq(rule_check_block(&rule, &state, T0 + 180), RULE_REFUSED);
+	ck_assert_int_eq(state.block_until, T0 + 250);
+	ck_assert_int_eq(rule_check_block(&rule, &state, T0 + 249), RULE_REFUSED);
+	ck_assert_int_eq(state.block_until, T0 + 250);
+	ck_assert_int_eq(rule_block_start(&state), T0);
+	ck_assert_int_eq(rule_check_block(&rule, &state, T0 + 250), RULE_ALLOWED);
+	/* A block longer than sliding_max by itself keeps its end. */
+	rule.sliding_max = 50;
+	state = zero_state();
+	ck_assert_int_eq(rule_count(&rule, &state, T0), RULE_TRIPPED);
+	ck_assert_int_eq(rule_check_block(&rule, &state, T0 + 10), RULE_REFUSED);
+	ck_assert_int_eq(state.block_until, T0 + 100);
+}
+END_TEST
+
 static Suite *rule_suite(void)
 {
 	Suite *suite = suite_create("rule");
@@ -545,6 +712,12 @@ static Suite *rule_suite(void)
 	tcase_add_test(tc, test_block_start_kept);
 	tcase_add_test(tc, test_block_start_unknown);
 	tcase_add_test(tc, test_set_block);
+	tcase_add_test(tc, test_ratio_exact_edge);
+	tcase_add_test(tc, test_ratio_window_and_block);
+	tcase_add_test(tc, test_escalation_levels_and_cap);
+	tcase_add_test(tc, test_escalation_decays);
+	tcase_add_test(tc, test_sliding_max);
+	tcase_add_test(tc, test_block_records_why);
 	suite_add_tcase(suite, tc);
 
 	tcase_add_checked_fixture(ev, event_setup, NULL);

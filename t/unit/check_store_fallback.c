@@ -220,8 +220,10 @@ static void fb_setup(void)
 	store = NULL;
 	clock_ns = 1000 * MS;
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++)
-		rules[d] = (struct rule){ true, false, 3, 60, 600 };
-	rules[DETECTOR_MANUAL] = (struct rule){ true, false, UINT32_MAX, 1, 0 };
+		rules[d] = (struct rule){ .enabled = true, .max = 3, .period = 60,
+		    .block = 600 };
+	rules[DETECTOR_MANUAL] = (struct rule){ .enabled = true,
+	    .max = UINT32_MAX, .period = 1 };
 }
 
 static void fb_teardown(void)

@@ -22,7 +22,8 @@ static struct rule rules[DETECTOR_COUNT];
 static void rules_init(void)
 {
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
-		struct rule r = { true, false, 3, 60, 600 };
+		struct rule r = { .enabled = true, .max = 3, .period = 60,
+		    .block = 600 };
 
 		rules[d] = r;
 	}

@@ -321,7 +321,8 @@ static struct store *open_store(const struct config *cfg)
 static void test_rules_init(void)
 {
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
-		struct rule rule = { true, false, 3, 60, 600 };
+		struct rule rule = { .enabled = true, .max = 3, .period = 60,
+		    .block = 600 };
 
 		test_rules[d] = rule;
 	}
@@ -1167,6 +1168,7 @@ START_TEST(script_fields)
 	struct host_key h = v4(11, 1), m = v4(11, 2);
 	struct store_result r;
 	int64_t t = time(NULL);
+	char node[STORE_NOTE_NODE_MAX], own[STORE_NOTE_NODE_MAX];
 
 	for (int i = 0; i < 4; i++)
 		connect_ok(s, &h, t, &r);
@@ -1176,8 +1178,18 @@ START_TEST(script_fields)
 	ck_assert_int_eq(hash_field("t:lua:", &h, "b:dos"), t + 600);
 	ck_assert_int_eq(hash_field("t:lua:", &h, "l:dos"), 600);
 	ck_assert_int_eq(hash_field("t:lua:", &h, "x"), t + 600);
+	/* Why it started: the rule's max and period, and this node. */
+	ck_assert_int_eq(hash_field("t:lua:", &h, "t:dos"), 3);
+	ck_assert_int_eq(hash_field("t:lua:", &h, "p:dos"), 60);
+	ck_assert_int_eq(store_get_node(s, &h, DETECTOR_DOS, node,
+	    sizeof(node)), 1);
+	ck_assert(gethostname(own, sizeof(own)) == 0);
+	own[sizeof(own) - 1] = '\0';
+	ck_assert_str_eq(node, own);
+	ck_assert_int_eq(store_get_node(s, &h, DETECTOR_DHA, node,
+	    sizeof(node)), 0);
 	/* Nothing else: untouched detectors cost no field. */
-	ck_assert_int_eq(hash_len("t:lua:", &h), 5);
+	ck_assert_int_eq(hash_len("t:lua:", &h), 8);
 	ck_assert_int_eq(store_block(s, &m, DETECTOR_MANUAL, t + 100, t - 20), 0);
 	ck_assert_int_eq(hash_field("t:lua:", &m, "b:manual"), t + 100);
 	ck_assert_int_eq(hash_field("t:lua:", &m, "l:manual"), 120);

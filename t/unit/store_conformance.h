@@ -53,7 +53,10 @@ enum conf_test {
 	CONF_DISABLED,
 	CONF_NOTE,
 	CONF_RELOAD,
-	CONF_CLOCK_BACK
+	CONF_CLOCK_BACK,
+	CONF_RATIO,
+	CONF_ESCALATE,
+	CONF_SLIDING_MAX
 };
 
 static struct config *conf_cfg;
@@ -70,7 +73,8 @@ static void conf_setup(void)
 	ck_assert_msg(conf_store != NULL, "store_open: %s", err);
 	ck_assert_str_eq(conf_store->ops->name, conf_backend);
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
-		struct rule rule = { true, false, 3, 60, 600 };
+		struct rule rule = { .enabled = true, .max = 3, .period = 60,
+		    .block = 600 };
 
 		conf_rules[d] = rule;
 	}
@@ -739,6 +743,116 @@ START_TEST(conf_clock_back)
 }
 END_TEST
 
+/* One DHA event at now, valid or invalid; its outcome. */
+static enum rule_outcome conf_dha(const struct host_key *key, int valid,
+    int64_t now)
+{
+	struct store_event event;
+	struct store_result r;
+
+	memset(&event, 0, sizeof(event));
+	event.key = *key;
+	event.now = now;
+	event.counted = DETECTOR_DHA;
+	event.valid = valid;
+	event.rules = conf_rules;
+	ck_assert_int_eq(store_record(conf_store, &event, &r), 0);
+	ck_assert_int_eq(r.decided, STORE_DECIDED_STORE);
+	return r.outcome;
+}
+
+/* min_ratio: trips at exactly the ratio, not below it. */
+START_TEST(conf_ratio)
+{
+	struct host_key key = conf_key(CONF_RATIO, 1);
+	struct host_key other = conf_key(CONF_RATIO, 2);
+	struct store_host host;
+	int64_t t = conf_t0;
+
+	conf_rules[DETECTOR_DHA].min_ratio = RULE_RATIO_ONE / 2;
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(conf_dha(&key, 1, t), RULE_ALLOWED);
+	conf_lookup(&key, &host);
+	ck_assert_uint_eq(host.state[DETECTOR_DHA].valid, 5);
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(conf_dha(&key, 0, t + 1), RULE_ALLOWED);
+	ck_assert_int_eq(conf_dha(&key, 0, t + 1), RULE_TRIPPED);
+	conf_lookup(&key, &host);
+	ck_assert_uint_eq(host.state[DETECTOR_DHA].count, 5);
+	ck_assert_uint_eq(host.state[DETECTOR_DHA].valid, 5);
+	ck_assert_int_eq(host.state[DETECTOR_DHA].block_until, t + 1 + 600);
+	/* Below the ratio: 4 invalid of 9 stays allowed, 5 valid first. */
+	for (int i = 0; i < 6; i++)
+		ck_assert_int_eq(conf_dha(&other, 1, t), RULE_ALLOWED);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(conf_dha(&other, 0, t), RULE_ALLOWED);
+	ck_assert_int_eq(conf_dha(&other, 0, t), RULE_TRIPPED);
+}
+END_TEST
+
+/* Escalation: a second block within forget doubles, capped; decay. */
+START_TEST(conf_escalate)
+{
+	struct host_key key = conf_key(CONF_ESCALATE, 1);
+	struct rule *dos = &conf_rules[DETECTOR_DOS];
+	struct store_host host;
+	struct store_result r;
+	int64_t t = conf_t0;
+
+	dos->escalate_factor = 2;
+	dos->escalate_max = 1000;
+	dos->escalate_forget = 5000;
+	conf_trip_dos(&key, t);
+	conf_lookup(&key, &host);
+	ck_assert_int_eq(host.state[DETECTOR_DOS].block_until, t + 600);
+	ck_assert_uint_eq(host.state[DETECTOR_DOS].level, 0);
+	ck_assert_uint_eq(host.state[DETECTOR_DOS].threshold, 3);
+	ck_assert_uint_eq(host.state[DETECTOR_DOS].period, 60);
+	t += 700;
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(conf_connect(&key, t, NULL), RULE_ALLOWED);
+	ck_assert_int_eq(conf_connect(&key, t, &r), RULE_TRIPPED);
+	ck_assert_int_eq(r.block_until, t + 1000);
+	ck_assert_uint_eq(r.level, 1);
+	ck_assert_int_eq(conf_connect(&key, t + 1, &r), RULE_REFUSED);
+	ck_assert_uint_eq(r.level, 1);
+	conf_lookup(&key, &host);
+	ck_assert_uint_eq(host.state[DETECTOR_DOS].level, 1);
+	/* The state outlives its block by forget: the level is kept. */
+	ck_assert_int_eq(conf_connect(&key, t + 1000 + 4999, NULL), RULE_ALLOWED);
+	conf_lookup(&key, &host);
+	ck_assert_uint_eq(host.state[DETECTOR_DOS].level, 1);
+	/* Forget after the end with no block: level 0 again. */
+	t += 1000 + 5000 + 60;
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(conf_connect(&key, t, NULL), RULE_ALLOWED);
+	ck_assert_int_eq(conf_connect(&key, t, &r), RULE_TRIPPED);
+	ck_assert_int_eq(r.block_until, t + 600);
+	conf_lookup(&key, &host);
+	ck_assert_uint_eq(host.state[DETECTOR_DOS].level, 0);
+}
+END_TEST
+
+/* sliding_max: retries move the end up to sliding_max after the start. */
+START_TEST(conf_sliding_max)
+{
+	struct host_key key = conf_key(CONF_SLIDING_MAX, 1);
+	struct store_result r;
+	int64_t t = conf_t0;
+
+	conf_rules[DETECTOR_DOS].sliding = true;
+	conf_rules[DETECTOR_DOS].sliding_max = 1000;
+	conf_trip_dos(&key, t);
+	ck_assert_int_eq(conf_connect(&key, t + 300, &r), RULE_REFUSED);
+	ck_assert_int_eq(r.block_until, t + 900);
+	ck_assert_int_eq(conf_connect(&key, t + 800, &r), RULE_REFUSED);
+	ck_assert_int_eq(r.block_until, t + 1000);
+	ck_assert_int_eq(conf_connect(&key, t + 999, &r), RULE_REFUSED);
+	ck_assert_int_eq(r.block_until, t + 1000);
+	ck_assert_int_eq(conf_connect(&key, t + 1000, &r), RULE_ALLOWED);
+}
+END_TEST
+
 static Suite *store_conformance_suite(const char *backend, struct config *cfg)
 {
 	static char name[64];	/* check keeps the pointer */
@@ -769,6 +883,9 @@ static Suite *store_conformance_suite(const char *backend, struct config *cfg)
 	tcase_add_test(tc, conf_note);
 	tcase_add_test(tc, conf_reload);
 	tcase_add_test(tc, conf_clock_back);
+	tcase_add_test(tc, conf_ratio);
+	tcase_add_test(tc, conf_escalate);
+	tcase_add_test(tc, conf_sliding_max);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
