@@ -97,6 +97,7 @@ static void fallback_local(struct fallback_store *s,
 		result->detector = hit.detector;
 		result->count = hit.count;
 		result->block_until = hit.until;
+		result->level = hit.level;
 		result->known = true;
 		return;
 	}

@@ -27,6 +27,7 @@ struct known_block {
 	int64_t start;			/* 0: unknown */
 	uint32_t count;			/* that tripped it; 0: unknown */
 	bool pending;			/* not in the shared store yet */
+	uint32_t level;			/* escalation level, 0: unknown */
 	uint64_t refused;		/* served from the record, not yet logged */
 	int64_t refused_since;		/* first of those */
 };
@@ -178,6 +179,17 @@ void store_known_hold(struct store_known *k, const struct host_key *key,
 	known_put(k, key, detector, until, start, count, true);
 }
 
+void store_known_set_level(struct store_known *k, const struct host_key *key,
+    enum detector detector, uint32_t level)
+{
+	struct known_shard *shard;
+	struct known_entry *e = known_find(known_bucket(k, key, &shard), key);
+
+	if (e != NULL)
+		e->block[detector].level = level;
+	pthread_mutex_unlock(&shard->lock);
+}
+
 void store_known_clear(struct store_known *k, const struct host_key *key)
 {
 	struct known_shard *shard;
@@ -268,6 +280,7 @@ static bool known_lookup(struct store_known *k, const struct host_key *key,
 		hit->detector = d;
 		hit->until = e->block[d].until;
 		hit->count = e->block[d].count;
+		hit->level = e->block[d].level;
 	} else {
 		d = DETECTOR_COUNT;
 	}

@@ -17,6 +17,7 @@
  *   does not hold yet (tripped by the node's own store while the shared
  *   one was away): pending until store_known_each_pending() hands it
  *   over.
+ * store_known_set_level(): the escalation level of a block known.
  * store_known_clear(): forget every block of key (an unblock).
  * store_known_learn() / store_known_forget(): the same for what the node
  *   heard from the array; the hook (store_known_set_hook(): one callback,
@@ -76,6 +77,7 @@ struct store_known_hit {
 	enum detector detector;
 	int64_t until;
 	uint32_t count;
+	uint32_t level;			/* its escalation level, 0: unknown */
 };
 
 typedef void store_known_hook_fn(void *arg, const struct host_key *key,
@@ -92,6 +94,8 @@ void store_known_set(struct store_known *k, const struct host_key *key,
     enum detector detector, int64_t until, int64_t start, uint32_t count);
 void store_known_hold(struct store_known *k, const struct host_key *key,
     enum detector detector, int64_t until, int64_t start, uint32_t count);
+void store_known_set_level(struct store_known *k, const struct host_key *key,
+    enum detector detector, uint32_t level);
 void store_known_clear(struct store_known *k, const struct host_key *key);
 void store_known_learn(struct store_known *k, const struct host_key *key,
     enum detector detector, int64_t until, int64_t start, uint32_t count);

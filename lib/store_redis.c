@@ -137,6 +137,7 @@ static bool redis_known_refuses(struct redis_store *s,
 	result->detector = hit.detector;
 	result->count = hit.count;
 	result->block_until = hit.until;
+	result->level = hit.level;
 	result->known = true;
 	return true;
 }
@@ -151,6 +152,9 @@ static void redis_known_update(struct redis_store *s,
 	else if (result->outcome == RULE_REFUSED)
 		store_known_set(s->known, &event->key, result->detector,
 		    result->block_until, 0, result->count);
+	if (result->outcome != RULE_ALLOWED)
+		store_known_set_level(s->known, &event->key, result->detector,
+		    result->level);
 }
 
 static int redis_record(struct store *base, const struct store_event *event,
