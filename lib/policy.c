@@ -9,7 +9,9 @@
  * it only towards the ratio.
  * Unexpected commands are counted in the session, not the store.
  * Each of these steps is also counted in metrics.h; a refusal is counted
- * where it is decided, never when a session replays it.
+ * where it is decided, never when a session replays it.  A refusal is
+ * logged once each, except those the store's record of known blocks
+ * decided (store_known.h): it logs them as one summary per block.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -127,8 +129,10 @@ static void policy_apply(struct policy_session *s,
 		policy_log_block(s, result);
 	}
 	metrics_refusal(result->detector, policy_effective(s->cfg, action));
-	policy_log_refuse(s, stage_name, detector_name(result->detector),
-	    policy_effective(s->cfg, action), result->block_until);
+	/* The record of known blocks logs its refusals as a summary. */
+	if (!result->known)
+		policy_log_refuse(s, stage_name, detector_name(result->detector),
+		    policy_effective(s->cfg, action), result->block_until);
 	policy_refuse(s, action, s->cfg->replies[result->detector],
 	    detector_name(result->detector), result->block_until, stage,
 	    verdict);

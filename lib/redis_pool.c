@@ -20,6 +20,7 @@
  * which is the common case: a syscall saved per command).
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -580,4 +581,64 @@ void redis_pool_put(struct redis_pool *pool, struct redis_conn *conn, bool ok)
 	redis_conn_free_list(stale);
 	if (failed && pool->watch != NULL)
 		redis_sentinel_check_soon(pool->watch);
+}
+
+int redis_pool_connect_own(struct redis_pool *pool, int64_t deadline,
+    struct redis_conn **out, char *err, size_t errlen)
+{
+	if (pool->watch != NULL && redis_sentinel_run(pool->watch, err,
+	    errlen) < 0)
+		return -1;
+	*out = redis_pool_connect(pool, deadline, err, errlen);
+	return *out != NULL ? 0 : -1;
+}
+
+bool redis_pool_current(struct redis_pool *pool, const struct redis_conn *conn)
+{
+	bool current;
+
+	if (conn->failed)
+		return false;
+	pthread_mutex_lock(&pool->lock);
+	current = conn->generation == pool->generation;
+	pthread_mutex_unlock(&pool->lock);
+	return current;
+}
+
+void redis_conn_close(struct redis_conn *conn)
+{
+	if (conn != NULL)
+		redis_conn_free(conn);
+}
+
+/* A reply already read, else poll() then read what came: no socket timeout. */
+int redis_conn_wait(struct redis_conn *conn, unsigned timeout_ms,
+    redisReply **out, char *err, size_t errlen)
+{
+	struct pollfd pfd = { .fd = conn->ctx->fd, .events = POLLIN };
+	void *reply = NULL;
+	int n;
+
+	*out = NULL;
+	if (redisGetReplyFromReader(conn->ctx, &reply) != REDIS_OK)
+		goto failed;
+	if (reply == NULL) {
+		if ((n = poll(&pfd, 1, (int)timeout_ms)) < 0 && errno != EINTR) {
+			snprintf(err, errlen, "poll: %s", strerror(errno));
+			conn->failed = true;
+			return -1;
+		}
+		if (n <= 0)
+			return 0;
+		if (redisBufferRead(conn->ctx) != REDIS_OK ||
+		    redisGetReplyFromReader(conn->ctx, &reply) != REDIS_OK)
+			goto failed;
+		if (reply == NULL)
+			return 0;
+	}
+	*out = redis_conn_judge(conn, reply);
+	return 1;
+failed:
+	redis_conn_error(conn, err, errlen);
+	return -1;
 }

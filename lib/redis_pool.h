@@ -94,6 +94,13 @@ void redis_conn_asking(struct redis_conn *conn, bool asking);
 redisReply *redis_conn_reply(struct redis_conn *conn, int64_t deadline,
     char *err, size_t errlen);
 
+int redis_pool_connect_own(struct redis_pool *pool, int64_t deadline,
+    struct redis_conn **out, char *err, size_t errlen);
+bool redis_pool_current(struct redis_pool *pool, const struct redis_conn *conn);
+void redis_conn_close(struct redis_conn *conn);
+int redis_conn_wait(struct redis_conn *conn, unsigned timeout_ms,
+    redisReply **out, char *err, size_t errlen);
+
 bool redis_reply_node_error(const redisReply *reply);
 bool redis_conn_failed(const struct redis_conn *conn);
 

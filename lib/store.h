@@ -37,6 +37,9 @@
  *                 note, or 0 when there is none.  store_unblock() forgets
  *                 the note too.  Optional: without the ops a note is not
  *                 kept (set returns 0, get finds none).
+ * store_known(): the node's record of the array's blocks
+ *                 (store_known.h) a shared backend keeps, or NULL.
+ *                 Optional.
  * store_get_node(): 1 and the name of the node that started the host's
  *                 block of detector (by its rule), 0 when not known, -1
  *                 when the backend failed.  Optional: a store without the
@@ -65,6 +68,7 @@
 #ifndef BULWARK_STORE_H
 #define BULWARK_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,6 +78,7 @@
 #include "rule_host.h"
 
 struct config;
+struct store_known;
 
 struct store_event {
 	struct host_key key;
@@ -104,6 +109,8 @@ struct store_result {
 	enum detector detector;		/* refusing or tripping detector, else counted */
 	uint32_t count;			/* that detector's count after the event */
 	int64_t block_until;		/* end of its block when refused or tripped */
+	bool known;			/* refused from the node's record of blocks
+					   (store_known.h), which logs a summary */
 	uint32_t sessions;		/* the host's live sessions, 0: not counted */
 	int session_held;		/* this session counted: release it */
 	uint32_t level;			/* its escalation level, then */
@@ -177,6 +184,7 @@ struct store_ops {
 	    const struct store_note *note, int64_t until, int64_t now);
 	int (*get_note)(struct store *store, const struct host_key *key,
 	    struct store_note *out);		/* optional, both */
+	struct store_known *(*known)(struct store *store);	/* optional */
 	int (*session_release)(struct store *store, const struct host_key *key,
 	    unsigned lease);			/* optional, both */
 	void (*set_sessions_source)(struct store *store, store_sessions_fn fn,
@@ -258,6 +266,11 @@ static inline int store_get_note(struct store *store,
 {
 	return store->ops->get_note != NULL ?
 	    store->ops->get_note(store, key, out) : 0;
+}
+
+static inline struct store_known *store_known(struct store *store)
+{
+	return store->ops->known != NULL ? store->ops->known(store) : NULL;
 }
 
 static inline int store_session_release(struct store *store,

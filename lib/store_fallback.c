@@ -23,6 +23,7 @@
 #include "escape.h"
 #include "log.h"
 #include "store_fallback.h"
+#include "store_known.h"
 #include "xalloc.h"
 
 #define FALLBACK_BACKOFF_MIN_MS	100
@@ -33,6 +34,7 @@ struct fallback_store {
 	struct store_ops ops;		/* store_fallback_ops, named as primary */
 	struct store *primary;
 	struct store *local;
+	struct store_known *known;	/* the primary's record, or NULL */
 	enum redis_on_error on_error;
 	int64_t (*now_ns)(void);
 
@@ -69,10 +71,43 @@ static const char *fallback_on_error_name(enum redis_on_error on_error)
 	return "?";
 }
 
-/* Whether the local store is told of blocks, to enforce them later. */
+/*
+ * Whether the local store is told of blocks, to enforce them later: not
+ * when the primary keeps a record of the array's blocks, which does.
+ */
 static bool fallback_remembers(const struct fallback_store *s)
 {
-	return s->on_error == REDIS_ON_ERROR_LOCAL;
+	return s->on_error == REDIS_ON_ERROR_LOCAL && s->known == NULL;
+}
+
+/*
+ * The local decision with the primary's record: every block the node
+ * knows refuses at CONNECT (sliding ones slide on), and a block the local
+ * store trips while the primary is away joins the record, to be enforced
+ * and handed to the primary when it is back.
+ */
+static void fallback_local(struct fallback_store *s,
+    const struct store_event *event, struct store_result *result)
+{
+	struct store_known_hit hit;
+
+	if (s->known != NULL && event->connect && store_known_enforce(s->known,
+	    &event->key, event->rules, event->now, &hit)) {
+		result->outcome = RULE_REFUSED;
+		result->detector = hit.detector;
+		result->count = hit.count;
+		result->block_until = hit.until;
+		result->level = hit.level;
+		result->known = true;
+		return;
+	}
+	/* The memory store never fails. */
+	store_record(s->local, event, result);
+	/* Only while the primary is away: a key's error is that key's. */
+	if (s->known != NULL && result->outcome == RULE_TRIPPED &&
+	    atomic_load_explicit(&s->degraded, memory_order_acquire))
+		store_known_hold(s->known, &event->key, result->detector,
+		    result->block_until, event->now, result->count);
 }
 
 /* Whether this event asks the primary; *probe: it tests whether it is back. */
@@ -108,6 +143,16 @@ static void fallback_ok(struct fallback_store *s)
 	pthread_mutex_unlock(&s->lock);
 	if (recovered)
 		log_notice("event=store-recovered store=%s", s->ops.name);
+}
+
+/* A probe that did not reach the primary's backend: the next event probes. */
+static void fallback_unprobe(struct fallback_store *s, bool probe)
+{
+	if (!probe)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->probing = false;
+	pthread_mutex_unlock(&s->lock);
 }
 
 /*
@@ -156,8 +201,7 @@ static int fallback_decide(struct fallback_store *s,
 	result->detector = event->counted;
 	switch (s->on_error) {
 	case REDIS_ON_ERROR_LOCAL:
-		/* The memory store never fails. */
-		store_record(s->local, event, result);
+		fallback_local(s, event, result);
 		result->decided = STORE_DECIDED_LOCAL;
 		break;
 	case REDIS_ON_ERROR_ACCEPT:
@@ -183,7 +227,11 @@ static int fallback_record(struct store *base, const struct store_event *event,
 		fallback_failed(s, probe, rc);
 		return fallback_decide(s, event, result);
 	}
-	fallback_ok(s);
+	/* Refused from the primary's record: its backend was not asked. */
+	if (result->known)
+		fallback_unprobe(s, probe);
+	else
+		fallback_ok(s);
 	result->decided = STORE_DECIDED_STORE;
 	/* Keep what the primary knows of blocks for a later outage. */
 	if (fallback_remembers(s) && result->outcome != RULE_ALLOWED)
@@ -246,6 +294,11 @@ static int fallback_get_note(struct store *base, const struct host_key *key,
 	return store_get_note(fallback_of(base)->primary, key, out);
 }
 
+static struct store_known *fallback_known(struct store *base)
+{
+	return fallback_of(base)->known;
+}
+
 /* A release while degraded would wait on the primary: the lease ends it. */
 static int fallback_session_release(struct store *base,
     const struct host_key *key, unsigned lease)
@@ -298,6 +351,7 @@ static const struct store_ops store_fallback_ops = {
 	.degraded = fallback_degraded,
 	.set_note = fallback_set_note,
 	.get_note = fallback_get_note,
+	.known = fallback_known,
 	.session_release = fallback_session_release,
 	.set_sessions_source = fallback_set_sessions_source,
 	.list_nodes = fallback_list_nodes,
@@ -336,6 +390,7 @@ struct store *store_fallback_new(struct store *primary, struct store *local,
 	s->primary = primary;
 	s->local = local;
 	s->on_error = on_error;
+	s->known = store_known(primary);
 	s->now_ns = fallback_monotonic_ns;
 	pthread_mutex_init(&s->lock, NULL);
 	fallback_check(s);

@@ -9,7 +9,12 @@
  *   REDIS_ON_ERROR_LOCAL     decided by the local store, which has been
  *                            told of every block the primary reported or
  *                            that was set through this store, so known
- *                            blocks stay enforced until they end;
+ *                            blocks stay enforced until they end; when
+ *                            the primary keeps a record of the array's
+ *                            blocks (store_known()), that record refuses
+ *                            first, so blocks made on other nodes stay
+ *                            enforced too, and the local store's new
+ *                            blocks join it;
  *   REDIS_ON_ERROR_ACCEPT    let through;
  *   REDIS_ON_ERROR_TEMPFAIL  refused for now (the caller's 421 4.3.0).
  * record() then returns 0 with result->decided naming which of those

@@ -12,8 +12,20 @@
  * times of events and blocks are Redis's, the node's own only with the
  * test setting redis.node_clock.  block() passes the block's length
  * (until - now), so a node's clock off by some seconds moves nothing.
- * lookup() is one HGETALL, unblock() one DEL; list_blocks() is in
- * store_redis_list.c, the commands in store_redis_cmd.c.
+ * lookup() is one HGETALL; list_blocks() is in store_redis_list.c, the
+ * commands in store_redis_cmd.c.
+ *
+ * The node's record of blocks (store_known.h) is kept here, with its
+ * listener (redis_notify.h, started by the first call in each process)
+ * and the index of blocks (store_redis_sync.c): record() refuses at
+ * CONNECT, without a round trip, a host the record knows is blocked by a
+ * non-sliding block; a block that starts (a tripped event, block()) goes
+ * into the record and, in one more round trip, into the index and to the
+ * channel; unblock() is one pipelined DEL, ZREM and PUBLISH.  A refusal
+ * Redis decided updates the record, so a block tripped elsewhere before
+ * the node listened is refused locally from its next connection on.  The
+ * record judges a block's end (Redis's time) by the event's time: a node
+ * whose clock is off refuses from it for that much less or longer.
  *
  * With redis.cluster, each call goes to the primary serving its host's
  * slot (redis_cluster.h, which also writes down how a block index per
@@ -111,6 +123,40 @@ static void redis_event_args(const struct redis_store *s,
 	}
 }
 
+/* The CONNECT fast path: refused from the record, no round trip. */
+static bool redis_known_refuses(struct redis_store *s,
+    const struct store_event *event, struct store_result *result)
+{
+	struct store_known_hit hit;
+
+	if (!event->connect || !store_known_refuses(s->known, &event->key,
+	    event->rules, event->now, &hit))
+		return false;
+	memset(result, 0, sizeof(*result));
+	result->outcome = RULE_REFUSED;
+	result->detector = hit.detector;
+	result->count = hit.count;
+	result->block_until = hit.until;
+	result->level = hit.level;
+	result->known = true;
+	return true;
+}
+
+/* What the script decided, into the record (and the array, when new). */
+static void redis_known_update(struct redis_store *s,
+    const struct store_event *event, const struct store_result *result)
+{
+	if (result->outcome == RULE_TRIPPED)
+		redis_sync_started(s, &event->key, result->detector,
+		    result->block_until, event->now, result->count);
+	else if (result->outcome == RULE_REFUSED)
+		store_known_set(s->known, &event->key, result->detector,
+		    result->block_until, 0, result->count);
+	if (result->outcome != RULE_ALLOWED)
+		store_known_set_level(s->known, &event->key, result->detector,
+		    result->level);
+}
+
 static int redis_record(struct store *base, const struct store_event *event,
     struct store_result *result)
 {
@@ -121,6 +167,10 @@ static int redis_record(struct store *base, const struct store_event *event,
 	bool node_failed;
 	int rc;
 
+	redis_notify_run(s->notify);
+	redis_clock(s, event->now);
+	if (redis_known_refuses(s, event, result))
+		return 0;
 	if (event->sessions_max > 0)
 		redis_conc_script_args(s, &event->key, keybuf, ckeybuf, &a);
 	else
@@ -140,6 +190,7 @@ static int redis_record(struct store *base, const struct store_event *event,
 		redis_set_error(s, err);
 		return STORE_KEY_FAILED;
 	}
+	redis_known_update(s, event, result);
 	return 0;
 }
 
@@ -218,10 +269,9 @@ static int redis_lookup(struct store *base, const struct host_key *key,
 	return rc;
 }
 
-static int redis_block(struct store *base, const struct host_key *key,
+int redis_block_write(struct redis_store *s, const struct host_key *key,
     enum detector detector, int64_t until, int64_t now)
 {
-	struct redis_store *s = redis_of(base);
 	char keybuf[REDIS_KEY_MAX], err[REDIS_ERROR_MAX];
 	struct redis_args a;
 	redisReply *reply;
@@ -239,14 +289,30 @@ static int redis_block(struct store *base, const struct host_key *key,
 	return 0;
 }
 
+static int redis_block(struct store *base, const struct host_key *key,
+    enum detector detector, int64_t until, int64_t now)
+{
+	struct redis_store *s = redis_of(base);
+
+	redis_notify_run(s->notify);
+	redis_clock(s, now);
+	if (redis_block_write(s, key, detector, until, now) < 0)
+		return -1;
+	redis_sync_started(s, key, detector, until, now, 0);
+	return 0;
+}
+
 static int redis_unblock(struct store *base, const struct host_key *key)
 {
 	struct redis_store *s = redis_of(base);
-	char keybuf[REDIS_KEY_MAX];
-	const char *argv[] = { "DEL", keybuf };
-	size_t argvlen[] = { 3, redis_key(s, key, keybuf) };
 
-	return redis_command_done(s, 2, argv, argvlen);
+	redis_notify_run(s->notify);
+	return redis_sync_unblock(s, key);
+}
+
+static struct store_known *redis_known(struct store *base)
+{
+	return redis_of(base)->known;
 }
 
 /*
@@ -347,6 +413,7 @@ static struct store *redis_open(const struct config *cfg, char *err,
 	const struct redis_config *rc = &cfg->redis;
 	struct redis_cluster *cluster = NULL;
 	struct redis_pool *pool = NULL;
+	char channel[REDIS_KEY_MAX];
 	struct redis_store *s;
 
 	if (rc->key_prefix == NULL || strlen(rc->key_prefix) > REDIS_PREFIX_MAX) {
@@ -368,6 +435,11 @@ static struct store *redis_open(const struct config *cfg, char *err,
 	memcpy(s->prefix, rc->key_prefix, s->prefix_len + 1);
 	pthread_mutex_init(&s->lock, NULL);
 	snprintf(s->error, sizeof(s->error), "no error");
+	s->known = store_known_new(cfg->memory_max_hosts);
+	snprintf(channel, sizeof(channel), "%sevents", rc->key_prefix);
+	s->notify = redis_notify_new(s->known, channel, rc->timeout_ms,
+	    redis_sync_pool, redis_sync_synced, redis_sync_tick, s);
+	redis_notify_run(s->notify);
 	redis_conc_init(s);
 	/* The node named in bulwark.conf, else the host name. */
 	if (cfg->node != NULL && cfg->node[0] != '\0')
@@ -382,6 +454,8 @@ static void redis_close(struct store *base)
 {
 	struct redis_store *s = redis_of(base);
 
+	redis_notify_free(s->notify);
+	store_known_free(s->known);
 	redis_conc_destroy(s);
 	redis_pool_close(s->pool);
 	redis_cluster_close(s->cluster);
@@ -401,6 +475,7 @@ const struct store_ops store_redis_ops = {
 	.close = redis_close,
 	.set_note = redis_set_note,
 	.get_note = redis_get_note,
+	.known = redis_known,
 	.session_release = redis_session_release,
 	.set_sessions_source = redis_set_sessions_source,
 	.list_nodes = redis_list_nodes,

@@ -20,8 +20,11 @@
  *   session_release(), set_sessions_source() and its refresh thread.
  * store_redis_nodes.c: the node summaries, published by the refresh
  *   thread of store_redis_conc.c, and list_nodes().
- * store_redis_list.c: list_blocks() (SCAN, on each primary of a cluster),
- *   and the host key a hash name stands for.
+ * store_redis_list.c: list_blocks(), from the index of blocks.
+ * store_redis_sync.c: what keeps every node's record of blocks, the
+ *   channel and the index right (see its head): redis_sync_started()
+ *   after a block started or was set, redis_sync_unblock() for unblock,
+ *   and the listener's callbacks.
  * store_redis.c: the rest, and the ops table; redis_host_parse() reads
  *   a host's hash (HGETALL) into its states.
  */
@@ -31,10 +34,13 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <time.h>
 
 #include "redis_cluster.h"
+#include "redis_notify.h"
 #include "redis_pool.h"
 #include "store.h"
+#include "store_known.h"
 
 #define REDIS_PREFIX_MAX	200
 #define REDIS_KEY_MAX		(REDIS_PREFIX_MAX + ADDR_TEXT_MAX + 3)
@@ -46,6 +52,7 @@
 #define REDIS_ARGS_MAX		(16 + 10 * DETECTOR_COUNT)
 #define REDIS_NODE_MAX		96
 #define REDIS_SHA_LEN		40
+#define REDIS_MARKER_LEN	32
 
 /* store_redis_conc.c: this node's name and its refresh thread. */
 struct redis_conc {
@@ -74,6 +81,12 @@ struct redis_store {
 	pthread_mutex_t lock;		/* guards what follows */
 	char sha[REDIS_SHA_LEN + 1];
 	char error[REDIS_ERROR_MAX];
+
+	struct store_known *known;	/* the node's record of blocks */
+	struct redis_notify *notify;	/* its listener on the channel */
+	char marker[REDIS_MARKER_LEN + 1];	/* listener's thread only */
+	atomic_llong clock;		/* the latest event's now, 0: none yet */
+	atomic_uint next_primary;	/* the listener's next one, in a cluster */
 	struct redis_conc conc;
 };
 
@@ -89,6 +102,24 @@ struct redis_args {
 static inline struct redis_store *redis_of(struct store *store)
 {
 	return (struct redis_store *)store;
+}
+
+/*
+ * The time for what the store does on its own (the record's upkeep):
+ * the clock its callers pass, as the latest event said, so the record
+ * never judges a block by another clock than the events'.
+ */
+static inline int64_t redis_now(const struct redis_store *s)
+{
+	long long now = atomic_load_explicit(&s->clock, memory_order_relaxed);
+
+	return now != 0 ? now : (int64_t)time(NULL);
+}
+
+static inline void redis_clock(struct redis_store *s, int64_t now)
+{
+	if (atomic_load_explicit(&s->clock, memory_order_relaxed) != now)
+		atomic_store_explicit(&s->clock, now, memory_order_relaxed);
 }
 
 /* store_redis_cmd.c */
@@ -109,8 +140,19 @@ redisReply *redis_command(struct redis_store *s, int argc, const char **argv,
 int redis_command_done(struct redis_store *s, int argc, const char **argv,
     const size_t *argvlen);
 
-/* store_redis.c */
+/* store_redis.c; redis_block_write(): the script's block, nothing else. */
 int redis_host_parse(const redisReply *reply, struct store_host *out);
+int redis_block_write(struct redis_store *s, const struct host_key *key,
+    enum detector detector, int64_t until, int64_t now);
+
+/* store_redis_sync.c; redis_sync_pool(): where the listener connects. */
+size_t redis_index_key(const struct redis_store *s, char *buf);
+void redis_sync_started(struct redis_store *s, const struct host_key *key,
+    enum detector detector, int64_t until, int64_t start, uint32_t count);
+int redis_sync_unblock(struct redis_store *s, const struct host_key *key);
+struct redis_pool *redis_sync_pool(void *arg);
+void redis_sync_synced(void *arg);
+void redis_sync_tick(void *arg);
 
 /* store_redis_conc.c */
 void redis_conc_init(struct redis_store *s);

@@ -1,10 +1,13 @@
 /*
- * store_redis_list.c - the Redis store's list_blocks(): the keys walked
- * with SCAN MATCH (the prefix escaped; on each primary of a cluster in
- * turn, as the map has them then), each page of hosts read with
- * pipelined HGETALLs, fn called with no connection held.  Only hashes
- * whose name is the canonical spelling of a host key under our prefix
- * are ours.  See store_redis_impl.h.
+ * store_redis_list.c - the Redis store's list_blocks(): the index of
+ * blocks ("<prefix>blocks", store_redis_sync.c) read a page of members
+ * at a time (ZRANGE by rank), each page's hashes read with pipelined
+ * HGETALLs, fn called with no connection held.  The hashes are the
+ * truth: a member whose hash holds no active block is skipped (the
+ * ticks prune it).  The cost is in proportion to the blocks, never to
+ * the keyspace.  On a cluster, where the index and the hashes live on
+ * different primaries, each command goes to its key's primary, one at a
+ * time.  See store_redis_impl.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +17,7 @@
 #include "store_redis_impl.h"
 #include "xalloc.h"
 
-#define REDIS_SCAN_COUNT	"256"
+#define REDIS_PAGE_SIZE		256
 
 /* One page of list_blocks(). */
 struct redis_blocked {
@@ -25,76 +28,80 @@ struct redis_blocked {
 struct redis_page {
 	struct redis_blocked *items;
 	size_t count;
-	char cursor[32];
+	size_t members;			/* index members read */
 };
 
-/* The host key a hash name stands for; -1 when it is not one of ours. */
-static int redis_key_parse(const struct redis_store *s, const char *name,
-    size_t len, struct host_key *out)
-{
-	char text[ADDR_TEXT_MAX], check[ADDR_TEXT_MAX], *slash;
-	struct host_addr addr;
-	unsigned long prefix = 128;
-	size_t tlen;
-
-	if (len < s->prefix_len + 3 || memcmp(name, s->prefix, s->prefix_len) != 0 ||
-	    name[s->prefix_len] != '{' || name[len - 1] != '}')
-		return -1;
-	if ((tlen = len - s->prefix_len - 2) >= sizeof(text))
-		return -1;
-	memcpy(text, name + s->prefix_len + 1, tlen);
-	text[tlen] = '\0';
-	if ((slash = strchr(text, '/')) != NULL) {
-		*slash = '\0';
-		prefix = strtoul(slash + 1, NULL, 10);
-	}
-	if (addr_parse(text, &addr) < 0)
-		return -1;
-	addr_key(&addr, (unsigned)prefix, (unsigned)prefix, out);
-	host_key_format(out, check, sizeof(check));
-	if (slash != NULL)
-		*slash = '/';
-	/* Only the canonical spelling of a key is one we wrote. */
-	return strcmp(check, text) == 0 ? 0 : -1;
-}
-
-/* SCAN's pattern for our keys: the prefix with glob characters escaped. */
-static size_t redis_pattern(const struct redis_store *s, char *buf)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < s->prefix_len; i++) {
-		if (strchr("*?[]\\", s->prefix[i]) != NULL)
-			buf[n++] = '\\';
-		buf[n++] = s->prefix[i];
-	}
-	memcpy(buf + n, "{*", 3);
-	return n + 2;
-}
-
-/* HGETALL every key of a SCAN page, pipelined; keep the blocked hosts. */
+/* HGETALL every member of a page, pipelined; keep the blocked hosts. */
 static int redis_page_read(struct redis_store *s, struct redis_conn *conn,
-    int64_t deadline, const redisReply *keys, int64_t now,
+    int64_t deadline, const redisReply *members, int64_t now,
     struct redis_page *page, char *err, size_t errlen)
 {
-	page->items = xcalloc(keys->elements + 1, sizeof(*page->items));
-	for (size_t i = 0; i < keys->elements; i++) {
-		const char *argv[] = { "HGETALL", keys->element[i]->str };
-		size_t argvlen[] = { 7, keys->element[i]->len };
+	struct host_key *keys = xcalloc(members->elements + 1, sizeof(*keys));
+	bool *ours = xcalloc(members->elements + 1, sizeof(*ours));
+	size_t sent = 0;
+	int rc = 0;
 
-		if (redis_conn_append(conn, 2, argv, argvlen, err, errlen) < 0)
-			return -1;
+	page->items = xcalloc(members->elements + 1, sizeof(*page->items));
+	for (size_t i = 0; i < members->elements && rc == 0; i++) {
+		const redisReply *m = members->element[i];
+		char hash[REDIS_KEY_MAX];
+		const char *argv[] = { "HGETALL", hash };
+		size_t argvlen[2] = { 7, 0 };
+
+		if (m->type != REDIS_REPLY_STRING ||
+		    redis_notify_key_parse(m->str, m->len, &keys[i]) < 0)
+			continue;
+		argvlen[1] = redis_key(s, &keys[i], hash);
+		ours[i] = true;
+		rc = redis_conn_append(conn, 2, argv, argvlen, err, errlen);
+		sent += rc == 0;
 	}
-	for (size_t i = 0; i < keys->elements; i++) {
-		const redisReply *k = keys->element[i];
+	for (size_t i = 0; i < members->elements && sent > 0; i++) {
 		struct redis_blocked *b = &page->items[page->count];
-		redisReply *reply = redis_reply_ok(redis_conn_reply(conn,
-		    deadline, err, errlen), err, errlen);
+		redisReply *reply;
 
-		if (reply == NULL)
+		if (!ours[i])
+			continue;
+		sent--;
+		reply = redis_reply_ok(redis_conn_reply(conn, deadline, err,
+		    errlen), err, errlen);
+		if (reply == NULL) {
+			rc = -1;
+			break;
+		}
+		b->key = keys[i];
+		if (redis_host_parse(reply, &b->host) == 0 &&
+		    rule_host_blocked(b->host.state, now, NULL))
+			page->count++;
+		freeReplyObject(reply);
+	}
+	free(keys);
+	free(ours);
+	return rc;
+}
+
+/* A cluster's page: each HGETALL to its key's primary. */
+static int redis_page_read_cluster(struct redis_store *s,
+    const redisReply *members, int64_t now, struct redis_page *page,
+    char *err, size_t errlen)
+{
+	page->items = xcalloc(members->elements + 1, sizeof(*page->items));
+	for (size_t i = 0; i < members->elements; i++) {
+		const redisReply *m = members->element[i];
+		struct redis_blocked *b = &page->items[page->count];
+		char hash[REDIS_KEY_MAX];
+		const char *argv[] = { "HGETALL", hash };
+		size_t argvlen[2] = { 7, 0 };
+		redisReply *reply;
+
+		if (m->type != REDIS_REPLY_STRING ||
+		    redis_notify_key_parse(m->str, m->len, &b->key) < 0)
+			continue;
+		argvlen[1] = redis_key(s, &b->key, hash);
+		if ((reply = redis_command(s, 2, argv, argvlen, err,
+		    errlen)) == NULL)
 			return -1;
-		if (redis_key_parse(s, k->str, k->len, &b->key) == 0 &&
-		    redis_host_parse(reply, &b->host) == 0 &&
+		if (redis_host_parse(reply, &b->host) == 0 &&
 		    rule_host_blocked(b->host.state, now, NULL))
 			page->count++;
 		freeReplyObject(reply);
@@ -102,61 +109,61 @@ static int redis_page_read(struct redis_store *s, struct redis_conn *conn,
 	return 0;
 }
 
-static int redis_scan_reply_ok(const redisReply *reply)
+/* The members of ranks [first, first + REDIS_PAGE_SIZE) and their hosts. */
+static int redis_index_page(struct redis_store *s, int64_t now, size_t first,
+    struct redis_page *page, char *err, size_t errlen)
 {
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-	    reply->element[0]->type != REDIS_REPLY_STRING ||
-	    reply->element[0]->len >= sizeof(((struct redis_page *)0)->cursor) ||
-	    reply->element[1]->type != REDIS_REPLY_ARRAY)
-		return -1;
-	for (size_t i = 0; i < reply->element[1]->elements; i++) {
-		if (reply->element[1]->element[i]->type != REDIS_REPLY_STRING)
-			return -1;
-	}
-	return 0;
-}
-
-static int redis_scan_page(struct redis_store *s, struct redis_pool *pool,
-    int64_t now, struct redis_page *page, char *err, size_t errlen)
-{
-	char pattern[REDIS_PREFIX_MAX * 2 + 3];
-	const char *argv[] = { "SCAN", page->cursor, "MATCH", pattern, "COUNT",
-	    REDIS_SCAN_COUNT };
-	size_t argvlen[] = { 4, strlen(page->cursor), 5, redis_pattern(s, pattern),
-	    5, strlen(REDIS_SCAN_COUNT) };
+	char idx[REDIS_KEY_MAX], from[24], to[24];
+	const char *argv[] = { "ZRANGE", idx, from, to };
+	size_t argvlen[] = { 6, redis_index_key(s, idx), (size_t)snprintf(from,
+	    sizeof(from), "%zu", first), (size_t)snprintf(to, sizeof(to), "%zu",
+	    first + REDIS_PAGE_SIZE - 1) };
 	int64_t deadline = redis_deadline(s->timeout_ms);
 	struct redis_conn *conn;
 	redisReply *reply;
 	int rc = -1;
 
-	if (redis_pool_get(pool, deadline, &conn, err, errlen) < 0)
+	if (s->cluster != NULL) {
+		if ((reply = redis_command(s, 4, argv, argvlen, err,
+		    errlen)) == NULL)
+			return -1;
+		page->members = reply->type == REDIS_REPLY_ARRAY ?
+		    reply->elements : 0;
+		rc = reply->type == REDIS_REPLY_ARRAY ?
+		    redis_page_read_cluster(s, reply, now, page, err, errlen) : 0;
+		freeReplyObject(reply);
+		return rc;
+	}
+	if (redis_pool_get(s->pool, deadline, &conn, err, errlen) < 0)
 		return -1;
-	reply = redis_reply_ok(redis_conn_command(conn, deadline, 6, argv,
+	reply = redis_reply_ok(redis_conn_command(conn, deadline, 4, argv,
 	    argvlen, err, errlen), err, errlen);
-	if (reply != NULL && redis_scan_reply_ok(reply) < 0)
-		snprintf(err, errlen, "SCAN: unexpected reply");
-	else if (reply != NULL)
-		rc = redis_page_read(s, conn, deadline, reply->element[1], now,
-		    page, err, errlen);
-	if (rc == 0)
-		memcpy(page->cursor, reply->element[0]->str,
-		    reply->element[0]->len + 1);
+	if (reply != NULL && reply->type != REDIS_REPLY_ARRAY)
+		snprintf(err, errlen, "ZRANGE: unexpected reply");
+	else if (reply != NULL) {
+		page->members = reply->elements;
+		rc = redis_page_read(s, conn, deadline, reply, now, page, err,
+		    errlen);
+	}
 	freeReplyObject(reply);
-	redis_pool_put(pool, conn, rc == 0);
+	redis_pool_put(s->pool, conn, rc == 0);
 	return rc;
 }
 
-/* Every page of one server's SCAN; 1 when fn asked to stop. */
-static int redis_list_on(struct redis_store *s, struct redis_pool *pool,
-    int64_t now, store_block_fn fn, void *arg)
+int redis_list_blocks(struct store *base, int64_t now, store_block_fn fn,
+    void *arg)
 {
-	struct redis_page page = { .cursor = "0" };
+	struct redis_store *s = redis_of(base);
+	struct redis_page page = { 0 };
 	char err[REDIS_ERROR_MAX];
+	size_t first = 0;
 	int stop = 0;
 
+	redis_notify_run(s->notify);
 	do {
-		page.count = 0;
-		if (redis_scan_page(s, pool, now, &page, err, sizeof(err)) < 0) {
+		page.count = page.members = 0;
+		if (redis_index_page(s, now, first, &page, err,
+		    sizeof(err)) < 0) {
 			free(page.items);
 			redis_set_error(s, err);
 			return -1;
@@ -165,28 +172,7 @@ static int redis_list_on(struct redis_store *s, struct redis_pool *pool,
 			stop = fn(&page.items[i].key, &page.items[i].host, arg);
 		free(page.items);
 		page.items = NULL;
-	} while (!stop && strcmp(page.cursor, "0") != 0);
-	return stop ? 1 : 0;
-}
-
-int redis_list_blocks(struct store *base, int64_t now, store_block_fn fn,
-    void *arg)
-{
-	struct redis_store *s = redis_of(base);
-	struct redis_cluster_node_ref prim[REDIS_CLUSTER_NODES_MAX];
-	char err[REDIS_ERROR_MAX];
-	int count, rc = 0;
-
-	if (s->cluster == NULL)
-		return redis_list_on(s, s->pool, now, fn, arg) < 0 ? -1 : 0;
-	count = redis_cluster_primaries(s->cluster,
-	    redis_deadline(s->timeout_ms), prim, REDIS_CLUSTER_NODES_MAX, err,
-	    sizeof(err));
-	if (count < 0) {
-		redis_set_error(s, err);
-		return -1;
-	}
-	for (int i = 0; i < count && rc == 0; i++)
-		rc = redis_list_on(s, prim[i].pool, now, fn, arg);
-	return rc < 0 ? -1 : 0;
+		first += page.members;
+	} while (!stop && page.members == REDIS_PAGE_SIZE);
+	return 0;
 }

@@ -20,6 +20,7 @@
 #include "firewall_stats.h"
 #include "firewall_worker.h"
 #include "log.h"
+#include "store_known.h"
 
 #define FIREWALL_QUEUE_MAX	4096
 
@@ -113,6 +114,17 @@ static void firewall_observe(const struct store_event *event,
 	if (result->outcome != RULE_ALLOWED)
 		firewall_add(&event->key, result->detector,
 		    result->block_until);
+}
+
+/* What the node's record of the array's blocks heard: other nodes' too. */
+static void firewall_heard(void *arg, const struct host_key *key,
+    enum detector detector, int64_t until)
+{
+	(void)arg;
+	if (detector == DETECTOR_COUNT)
+		firewall_remove(key);
+	else
+		firewall_add(key, detector, until);
 }
 
 /* A reload installed a new configuration: work with it, and sync. */
@@ -214,6 +226,8 @@ int firewall_start(struct policy *policy, struct store *store, char *err,
 		return -1;
 	}
 	policy_set_observer(policy, firewall_observe, NULL);
+	if (store_known(store) != NULL)
+		store_known_set_hook(store_known(store), firewall_heard, NULL);
 	return 0;
 }
 
@@ -231,6 +245,8 @@ void firewall_stop(void)
 	pthread_mutex_unlock(&fw.lock);
 	pthread_join(fw.thread, NULL);
 	policy_set_observer(w->policy, NULL, NULL);
+	if (store_known(w->store) != NULL)
+		store_known_set_hook(store_known(w->store), NULL, NULL);
 	pthread_mutex_lock(&fw.lock);
 	fw.running = false;
 	config_unref(fw.cfg);

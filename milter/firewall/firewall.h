@@ -28,8 +28,11 @@
  * the full load again (say, once a shared store is back).  These three
  * may be called from any thread at any time (a no-op while stopped); they
  * take one short lock and never wait for the kernel.  A full queue drops
- * the request (counted; the milter still refuses the host).  A feed of
- * the blocks made on other nodes calls them as the local sources do.
+ * the request (counted; the milter still refuses the host).  The feed of
+ * the blocks made on other nodes is the Redis store's record of the
+ * array's blocks (store_known.h): firewall_start() registers as its
+ * hook, so a block or unblock made on any node reaches this node's sets
+ * as soon as the node hears of it (within a second).
  *
  * A failed change of the sets is counted and logged once per change of
  * state (event=firewall-error, then event=firewall-recovered); the

@@ -23,7 +23,9 @@
 #     drops it with the firewall off;
 #   - two daemons on one Redis (two tables standing for two nodes): a
 #     block made through node A is loaded by node B when B starts, and B
-#     pushes a block made through A at the first connection B refuses.
+#     pushes a block made through A at the first connection B refuses;
+#     one made through A reaches B's set unasked within a second (the
+#     array's channel), and an unblock through B leaves A's set.
 # Everything (namespaces, daemons, temporary directory) goes at the end,
 # also when the run is interrupted.  Needs root, ip, nft, postfix, perl,
 # redis-server.
@@ -388,6 +390,26 @@ EOF2
 	    greeting "421 "
 	expect_set "array: and pushes it to its own set" node_b blocked4 \
 	    198.51.100.21
+	# Heard through the channel: no connection to B needed, within 1 s.
+	local t0 took
+	t0=$(date +%s%N)
+	ctl bwa block 198.51.100.22 1h
+	if set_has node_b blocked4 198.51.100.22; then
+		took=$((($(date +%s%N) - t0) / 1000000))
+		ok "array: a block through A reaches B's set, unasked ($took ms)"
+		if [ "$took" -le 1000 ]; then ok "array: within a second"
+		else not_ok "array: $took ms, more than a second"; fi
+	else
+		not_ok "array: a block through A never reached B's set"
+	fi
+	t0=$(date +%s%N)
+	ctl bwb unblock 198.51.100.22
+	if set_lacks node_a blocked4 198.51.100.22; then
+		took=$((($(date +%s%N) - t0) / 1000000))
+		ok "array: an unblock through B removes it from A's set ($took ms)"
+	else
+		not_ok "array: an unblock through B left it in A's set"
+	fi
 	bw_stop bwa
 	bw_stop bwb
 }

@@ -421,7 +421,7 @@ START_TEST(redis_two_nodes)
 	struct host_key h = v4(1, 1), m = v4(1, 2);
 	struct store_result r;
 	struct store_host host;
-	int64_t t = time(NULL);
+	int64_t t = time(NULL), start;
 
 	ck_assert_int_eq(connect_ok(a, &h, t, &r), RULE_ALLOWED);
 	ck_assert_int_eq(connect_ok(b, &h, t, &r), RULE_ALLOWED);
@@ -443,7 +443,12 @@ START_TEST(redis_two_nodes)
 	ck_assert_uint_eq(listed(a, &h, t + 1), 1);
 	ck_assert_uint_eq(listed(a, &m, t + 1), 1);
 	ck_assert_int_eq(store_unblock(a, &h), 0);
-	ck_assert_int_eq(connect_ok(b, &h, t + 2, &r), RULE_ALLOWED);
+	/* b refuses from its record until the unblock reaches it: soon. */
+	start = ms_now();
+	while (connect_ok(b, &h, t + 2, &r) == RULE_REFUSED &&
+	    ms_now() - start < 1000)
+		sleep_ms(5);
+	ck_assert_int_eq(r.outcome, RULE_ALLOWED);
 	ck_assert_uint_eq(r.count, 1);
 	store_close(a);
 	store_close(b);
@@ -490,6 +495,7 @@ START_TEST(redis_ttl)
 	struct host_key h[6];
 	struct store_result r;
 	int64_t t = time(NULL);
+	unsigned keys;
 
 	for (unsigned i = 0; i < 6; i++)
 		h[i] = v4(2, i);
@@ -507,7 +513,10 @@ START_TEST(redis_ttl)
 	connect_ok(s, &h[5], t, &r);
 	ck_assert_int_eq(store_block(s, &h[5], DETECTOR_MANUAL, t - 1, t + 100), 0);
 
-	ck_assert_uint_eq(check_ttls(&shared, "t:ttl:*", 5000 + MARGIN_S), 3);
+	/* Three hosts, the index of blocks and (once checked) the marker. */
+	keys = check_ttls(&shared, "t:ttl:*", 5000 + MARGIN_S);
+	ck_assert_uint_ge(keys, 4);
+	ck_assert_uint_le(keys, 5);
 	/* And every key the tests before this one wrote. */
 	ck_assert_uint_gt(check_ttls(&shared, "*", 100000), 3);
 	/* The TTL follows the state: the manual block's end, plus the margin. */
@@ -574,8 +583,11 @@ START_TEST(redis_memory)
 	ck_assert_double_lt(v4_bytes, BYTES_MAX);
 	ck_assert_double_lt(v6_bytes, BYTES_MAX);
 	ck_assert_int_eq(server_integer(&shared, "DBSIZE"), db0);
-	ck_assert_int_eq(server_info(&shared, "keyspace", "db5:keys="),
+	/* The hosts, the warm one and (once the node has checked) the marker. */
+	ck_assert_int_ge(server_info(&shared, "keyspace", "db5:keys="),
 	    2 * HOSTS + 1);
+	ck_assert_int_le(server_info(&shared, "keyspace", "db5:keys="),
+	    2 * HOSTS + 2);
 	store_close(s);
 	config_unref(cfg);
 }
@@ -631,10 +643,11 @@ START_TEST(redis_paused)
 	while (ms_now() - start < 1500) {
 		int64_t t0 = ms_now();
 
-		/* The block learned from Redis holds; others are counted here. */
+		/* The block learned from Redis holds, from the node's record;
+		 * others are counted here. */
 		ck_assert_int_eq(connect_ok(s, &h, t + 1, &r), RULE_REFUSED);
 		ck_assert_int_eq(r.block_until, t + 600);
-		ck_assert_int_eq(r.decided, STORE_DECIDED_LOCAL);
+		ck_assert(r.known);
 		ck_assert_int_eq(connect_ok(s, &g, t + 1, &r), RULE_ALLOWED);
 		took = ms_now() - t0;
 		worst = took > worst ? took : worst;
@@ -724,6 +737,8 @@ START_TEST(redis_restarted)
 	ck_assert_int_eq(r.decided, STORE_DECIDED_ACCEPT);
 	ck_assert_int_le(ms_now() - start, 200);
 
+	/* k, counted below, must not trip a block of its own meanwhile. */
+	test_rules[DETECTOR_DOS].max = 1000000;
 	ck_assert_int_eq(server_run(&srv, NULL), 0);
 	start = ms_now();
 	while (redis_count(&srv, "r:", &k) < 0 && ms_now() - start < 3000) {
@@ -1276,6 +1291,8 @@ START_TEST(script_sessions)
 	struct store_result r;
 	int64_t t = time(NULL);
 
+	/* Sessions only: no DoS block (refused from the node's record). */
+	test_rules[DETECTOR_DOS].max = 1000;
 	redis_do("HSET t:conc:conc:{192.0.14.1} other/1 3:%lld:0 dead/2 5:%lld:0",
 	    (long long)t + 100, (long long)t - 1);
 	conc_connect(s, &h, 4, 1, &r);

@@ -1,0 +1,64 @@
+#!/bin/sh
+# 12-flood.sh - a flood from a blocked host costs neither Redis nor the
+# log: once the node knows the block, each refused session is decided
+# from its record (no Redis command) and summarised (no line of its own).
+# Counts, not timings: Redis's INFO commandstats and the log's lines
+# before and after the flood, per refused session, below 0.05.
+. "$SRCDIR/lib.sh"
+
+r=$WORKDIR/redis
+a=$WORKDIR/a
+mkdir "$r" "$a"
+flood=400
+
+redis-server --port 0 --unixsocket "$r/redis.sock" --unixsocketperm 700 \
+    --save "" --appendonly no --dir "$r" --logfile "$r/redis.log" \
+    --daemonize no &
+track "$!"
+if ! wait_until sh -c "redis-cli -s '$r/redis.sock' ping 2>/dev/null |
+    grep -q PONG"; then
+	not_ok "redis-server started"
+	exit 1
+fi
+conf "$a/bulwark.conf" "$a" "store = \"redis\";
+redis = { server = \"unix:$r/redis.sock\"; key_prefix = \"f:\"; };
+dos = { max_connections = 2; period = \"1h\"; block = \"1h\"; };"
+start_fg node-a "$a/bulwark.conf" "$a" || exit 1
+pid_a=$pid
+
+# Every command Redis has run so far.
+redis_calls() {
+	redis-cli -s "$r/redis.sock" info commandstats |
+	    awk -F'[=,]' '/^cmdstat_/ { n += $2 } END { print n + 0 }'
+}
+
+check "two connections let in" connect "$a/bulwark.sock" 198.51.100.50 \
+    continue 2
+check "the third starts a block" connect "$a/bulwark.sock" 198.51.100.50 \
+    refuse
+check "the block is logged when it starts" test "$(log_count "$a/log" \
+    event=block detector=dos host=198.51.100.50)" -eq 1
+
+calls0=$(redis_calls)
+lines0=$(wc -l <"$a/log")
+check "a flood of $flood sessions from the blocked host, all refused" \
+    connect "$a/bulwark.sock" 198.51.100.50 refuse "$flood"
+calls=$(( $(redis_calls) - calls0 ))
+lines=$(( $(wc -l <"$a/log") - lines0 ))
+echo "    flood: $flood refused sessions cost $calls Redis commands" \
+    "and $lines log lines"
+check "Redis commands per refused session <= 0.05" \
+    test $((calls * 100)) -le $((flood * 5))
+check "log lines per refused session <= 0.05" \
+    test $((lines * 100)) -le $((flood * 5))
+
+# An unblock through bulwarkctl lifts the record too, with a summary.
+ctl_is 0 "unblock" "$a" unblock 198.51.100.50
+check "the refusals are summed up in one line" test "$(log_count "$a/log" \
+    event=refuse-summary detector=dos host=198.51.100.50 lifted=yes)" -eq 1
+check "the host is let in again" connect "$a/bulwark.sock" 198.51.100.50 \
+    continue
+
+stop_fg "$pid_a"
+check "node stopped with status 0" test $? -eq 0
+finish
