@@ -51,15 +51,18 @@ static const struct {
 	enum action action;
 	const char *reply;
 } config_detector_defaults[DETECTOR_COUNT] = {
-	/* enabled, sliding, max, period, block, min_ratio, sliding_max */
-	[DETECTOR_DOS] = { { true, false, 100, 60, 600, 0, 86400 },
+	[DETECTOR_DOS] = { { .enabled = true, .max = 100, .period = 60,
+	    .block = 600, .sliding_max = 86400 },
 	    ACTION_TEMPFAIL, "Too many connections from %a, try again later" },
-	[DETECTOR_DHA] = { { true, false, 10, 300, 900, 0, 86400 },
+	[DETECTOR_DHA] = { { .enabled = true, .max = 10, .period = 300,
+	    .block = 900, .sliding_max = 86400 },
 	    ACTION_TEMPFAIL, "Too many invalid recipients from %a" },
 	/* Enabled only with attack.max_flagged > 0, which is off by default. */
-	[DETECTOR_ATTACK] = { { false, false, 0, 3600, 3600, 0, 86400 },
+	[DETECTOR_ATTACK] = { { .enabled = false, .max = 0, .period = 3600,
+	    .block = 3600, .sliding_max = 86400 },
 	    ACTION_TEMPFAIL, "Possible SMTP attack from %a" },
-	[DETECTOR_MANUAL] = { { true, false, UINT32_MAX, 1, 0 },
+	[DETECTOR_MANUAL] = { { .enabled = true, .max = UINT32_MAX,
+	    .period = 1 },
 	    ACTION_TEMPFAIL, "Connection refused for %a" },
 };
 
