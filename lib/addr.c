@@ -20,7 +20,10 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "addr.h"
 
@@ -349,4 +352,17 @@ bool addr_in_prefix(const struct host_addr *addr,
 	addr_key(addr, prefix, prefix, &a);
 	addr_key(network, prefix, prefix, &n);
 	return host_key_equal(&a, &n);
+}
+
+uint64_t host_key_seed(void)
+{
+	uint64_t seed;
+	struct timespec ts;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed))
+		return seed;
+	/* No entropy yet (early boot): still differ between runs. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15u) ^
+	    (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 32);
 }

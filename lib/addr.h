@@ -54,6 +54,9 @@ void host_key_format_of(const struct host_key *key, const char *addr_text,
     char *buf, size_t len);
 bool host_key_equal(const struct host_key *a, const struct host_key *b);
 uint64_t host_key_hash(const struct host_key *key, uint64_t seed);
+/* A seed for host_key_hash(), from the kernel's entropy (else the clock
+ * and the process ID): a client cannot guess where its keys land. */
+uint64_t host_key_seed(void);
 
 /* True when addr lies inside the prefix bits/len of network (same family). */
 bool addr_in_prefix(const struct host_addr *addr,

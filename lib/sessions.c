@@ -22,7 +22,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,18 +74,6 @@ const char *sessions_stage_name(enum sessions_stage stage)
 	    sessions_stage_names[stage] : "unknown";
 }
 
-static uint64_t sessions_seed(void)
-{
-	uint64_t seed;
-	struct timespec ts;
-
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed))
-		return seed;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15u) ^
-	    (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 32);
-}
-
 struct sessions *sessions_new(unsigned capacity)
 {
 	struct sessions *t = xcalloc(1, sizeof(*t));
@@ -104,7 +91,7 @@ struct sessions *sessions_new(unsigned capacity)
 	t->free_head = 0;
 	t->places = xcalloc(places, sizeof(*t->places));
 	t->mask = places - 1;
-	t->seed = sessions_seed();
+	t->seed = host_key_seed();
 	return t;
 }
 

@@ -93,12 +93,7 @@ static void fallback_local(struct fallback_store *s,
 
 	if (s->known != NULL && event->connect && store_known_enforce(s->known,
 	    &event->key, event->rules, event->now, &hit)) {
-		result->outcome = RULE_REFUSED;
-		result->detector = hit.detector;
-		result->count = hit.count;
-		result->block_until = hit.until;
-		result->level = hit.level;
-		result->known = true;
+		store_known_result(&hit, result);
 		return;
 	}
 	/* The memory store never fails. */

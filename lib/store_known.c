@@ -15,6 +15,7 @@
 
 #include "isotime.h"
 #include "log.h"
+#include "store.h"
 #include "store_known.h"
 #include "xalloc.h"
 
@@ -481,4 +482,16 @@ void store_known_sync_end(struct store_known *k, uint64_t since)
 size_t store_known_count(struct store_known *k)
 {
 	return atomic_load(&k->count);
+}
+
+void store_known_result(const struct store_known_hit *hit,
+    struct store_result *result)
+{
+	memset(result, 0, sizeof(*result));
+	result->outcome = RULE_REFUSED;
+	result->detector = hit->detector;
+	result->count = hit->count;
+	result->block_until = hit->until;
+	result->level = hit->level;
+	result->known = true;
 }

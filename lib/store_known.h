@@ -68,6 +68,8 @@
 #include "detector.h"
 #include "rule.h"
 
+struct store_result;
+
 #define STORE_KNOWN_SUMMARY_S	60
 
 struct store_known;
@@ -105,6 +107,9 @@ bool store_known_refuses(struct store_known *k, const struct host_key *key,
     const struct rule *rules, int64_t now, struct store_known_hit *hit);
 bool store_known_enforce(struct store_known *k, const struct host_key *key,
     const struct rule *rules, int64_t now, struct store_known_hit *hit);
+/* The store result of a refusal by hit (the rest of result zeroed). */
+void store_known_result(const struct store_known_hit *hit,
+    struct store_result *result);
 
 int store_known_each(struct store_known *k, int64_t now,
     store_known_each_fn *fn, void *arg);

@@ -46,7 +46,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -490,19 +489,6 @@ static void memory_shard_init(struct memory_shard *shard, uint32_t capacity)
 	shard->lru_tail = MEMORY_NIL;
 }
 
-static uint64_t memory_seed(void)
-{
-	uint64_t seed;
-	struct timespec ts;
-
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed))
-		return seed;
-	/* No entropy yet (early boot): still differ between runs. */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15u) ^
-	    (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 32);
-}
-
 static unsigned memory_shard_count(unsigned max_hosts)
 {
 	unsigned n = max_hosts / MEMORY_SHARD_HOSTS_MIN;
@@ -524,7 +510,7 @@ static struct store *memory_open(const struct config *cfg, char *err,
 	}
 	store = xcalloc(1, sizeof(*store));
 	store->base.ops = &store_memory_ops;
-	store->seed = memory_seed();
+	store->seed = host_key_seed();
 	store->max_hosts = max;
 	store->nshards = memory_shard_count(max);
 	store->shards = xcalloc(store->nshards, sizeof(*store->shards));

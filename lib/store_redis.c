@@ -132,13 +132,7 @@ static bool redis_known_refuses(struct redis_store *s,
 	if (!event->connect || !store_known_refuses(s->known, &event->key,
 	    event->rules, event->now, &hit))
 		return false;
-	memset(result, 0, sizeof(*result));
-	result->outcome = RULE_REFUSED;
-	result->detector = hit.detector;
-	result->count = hit.count;
-	result->block_until = hit.until;
-	result->level = hit.level;
-	result->known = true;
+	store_known_result(&hit, result);
 	return true;
 }
 
