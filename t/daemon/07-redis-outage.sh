@@ -20,17 +20,6 @@ c=$WORKDIR/c
 d=$WORKDIR/d
 mkdir "$r" "$a" "$b" "$c" "$d"
 
-# A throwaway Redis on a unix socket, empty, no persistence; sets $redis.
-redis_start() {
-	redis-server --port 0 --unixsocket "$r/redis.sock" \
-	    --unixsocketperm 700 --save "" --appendonly no --dir "$r" \
-	    --logfile "$r/redis.log" --daemonize no &
-	redis=$!
-	track "$redis"
-	wait_until sh -c "redis-cli -s '$r/redis.sock' ping 2>/dev/null |
-	    grep -q PONG"
-}
-
 # start_node DIR ON_ERROR: write DIR's configuration and start the daemon.
 start_node() {
 	conf "$1/bulwark.conf" "$1" "store = \"redis\";
@@ -99,7 +88,7 @@ logged() {
 	fi
 }
 
-if ! redis_start; then
+if ! redis_start "$r"; then
 	not_ok "redis-server started"
 	exit 1
 fi
@@ -172,7 +161,7 @@ timed "Redis down: sessions through B, known blocks refused" \
     "$b/bulwark.sock" "$known 198.51.100.31:session 198.51.100.32:session"
 logged "A logs store-degraded again" "$a" 2 event=store-degraded
 logged "B logs store-degraded" "$b" 1 event=store-degraded
-if ! redis_start; then
+if ! redis_start "$r"; then
 	not_ok "redis-server restarted"
 	exit 1
 fi

@@ -34,13 +34,7 @@ within() {
 	fi
 }
 
-redis-server --port 0 --unixsocket "$r/redis.sock" --unixsocketperm 700 \
-    --save "" --appendonly no --dir "$r" --logfile "$r/redis.log" \
-    --daemonize no &
-redis=$!
-track "$redis"
-if ! wait_until sh -c "redis-cli -s '$r/redis.sock' ping 2>/dev/null |
-    grep -q PONG"; then
+if ! redis_start "$r"; then
 	not_ok "redis-server started"
 	exit 1
 fi

@@ -12,16 +12,6 @@ a=$WORKDIR/a
 b=$WORKDIR/b
 mkdir "$r" "$a" "$b"
 
-start_redis() {
-	redis-server --port 0 --unixsocket "$r/redis.sock" \
-	    --unixsocketperm 700 --save "" --appendonly no --dir "$r" \
-	    --logfile "$r/redis.log" --daemonize no &
-	redis=$!
-	track "$redis"
-	wait_until sh -c "redis-cli -s '$r/redis.sock' ping 2>/dev/null |
-	    grep -q PONG"
-}
-
 # The block of detector $2 host $1 is in Redis.
 in_redis() {
 	[ -n "$(redis-cli -s "$r/redis.sock" hget "t:{$1}" "b:$2" 2>/dev/null)" ]
@@ -31,7 +21,7 @@ ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
 
-if ! start_redis; then
+if ! redis_start "$r"; then
 	not_ok "redis-server started"
 	exit 1
 fi
@@ -84,7 +74,7 @@ check "Redis down: other hosts are let in" connect "$a/bulwark.sock" \
 sleep 1
 
 # Back, empty: the nodes write the blocks back.
-start_redis || not_ok "redis-server restarted"
+redis_start "$r" || not_ok "redis-server restarted"
 t0=$(ms)
 check "both blocks back in Redis" wait_until sh -c \
     "$(command -v redis-cli) -s '$r/redis.sock' hget 't:{198.51.100.60}' b:dos |

@@ -11,6 +11,10 @@
 # ok WHAT / not_ok WHAT        report a check
 # check WHAT COMMAND...        ok when COMMAND succeeds
 # track PID                    remember a process to kill at the end
+# redis_start DIR [ARG...]     a throwaway redis-server on DIR/redis.sock
+#                              (empty, no persistence, ARGs added);
+#                              sets $redis; non-zero when it does not
+#                              answer (REDISCLI_AUTH for a password)
 # conf FILE DIR [TEXT]         a test configuration: sockets, pid file and
 #                              log in DIR, no metrics listener, then TEXT
 # start_fg NAME FILE DIR       start the daemon in the foreground on FILE,
@@ -52,6 +56,18 @@ check() {
 
 track() {
 	echo "$1" >>"$WORKDIR/pids"
+}
+
+redis_start() {
+	local dir=$1
+	shift
+	redis-server --port 0 --unixsocket "$dir/redis.sock" \
+	    --unixsocketperm 700 --save "" --appendonly no --dir "$dir" \
+	    --logfile "$dir/redis.log" --daemonize no "$@" &
+	redis=$!
+	track "$redis"
+	wait_until sh -c "redis-cli -s '$dir/redis.sock' ping 2>/dev/null |
+	    grep -q PONG"
 }
 
 conf() {
