@@ -538,6 +538,7 @@ static int load(struct loader *ld, FILE *fp, config_edit_fn edit, void *arg)
 		rc = -1;
 	else if (loader_walk_group(ld, config_root_setting(&lc),
 	    config_root_keys) == 0 && check_group(ld, &lc) == 0 &&
+	    config_network_check(ld, &lc) == 0 &&
 	    config_firewall_check(ld, &lc) == 0)
 		rc = load_files(ld);
 	config_destroy(&lc);

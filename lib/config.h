@@ -89,6 +89,13 @@ struct firewall_config {
 	unsigned max_elements;
 };
 
+struct config_network {
+	bool set;			/* the group has a network group */
+	unsigned ipv4_prefix;		/* CONFIG_NETWORK_IPV4_MIN..31 */
+	unsigned ipv6_prefix;		/* CONFIG_NETWORK_IPV6_MIN..127 */
+	unsigned max;			/* events per period, > 0 */
+};
+
 struct config {
 	char *path;			/* file it was read from, or "(defaults)" */
 	char *node;			/* this node's name; "" the host name */
@@ -136,6 +143,14 @@ struct config {
 	struct rule rules[DETECTOR_COUNT];
 	enum action actions[DETECTOR_COUNT];
 	char *replies[DETECTOR_COUNT];
+	/*
+	 * Per detector group, its network group (config_network.c) and the
+	 * rule it makes: the group's rule with network.max, counted over the
+	 * client's network; enabled when the group's is and the group has a
+	 * network group.
+	 */
+	struct config_network networks[DETECTOR_COUNT];
+	struct rule net_rules[DETECTOR_COUNT];
 
 	char **dha_status_codes;	/* "5.1.1", ... */
 	size_t dha_status_code_count;
@@ -161,6 +176,16 @@ struct config {
 
 	int refs;
 };
+
+/*
+ * A detector group's network group: ipv4_prefix / ipv6_prefix bits of the
+ * client's address name its network, which may have max events in the
+ * group's period.  Networks are never wider than CONFIG_NETWORK_IPV4_MIN
+ * / CONFIG_NETWORK_IPV6_MIN bits (a host and its networks share one Redis
+ * Cluster slot) and always wider than a host (ipv4_prefix, ipv6_prefix).
+ */
+#define CONFIG_NETWORK_IPV4_MIN	16
+#define CONFIG_NETWORK_IPV6_MIN	32
 
 struct config *config_load(const char *path, char *err, size_t errlen);
 

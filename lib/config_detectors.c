@@ -339,6 +339,7 @@ static const struct config_key config_dos_keys[] = {
 	{ "sliding", set_sliding },
 	{ "sliding_max", set_sliding_max },
 	{ "escalate", set_escalate },
+	{ "network", config_set_network },
 	{ "action", set_action },
 	{ "reply", set_reply },
 	{ NULL, NULL }
@@ -352,6 +353,7 @@ static const struct config_key config_dha_keys[] = {
 	{ "sliding", set_sliding },
 	{ "sliding_max", set_sliding_max },
 	{ "escalate", set_escalate },
+	{ "network", config_set_network },
 	{ "action", set_action },
 	{ "reply", set_reply },
 	{ "min_ratio", set_min_ratio },
@@ -371,6 +373,7 @@ static const struct config_key config_attack_keys[] = {
 	{ "sliding", set_sliding },
 	{ "sliding_max", set_sliding_max },
 	{ "escalate", set_escalate },
+	{ "network", config_set_network },
 	{ "reply", set_reply },
 	{ NULL, NULL }
 };

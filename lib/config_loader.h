@@ -68,6 +68,11 @@ int config_set_dha(struct loader *ld, const config_setting_t *s);
 int config_set_attack(struct loader *ld, const config_setting_t *s);
 int config_set_concurrency(struct loader *ld, const config_setting_t *s);
 
+/* The network group of a detector group, in config_network.c. */
+int config_set_network(struct loader *ld, const config_setting_t *s);
+/* Checks against the host prefixes and the rules, once every key is read. */
+int config_network_check(struct loader *ld, const config_t *lc);
+
 /* exclude_verified_domains, in config_verified.c. */
 int config_set_verified_domains(struct loader *ld, const config_setting_t *s);
 

@@ -107,13 +107,16 @@ void metrics_concurrency_refusal(enum action action)
 	metrics_other_refusal(METRICS_CONCURRENCY, action);
 }
 
-void metrics_block_started(enum detector detector, uint32_t level)
+void metrics_block_started(enum detector detector, uint32_t level,
+    bool network)
 {
 	if (!metrics_detector_ok(detector))
 		return;
 	metrics_add(&metrics.blocks_started[detector], 1);
 	if (level > 0)
 		metrics_add(&metrics.blocks_escalated[detector], 1);
+	if (network)
+		metrics_add(&metrics.blocks_network[detector], 1);
 }
 
 void metrics_exclusion(enum metrics_exclusion reason)
@@ -193,6 +196,8 @@ void metrics_read(struct metrics_counts *counts)
 	metrics_copy(counts->blocks_started, metrics.blocks_started,
 	    DETECTOR_COUNT);
 	metrics_copy(counts->blocks_escalated, metrics.blocks_escalated,
+	    DETECTOR_COUNT);
+	metrics_copy(counts->blocks_network, metrics.blocks_network,
 	    DETECTOR_COUNT);
 	metrics_copy(counts->exclusions, metrics.exclusions,
 	    METRICS_EXCLUSIONS);

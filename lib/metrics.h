@@ -15,8 +15,10 @@
  *                            of the same session get the same reply;
  *   metrics_blocked_list_refusal(a)  the same for the static blocked list;
  *   metrics_concurrency_refusal(a)   the same for the concurrency limit;
- *   metrics_block_started(d, level)  a host blocked by detector d, at
- *                            that escalation level (above 0: escalated);
+ *   metrics_block_started(d, level, network)  a host blocked by
+ *                            detector d, at that escalation level (above
+ *                            0: escalated); network: a network rule's
+ *                            block, of a whole network;
  *   metrics_exclusion(r)     a connection not counted, for reason r;
  *   metrics_flagged()        a connection flagged as a possible attack;
  *   metrics_store_error(d)   an event decided without the shared store
@@ -92,6 +94,7 @@ struct metrics_counts {
 	uint64_t refusals[METRICS_REFUSERS][METRICS_ACTIONS];
 	uint64_t blocks_started[DETECTOR_COUNT];
 	uint64_t blocks_escalated[DETECTOR_COUNT];
+	uint64_t blocks_network[DETECTOR_COUNT];
 	uint64_t exclusions[METRICS_EXCLUSIONS];
 	uint64_t flagged;
 	uint64_t store_errors[METRICS_DECIDERS];	/* by enum store_decider */
@@ -109,7 +112,8 @@ void metrics_event(enum detector detector);
 void metrics_refusal(enum detector detector, enum action action);
 void metrics_blocked_list_refusal(enum action action);
 void metrics_concurrency_refusal(enum action action);
-void metrics_block_started(enum detector detector, uint32_t level);
+void metrics_block_started(enum detector detector, uint32_t level,
+    bool network);
 void metrics_exclusion(enum metrics_exclusion reason);
 void metrics_flagged(void);
 void metrics_store_error(enum store_decider decided);

@@ -125,14 +125,16 @@ static void policy_apply(struct policy_session *s,
 	if (result->outcome == RULE_ALLOWED)
 		return;
 	if (result->outcome == RULE_TRIPPED) {
-		metrics_block_started(result->detector, result->level);
+		metrics_block_started(result->detector, result->level,
+		    result->network);
 		policy_log_block(s, result);
 	}
 	metrics_refusal(result->detector, policy_effective(s->cfg, action));
 	/* The record of known blocks logs its refusals as a summary. */
 	if (!result->known)
 		policy_log_refuse(s, stage_name, detector_name(result->detector),
-		    policy_effective(s->cfg, action), result->block_until);
+		    policy_effective(s->cfg, action), result->block_until,
+		    result->network ? &result->network_key : NULL);
 	policy_refuse(s, action, s->cfg->replies[result->detector],
 	    detector_name(result->detector), result->block_until, stage,
 	    verdict);
@@ -203,18 +205,30 @@ static bool policy_record_event(struct policy_session *s,
 	return false;
 }
 
+/* An event of the session's host (and its networks) for detector. */
+static void policy_event(const struct policy_session *s,
+    enum detector detector, int64_t now, struct store_event *event)
+{
+	memset(event, 0, sizeof(*event));
+	event->key = s->key;
+	event->now = now;
+	event->counted = detector;
+	event->rules = s->cfg->rules;
+	if (s->has_nets) {
+		event->net_rules = s->cfg->net_rules;
+		memcpy(event->nets, s->nets, sizeof(event->nets));
+	}
+}
+
 static bool policy_record(struct policy_session *s, enum detector detector,
     int connect, int64_t now, struct store_result *result,
     struct verdict *verdict)
 {
-	struct store_event event = {
-		.key = s->key,
-		.now = now,
-		.counted = detector,
-		.connect = connect,
-		.rules = s->cfg->rules,
-	};
+	struct store_event event;
 	const struct config *cfg = s->cfg;
+
+	policy_event(s, detector, now, &event);
+	event.connect = connect;
 
 	if (connect && cfg->concurrency_enabled) {
 		event.sessions_max = cfg->concurrency_max_sessions;
@@ -230,19 +244,31 @@ static bool policy_record(struct policy_session *s, enum detector detector,
 /* A valid recipient, for dha.min_ratio; the verdict is always continue. */
 static void policy_valid_recipient(struct policy_session *s, int64_t now)
 {
-	struct store_event event = {
-		.key = s->key,
-		.now = now,
-		.counted = DETECTOR_DHA,
-		.valid = 1,
-		.rules = s->cfg->rules,
-	};
+	struct store_event event;
 	struct store_result result;
 	struct verdict ignored;
 
-	if (s->cfg->rules[DETECTOR_DHA].enabled &&
-	    s->cfg->rules[DETECTOR_DHA].min_ratio > 0)
-		(void)policy_record_event(s, &event, &result, &ignored);
+	if (!s->cfg->rules[DETECTOR_DHA].enabled ||
+	    s->cfg->rules[DETECTOR_DHA].min_ratio == 0)
+		return;
+	policy_event(s, DETECTOR_DHA, now, &event);
+	event.valid = 1;
+	(void)policy_record_event(s, &event, &result, &ignored);
+}
+
+/* The host's network for each detector with a network rule. */
+static void policy_set_networks(struct policy_session *s,
+    const struct host_addr *addr)
+{
+	const struct config *cfg = s->cfg;
+
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
+		if (!cfg->net_rules[d].enabled)
+			continue;
+		addr_key(addr, cfg->networks[d].ipv4_prefix,
+		    cfg->networks[d].ipv6_prefix, &s->nets[d]);
+		s->has_nets = true;
+	}
 }
 
 static struct policy_session *policy_session_new(struct policy *policy)
@@ -264,7 +290,7 @@ static void policy_refuse_blocked_list(struct policy_session *s,
 	enum action action = policy_effective(s->cfg, s->cfg->blocked_action);
 
 	metrics_blocked_list_refusal(action);
-	policy_log_refuse(s, "connect", "blocked-list", action, 0);
+	policy_log_refuse(s, "connect", "blocked-list", action, 0, NULL);
 	policy_refuse(s, s->cfg->blocked_action, s->cfg->replies[DETECTOR_MANUAL],
 	    "blocked-list", 0, STAGE_CONNECT, verdict);
 }
@@ -293,7 +319,7 @@ static void policy_concurrency(struct policy_session *s, uint32_t live,
 	if (!cfg->concurrency_enabled || live <= cfg->concurrency_max_sessions)
 		return;
 	metrics_concurrency_refusal(action);
-	policy_log_refuse(s, "connect", "concurrency", action, 0);
+	policy_log_refuse(s, "connect", "concurrency", action, 0, NULL);
 	policy_refuse(s, cfg->concurrency_action, cfg->concurrency_reply,
 	    "concurrency", 0, STAGE_CONNECT, verdict);
 }
@@ -367,6 +393,7 @@ struct policy_session *policy_connect_named(struct policy *policy,
 		return s;
 	}
 	s->counted = true;
+	policy_set_networks(s, addr);
 	/* Counted in the table before the store: see policy_connected(). */
 	if (cfg->concurrency_enabled)
 		s->count_seq = sessions_count(policy->sessions, s->live);
@@ -426,7 +453,7 @@ static void policy_unexpected(struct policy_session *s, const char *what,
 	metrics_refusal(DETECTOR_ATTACK, action);
 	if (action != ACTION_LOG)
 		policy_log_refuse(s, "flag", detector_name(DETECTOR_ATTACK),
-		    action, 0);
+		    action, 0, NULL);
 	policy_refuse(s, cfg->attack_action, cfg->replies[DETECTOR_ATTACK],
 	    detector_name(DETECTOR_ATTACK), 0, STAGE_LATER, verdict);
 }

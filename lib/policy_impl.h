@@ -34,6 +34,8 @@ struct policy_session {
 	bool shared;			/* counted in the store's live sessions */
 	uint64_t count_seq;		/* sessions_count()'s, for the store */
 	struct host_key key;
+	bool has_nets;			/* a detector has a network rule */
+	struct host_key nets[DETECTOR_COUNT];	/* the host's network, each */
 	char addr_text[ADDR_TEXT_MAX];
 	char key_text[ADDR_TEXT_MAX];
 	bool helo_seen;			/* a HELO/EHLO before TLS */
@@ -61,7 +63,8 @@ static inline enum action policy_effective(const struct config *cfg,
 void policy_log_block(const struct policy_session *s,
     const struct store_result *result);
 void policy_log_refuse(const struct policy_session *s, const char *stage,
-    const char *detector, enum action action, int64_t until);
+    const char *detector, enum action action, int64_t until,
+    const struct host_key *network);
 void policy_log_store_error(const struct policy_session *s,
     enum detector detector, int64_t now);
 void policy_log_flag(const struct policy_session *s, const char *what,

@@ -91,6 +91,26 @@ struct store_event {
 	int sessions_enforce;		/* over sessions_max: do not count it */
 	unsigned sessions_lease;	/* seconds: concurrency.lease */
 	uint64_t sessions_seq;		/* the node's count sequence (sessions.h) */
+	/*
+	 * Network rules (optional): net_rules[d], where enabled, counts
+	 * detector d's events over the client's network nets[d] as well.
+	 * NULL: none.
+	 */
+	const struct rule *net_rules;
+	struct host_key nets[DETECTOR_COUNT];
+};
+
+/*
+ * The distinct networks of an event (store_event_nets()): keys[0 .. count),
+ * and of[d] the index of detector d's network, -1 without a network rule.
+ * rules[i] are the network rules of the detectors counting over keys[i]
+ * (every other detector disabled): what judges that network's state.
+ */
+struct store_nets {
+	unsigned count;
+	int of[DETECTOR_COUNT];
+	struct host_key keys[DETECTOR_COUNT];
+	struct rule rules[DETECTOR_COUNT][DETECTOR_COUNT];
 };
 
 #define STORE_KEY_FAILED	(-2)
@@ -114,6 +134,9 @@ struct store_result {
 	uint32_t sessions;		/* the host's live sessions, 0: not counted */
 	int session_held;		/* this session counted: release it */
 	uint32_t level;			/* its escalation level, then */
+	bool network;			/* the block is network_key's, a network
+					   rule's, not the host's */
+	struct host_key network_key;
 };
 
 /* This node's live counted sessions of one host. */
@@ -203,14 +226,26 @@ struct store {
 struct store *store_open(const struct config *cfg, char *err, size_t errlen);
 
 /*
- * Apply one event to a host's states, in place (DESIGN.md semantics):
- * at CONNECT every detector's block is checked first (each sliding one is
- * extended) and a blocked host is refused without counting; then the
- * counted detector's rule runs (rule_count_valid() for a valid event).  When several blocks refuse, the result
- * names the one that ends last.
+ * Apply one event to a host's states and its networks' states (nets[i]
+ * for n->keys[i], n from store_event_nets(); n NULL: none), in place
+ * (DESIGN.md semantics, the networks as hosts of their own):
+ *  1. blocks: at CONNECT every detector's block of the host and of each
+ *     of its networks is checked (each sliding one is extended); else the
+ *     counted detector's network block.  A block refuses the event and
+ *     nothing is counted; of several, the result names the one that ends
+ *     last (the host's on a tie).
+ *  2. the counted detector's rule runs on the host (rule_count_valid()
+ *     for a valid event); unless the host was refused, the event counts
+ *     for the detector's network too.  A network block that starts is
+ *     what the result names (it refuses the host as well), else the
+ *     host's.
  */
 void store_apply_event(const struct store_event *event,
-    struct store_host *host, struct store_result *result);
+    const struct store_nets *n, struct store_host *host,
+    struct store_host *nets, struct store_result *result);
+
+/* The distinct networks an event counts or checks, with their rules. */
+void store_event_nets(const struct store_event *event, struct store_nets *out);
 
 const char *store_decider_name(enum store_decider decider);
 

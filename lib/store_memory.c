@@ -361,15 +361,83 @@ static void memory_save(struct memory_ref *ref, const struct store_host *host,
 	e->expiry = expiry;
 }
 
+/* Add shard to the n of shards (kept in address order) unless there. */
+static unsigned memory_add_shard(struct memory_shard **shards, unsigned n,
+    struct memory_shard *shard)
+{
+	unsigned j = n;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (shards[i] == shard)
+			return n;
+	}
+	for (; j > 0 && shards[j - 1] > shard; j--)
+		shards[j] = shards[j - 1];
+	shards[j] = shard;
+	return n + 1;
+}
+
+/*
+ * An event with networks: the host's and its networks' shards locked at
+ * once (in address order, each once), so the event is applied to them
+ * all atomically.  A save may take back a slot of the same shard (a full
+ * shard reuses its oldest), so each key is found again before its save.
+ */
+static void memory_record_nets(struct memory_store *store,
+    const struct store_event *event, const struct store_nets *n,
+    struct store_result *result)
+{
+	struct memory_ref refs[1 + DETECTOR_COUNT];
+	struct store_host states[1 + DETECTOR_COUNT];
+	struct memory_shard *shards[1 + DETECTOR_COUNT];
+	unsigned count = 1 + n->count, nshards = 0;
+
+	for (unsigned i = 0; i < count; i++) {
+		struct memory_ref *ref = &refs[i];
+
+		ref->store = store;
+		ref->key = i == 0 ? &event->key : &n->keys[i - 1];
+		ref->hash = memory_hash(store, ref->key);
+		ref->shard = memory_shard_of(store, ref->hash);
+		nshards = memory_add_shard(shards, nshards, ref->shard);
+	}
+	for (unsigned j = 0; j < nshards; j++) {
+		pthread_mutex_lock(&shards[j]->lock);
+		memory_sweep(store, shards[j], event->now);
+	}
+	for (unsigned i = 0; i < count; i++) {
+		refs[i].slot = memory_find(refs[i].shard, refs[i].key, refs[i].hash);
+		memory_load(&refs[i], event->now, &states[i]);
+	}
+	store_apply_event(event, n, &states[0], &states[1], result);
+	for (unsigned i = 0; i < count; i++) {
+		const struct rule *rules = i == 0 ? event->rules : n->rules[i - 1];
+
+		refs[i].slot = memory_find(refs[i].shard, refs[i].key, refs[i].hash);
+		memory_save(&refs[i], &states[i],
+		    rule_host_expiry(rules, states[i].state), event->now);
+	}
+	for (unsigned j = nshards; j > 0; j--)
+		pthread_mutex_unlock(&shards[j - 1]->lock);
+}
+
 static int memory_record(struct store *base, const struct store_event *event,
     struct store_result *result)
 {
 	struct memory_ref ref;
 	struct store_host host;
+	struct store_nets n;
 
+	if (event->net_rules != NULL) {
+		store_event_nets(event, &n);
+		if (n.count > 0) {
+			memory_record_nets(memory_of(base), event, &n, result);
+			return 0;
+		}
+	}
 	memory_enter(memory_of(base), &event->key, event->now, &ref);
 	memory_load(&ref, event->now, &host);
-	store_apply_event(event, &host, result);
+	store_apply_event(event, NULL, &host, NULL, result);
 	memory_save(&ref, &host, rule_host_expiry(event->rules, host.state),
 	    event->now);
 	memory_leave(&ref);

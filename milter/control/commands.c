@@ -184,7 +184,7 @@ static int commands_block_key(struct command_ctx *c,
 		    store_error(c->rt->store));
 	commands_note(c, key, reason, until);
 	firewall_add(key, DETECTOR_MANUAL, until);
-	metrics_block_started(DETECTOR_MANUAL, 0);
+	metrics_block_started(DETECTOR_MANUAL, 0, false);
 	host_key_format(key, key_text, sizeof(key_text));
 	commands_log_block(c, key_text, until, seconds, reason);
 	return 0;

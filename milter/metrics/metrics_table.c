@@ -115,6 +115,11 @@ static const struct table_counter {
 	    "by detector.",
 	    offsetof(struct metrics_counts, blocks_escalated), "detector",
 	    table_detector_name, 0, DETECTOR_MANUAL },
+	{ "bulwark_network_blocks_total", METRICS_COUNTER,
+	    "Blocks of a whole network started by a detector's network rule, "
+	    "by detector (also in bulwark_blocks_started_total).",
+	    offsetof(struct metrics_counts, blocks_network), "detector",
+	    table_detector_name, 0, DETECTOR_MANUAL },
 	{ "bulwark_exclusions_total", METRICS_COUNTER,
 	    "Connections not counted, by reason: exclude-list (exclude, "
 	    "exclude_file), verified-domain (exclude_verified_domains).",

@@ -357,7 +357,7 @@ static void apply(enum detector counted, int connect, int64_t now)
 	event.counted = counted;
 	event.connect = connect;
 	event.rules = rules;
-	store_apply_event(&event, &host, &result);
+	store_apply_event(&event, NULL, &host, NULL, &result);
 }
 
 static void assert_result(enum rule_outcome outcome, enum detector detector,

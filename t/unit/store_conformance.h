@@ -56,13 +56,20 @@ enum conf_test {
 	CONF_CLOCK_BACK,
 	CONF_RATIO,
 	CONF_ESCALATE,
-	CONF_SLIDING_MAX
+	CONF_SLIDING_MAX,
+	CONF_NET_THRESHOLD,
+	CONF_NET_HOST_FIRST,
+	CONF_NET_LIST,
+	CONF_NET_DHA,
+	CONF_NET_PREFIXES,
+	CONF_NET_IPV6
 };
 
 static struct config *conf_cfg;
 static const char *conf_backend;
 static struct store *conf_store;
 static struct rule conf_rules[DETECTOR_COUNT];
+static struct rule conf_net_rules[DETECTOR_COUNT];	/* network rules */
 static int64_t conf_t0;
 
 static void conf_setup(void)
@@ -81,6 +88,7 @@ static void conf_setup(void)
 	conf_rules[DETECTOR_MANUAL].max = UINT32_MAX;
 	conf_rules[DETECTOR_MANUAL].period = 1;
 	conf_rules[DETECTOR_MANUAL].block = 0;
+	memset(conf_net_rules, 0, sizeof(conf_net_rules));
 	conf_t0 = (int64_t)time(NULL);
 }
 
@@ -853,6 +861,8 @@ START_TEST(conf_sliding_max)
 }
 END_TEST
 
+#include "store_conformance_network.h"
+
 static Suite *store_conformance_suite(const char *backend, struct config *cfg)
 {
 	static char name[64];	/* check keeps the pointer */
@@ -886,6 +896,7 @@ static Suite *store_conformance_suite(const char *backend, struct config *cfg)
 	tcase_add_test(tc, conf_ratio);
 	tcase_add_test(tc, conf_escalate);
 	tcase_add_test(tc, conf_sliding_max);
+	conf_network_tests(tc);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
