@@ -247,6 +247,13 @@ void store_apply_event(const struct store_event *event,
 /* The distinct networks an event counts or checks, with their rules. */
 void store_event_nets(const struct store_event *event, struct store_nets *out);
 
+/* The key whose block a result names: its network's, or the host's. */
+static inline const struct host_key *store_result_key(
+    const struct store_event *event, const struct store_result *result)
+{
+	return result->network ? &result->network_key : &event->key;
+}
+
 const char *store_decider_name(enum store_decider decider);
 
 static inline int store_record(struct store *store,

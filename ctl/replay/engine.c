@@ -25,7 +25,8 @@
  * have been dropped, so the recipients the MTA accepted in it and the
  * mail it delivered count as refused.  The blocks come from the policy's
  * observer: the event that trips a rule starts one; a refused event
- * extends it when the rule slides.
+ * extends it when the rule slides.  A network rule's block is the
+ * network's: reported under its prefix.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +72,8 @@ static struct host_stats *engine_host(struct engine *e,
 static void engine_block_started(struct engine *e,
     const struct store_event *event, const struct store_result *result)
 {
-	struct host_stats *h = engine_host(e, &event->key);
+	const struct host_key *key = store_result_key(event, result);
+	struct host_stats *h = engine_host(e, key);
 	struct replay_block *b;
 
 	if (e->nblocks == e->blocks_size) {
@@ -79,7 +81,7 @@ static void engine_block_started(struct engine *e,
 		e->blocks = xrealloc(e->blocks, e->blocks_size, sizeof(*e->blocks));
 	}
 	b = &e->blocks[e->nblocks];
-	*b = (struct replay_block){ event->key, result->detector, event->now,
+	*b = (struct replay_block){ *key, result->detector, event->now,
 	    result->block_until, result->count, event->connect ? 1 : 0 };
 	h->current[result->detector] = (int32_t)e->nblocks++;
 	h->blocks++;
@@ -97,7 +99,7 @@ static void engine_observe(const struct store_event *event,
 		return;
 	}
 	if (result->outcome != RULE_REFUSED ||
-	    (h = hosts_find(e->hosts, &event->key)) == NULL ||
+	    (h = hosts_find(e->hosts, store_result_key(event, result))) == NULL ||
 	    h->current[result->detector] < 0)
 		return;
 	b = &e->blocks[h->current[result->detector]];

@@ -112,7 +112,7 @@ static void firewall_observe(const struct store_event *event,
 {
 	(void)arg;
 	if (result->outcome != RULE_ALLOWED)
-		firewall_add(&event->key, result->detector,
+		firewall_add(store_result_key(event, result), result->detector,
 		    result->block_until);
 }
 
