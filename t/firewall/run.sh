@@ -21,6 +21,10 @@
 #     still changes its set; one started as nobody with CAP_NET_ADMIN
 #     ambient (the systemd unit) keeps it with the firewall on, and
 #     drops it with the firewall off;
+#   - a network rule (dos.network, /24): five hosts of 192.0.2.0/24 each
+#     under the host limit block the network; the prefix goes in the set
+#     and a sixth host's connection is dropped by the kernel; unblocking
+#     the prefix removes it;
 #   - two daemons on one Redis (two tables standing for two nodes): a
 #     block made through node A is loaded by node B when B starts, and B
 #     pushes a block made through A at the first connection B refuses;
@@ -414,6 +418,49 @@ EOF2
 	bw_stop bwb
 }
 
+# A /24 of clients with no address of the node in it (the node's own
+# network could never be pushed): on-link from the node.
+network() {
+	local n=1
+	table_load bwnet || { not_ok "network: table bwnet does not load"; return; }
+	while [ $n -le 6 ]; do
+		in_client ip addr add "192.0.2.$n/32" dev "$CLIENT_IF" || return
+		n=$((n + 1))
+	done
+	in_node ip route add 192.0.2.0/24 dev "$NODE_IF" || return
+	bw_config bwn <<EOF2
+control = "unix:$WORK/bwn.ctl";
+exclude = [ "127.0.0.0/8", "::1" ];
+dos = { max_connections = 3; period = "1m"; block = 6;
+	network = { ipv4_prefix = 24; max = 4; }; };
+firewall = { enabled = true; table = "bwnet"; };
+EOF2
+	sed -i 's/^control = "";$//' "$WORK/bwn.conf"
+	bw_start bwn || return
+	n=1
+	while [ $n -le 4 ]; do
+		client "192.0.2.$n" 2526
+		expect_reply "network: host $n of 192.0.2.0/24 is served" greeting 220
+		n=$((n + 1))
+	done
+	client 192.0.2.5 2526
+	expect_reply "network: the fifth host trips the network's block" \
+	    greeting "421 "
+	expect_set "network: the prefix is pushed" bwnet blocked4 \
+	    "192.0.2.0/24 timeout 6s"
+	# The table drops new connections to the mail ports (25 here).
+	client 192.0.2.6 25
+	expect_text "network: a sixth host of the network is dropped" \
+	    "== connect failed"
+	ctl bwn unblock 192.0.2.0/24
+	expect_no_set "network: unblocking the prefix removes it" bwnet \
+	    blocked4 "192.0.2.0/24"
+	client 192.0.2.6 2526
+	expect_reply "network: the sixth host is served after the unblock" \
+	    greeting 220
+	bw_stop bwn
+}
+
 # --- run ---------------------------------------------------------------------
 
 preflight
@@ -439,6 +486,8 @@ echo "$SERVER:25 inet n - n - - smtpd -o smtpd_milters=unix:$WORK/bw1.sock" \
     >>"$WORK/mx1/etc/master.cf"
 echo "$SERVER:2525 inet n - n - - smtpd -o smtpd_milters=unix:$WORK/bwb.sock" \
     >>"$WORK/mx1/etc/master.cf"
+echo "$SERVER:2526 inet n - n - - smtpd -o smtpd_milters=unix:$WORK/bwn.sock" \
+    >>"$WORK/mx1/etc/master.cf"
 
 missing_table
 table_load bulwark || { not_ok "contrib/nftables/bulwark.nft does not load"; finish; }
@@ -456,6 +505,7 @@ counters
 failure
 bw_stop bw1
 capabilities
+network
 array
 for name in $BW_NAMES; do
 	bw_wait "$name" 15 || not_ok "bulwark $name still running 15 s after SIGTERM"
