@@ -81,6 +81,18 @@ static const config_setting_t *network_setting(const config_t *lc,
 	return config_lookup(lc, path);
 }
 
+/* 0 when the network's prefix (key) is shorter than the host's. */
+static int network_wider(struct loader *ld, const config_t *lc,
+    enum detector detector, const char *key, unsigned prefix,
+    unsigned host_prefix)
+{
+	if (prefix < host_prefix)
+		return 0;
+	return loader_fail_key(ld, network_setting(lc, detector, key), "%u is "
+	    "not shorter than %s (%u): a network must hold more than one host",
+	    prefix, key, host_prefix);
+}
+
 int config_network_check(struct loader *ld, const config_t *lc)
 {
 	struct config *cfg = ld->cfg;
@@ -91,18 +103,11 @@ int config_network_check(struct loader *ld, const config_t *lc)
 		cfg->net_rules[d] = (struct rule){ .enabled = false };
 		if (!net->set)
 			continue;
-		if (net->ipv4_prefix >= cfg->ipv4_prefix)
-			return loader_fail_key(ld, network_setting(lc,
-			    (enum detector)d, "ipv4_prefix"), "%u is not "
-			    "shorter than ipv4_prefix (%u): a network must hold "
-			    "more than one host", net->ipv4_prefix,
-			    cfg->ipv4_prefix);
-		if (net->ipv6_prefix >= cfg->ipv6_prefix)
-			return loader_fail_key(ld, network_setting(lc,
-			    (enum detector)d, "ipv6_prefix"), "%u is not "
-			    "shorter than ipv6_prefix (%u): a network must hold "
-			    "more than one host", net->ipv6_prefix,
-			    cfg->ipv6_prefix);
+		if (network_wider(ld, lc, (enum detector)d, "ipv4_prefix",
+		    net->ipv4_prefix, cfg->ipv4_prefix) < 0 ||
+		    network_wider(ld, lc, (enum detector)d, "ipv6_prefix",
+		    net->ipv6_prefix, cfg->ipv6_prefix) < 0)
+			return -1;
 		cfg->net_rules[d] = cfg->rules[d];
 		cfg->net_rules[d].max = net->max;
 	}

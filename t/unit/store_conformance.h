@@ -138,20 +138,34 @@ static enum conf_test conf_key_test(const struct host_key *key)
 	return 0;
 }
 
+/* An event of key under the test's rules. */
+static void conf_event(struct store_event *event, const struct host_key *key,
+    enum detector counted, int connect, int64_t now)
+{
+	memset(event, 0, sizeof(*event));
+	event->key = *key;
+	event->now = now;
+	event->counted = counted;
+	event->connect = connect;
+	event->rules = conf_rules;
+}
+
+/* Record event; the store must decide it. */
+static void conf_apply(const struct store_event *event,
+    struct store_result *result)
+{
+	ck_assert_int_eq(store_record(conf_store, event, result), 0);
+	ck_assert_msg(result->decided == STORE_DECIDED_STORE, "decided by %s: %s",
+	    store_decider_name(result->decided), store_error(conf_store));
+}
+
 static void conf_record(const struct host_key *key, enum detector counted,
     int connect, int64_t now, struct store_result *result)
 {
 	struct store_event event;
 
-	memset(&event, 0, sizeof(event));
-	event.key = *key;
-	event.now = now;
-	event.counted = counted;
-	event.connect = connect;
-	event.rules = conf_rules;
-	ck_assert_int_eq(store_record(conf_store, &event, result), 0);
-	ck_assert_msg(result->decided == STORE_DECIDED_STORE, "decided by %s: %s",
-	    store_decider_name(result->decided), store_error(conf_store));
+	conf_event(&event, key, counted, connect, now);
+	conf_apply(&event, result);
 }
 
 /* A CONNECT at now; return its outcome, result optional. */
@@ -758,14 +772,9 @@ static enum rule_outcome conf_dha(const struct host_key *key, int valid,
 	struct store_event event;
 	struct store_result r;
 
-	memset(&event, 0, sizeof(event));
-	event.key = *key;
-	event.now = now;
-	event.counted = DETECTOR_DHA;
+	conf_event(&event, key, DETECTOR_DHA, 0, now);
 	event.valid = valid;
-	event.rules = conf_rules;
-	ck_assert_int_eq(store_record(conf_store, &event, &r), 0);
-	ck_assert_int_eq(r.decided, STORE_DECIDED_STORE);
+	conf_apply(&event, &r);
 	return r.outcome;
 }
 

@@ -34,20 +34,13 @@ static void conf_net_event(const struct host_key *key, enum detector counted,
 {
 	struct store_event event;
 
-	memset(&event, 0, sizeof(event));
-	event.key = *key;
-	event.now = now;
-	event.counted = counted;
-	event.connect = connect;
+	conf_event(&event, key, counted, connect, now);
 	event.valid = valid;
-	event.rules = conf_rules;
 	event.net_rules = conf_net_rules;
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++)
 		event.nets[d] = conf_net(key, key->family == 4 ?
 		    (d == DETECTOR_DHA ? prefix : 24) : 48);
-	ck_assert_int_eq(store_record(conf_store, &event, result), 0);
-	ck_assert_msg(result->decided == STORE_DECIDED_STORE, "decided by %s: %s",
-	    store_decider_name(result->decided), store_error(conf_store));
+	conf_apply(&event, result);
 }
 
 static enum rule_outcome conf_net_connect(const struct host_key *key,
