@@ -6,25 +6,7 @@
 # block is refused with the store's error.
 . "$SRCDIR/lib.sh"
 
-r=$WORKDIR/redis
-a=$WORKDIR/a
-b=$WORKDIR/b
-mkdir "$r" "$a" "$b"
-
-if ! redis_start "$r"; then
-	not_ok "redis-server started"
-	exit 1
-fi
-
-for node in "$a" "$b"; do
-	conf "$node/bulwark.conf" "$node" "store = \"redis\";
-redis = { server = \"unix:$r/redis.sock\"; key_prefix = \"t:\"; };
-dos = { max_connections = 2; period = \"1h\"; block = \"1h\"; };"
-done
-start_fg node-a "$a/bulwark.conf" "$a" || exit 1
-pid_a=$pid
-start_fg node-b "$b/bulwark.conf" "$b" || exit 1
-pid_b=$pid
+array_start t:
 
 ctl_is 0 "status on a node" "$a" status
 out_has "status: the redis store, healthy" "store         redis, ok"

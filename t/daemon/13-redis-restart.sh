@@ -7,11 +7,6 @@
 # Redis agree again.
 . "$SRCDIR/lib.sh"
 
-r=$WORKDIR/redis
-a=$WORKDIR/a
-b=$WORKDIR/b
-mkdir "$r" "$a" "$b"
-
 # The block of detector $2 host $1 is in Redis.
 in_redis() {
 	[ -n "$(redis-cli -s "$r/redis.sock" hget "t:{$1}" "b:$2" 2>/dev/null)" ]
@@ -21,19 +16,7 @@ ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
 
-if ! redis_start "$r"; then
-	not_ok "redis-server started"
-	exit 1
-fi
-for node in "$a" "$b"; do
-	conf "$node/bulwark.conf" "$node" "store = \"redis\";
-redis = { server = \"unix:$r/redis.sock\"; key_prefix = \"t:\"; timeout_ms = 100; };
-dos = { max_connections = 2; period = \"1h\"; block = \"1h\"; };"
-done
-start_fg node-a "$a/bulwark.conf" "$a" || exit 1
-pid_a=$pid
-start_fg node-b "$b/bulwark.conf" "$b" || exit 1
-pid_b=$pid
+array_start t: "timeout_ms = 100; "
 
 check "two connections let in" connect "$a/bulwark.sock" 198.51.100.60 \
     continue 2

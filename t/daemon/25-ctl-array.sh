@@ -4,25 +4,8 @@
 # is enforced, listed and lifted on the other.
 . "$SRCDIR/lib.sh"
 
-r=$WORKDIR/redis
-a=$WORKDIR/a
-b=$WORKDIR/b
-mkdir "$r" "$a" "$b"
-
-if ! redis_start "$r"; then
-	not_ok "redis-server started"
-	exit 1
-fi
-
-for node in "$a" "$b"; do
-	conf "$node/bulwark.conf" "$node" "store = \"redis\";
-redis = { server = \"unix:$r/redis.sock\"; key_prefix = \"t25:\"; };
-dos = { max_connections = 1; period = \"1h\"; block = \"1h\"; };"
-done
-start_fg node-a "$a/bulwark.conf" "$a" || exit 1
-pid_a=$pid
-start_fg node-b "$b/bulwark.conf" "$b" || exit 1
-pid_b=$pid
+array_start t25: "" \
+    'dos = { max_connections = 1; period = "1h"; block = "1h"; };'
 
 # total NODE [DETECTOR]: the blocks list --json counts through NODE.
 total() {

@@ -17,6 +17,17 @@
 #                              answer (REDISCLI_AUTH for a password)
 # conf FILE DIR [TEXT]         a test configuration: sockets, pid file and
 #                              log in DIR, no metrics listener, then TEXT
+# array_conf PREFIX [MORE [RULES]]
+#                              a two-node array on one Redis: redis_start
+#                              in $r ($WORKDIR/redis), configurations of
+#                              nodes $a and $b ($WORKDIR/a, /b) with
+#                              key_prefix PREFIX, MORE in the redis group
+#                              and RULES (default: dos blocks the third
+#                              connection in an hour for an hour); exits
+#                              the script when Redis does not start
+# array_start PREFIX [MORE [RULES]]
+#                              array_conf, then both nodes started:
+#                              $pid_a, $pid_b; exits when one fails
 # start_fg NAME FILE DIR       start the daemon in the foreground on FILE,
 #                              its stderr in DIR/log; waits for its control
 #                              socket; sets $pid; non-zero when it failed
@@ -76,6 +87,32 @@ conf() {
 		echo 'metrics_listen = "";'
 		echo "${3:-}"
 	} >"$1"
+}
+
+array_conf() {
+	r=$WORKDIR/redis
+	a=$WORKDIR/a
+	b=$WORKDIR/b
+	mkdir "$r" "$a" "$b"
+	if ! redis_start "$r"; then
+		not_ok "redis-server started"
+		exit 1
+	fi
+	rules='dos = { max_connections = 2; period = "1h"; block = "1h"; };'
+	[ -n "${3:-}" ] && rules=$3
+	for node in "$a" "$b"; do
+		conf "$node/bulwark.conf" "$node" "store = \"redis\";
+redis = { server = \"unix:$r/redis.sock\"; key_prefix = \"$1\"; ${2:-}};
+$rules"
+	done
+}
+
+array_start() {
+	array_conf "$@"
+	start_fg node-a "$a/bulwark.conf" "$a" || exit 1
+	pid_a=$pid
+	start_fg node-b "$b/bulwark.conf" "$b" || exit 1
+	pid_b=$pid
 }
 
 start_fg() {
