@@ -406,19 +406,5 @@ static Suite *failover_suite(void)
 
 int main(void)
 {
-	SRunner *runner;
-	int failed;
-
-	signal(SIGPIPE, SIG_IGN);
-	log_set_level(LOG_LEVEL_ERROR);
-	if (rs_root_make() < 0) {
-		fprintf(stderr, "check_redis_failover: cannot make a directory\n");
-		return EXIT_FAILURE;
-	}
-	runner = srunner_create(failover_suite());
-	srunner_run_all(runner, CK_NORMAL);
-	failed = srunner_ntests_failed(runner);
-	srunner_free(runner);
-	rs_root_remove();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rs_main("check_redis_failover", failover_suite());
 }

@@ -23,6 +23,10 @@
  * the node serving a slot as primary, as node from sees it;
  * rs_cluster_id() copies a node's id.
  *
+ * rs_main() is the main() of a program whose tests start servers: it
+ * runs suite (SIGPIPE ignored, the log quiet) between rs_root_make() and
+ * rs_root_remove() and returns the program's exit status.
+ *
  * Header only (static inline), like test_files.h.
  */
 #ifndef BULWARK_REDIS_SERVERS_H
@@ -45,7 +49,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <check.h>
 #include <hiredis/hiredis.h>
+
+#include "log.h"
 
 #define RS_START_TRIES	8
 
@@ -424,6 +431,25 @@ static inline void rs_cluster_id(const struct rs_server *srv, char *id,
 	    r->str : "");
 	if (r != NULL)
 		freeReplyObject(r);
+}
+
+static inline int rs_main(const char *program, Suite *suite)
+{
+	SRunner *runner;
+	int failed;
+
+	signal(SIGPIPE, SIG_IGN);
+	log_set_level(LOG_LEVEL_ERROR);
+	if (rs_root_make() < 0) {
+		fprintf(stderr, "%s: cannot make a directory\n", program);
+		return EXIT_FAILURE;
+	}
+	runner = srunner_create(suite);
+	srunner_run_all(runner, CK_NORMAL);
+	failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	rs_root_remove();
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 #endif
