@@ -324,13 +324,30 @@ static void ctl_attack_note(const json_t *detectors)
 	ctl_kv("note", text);
 }
 
+/* A host's networks, on one line. */
+static void ctl_networks(const json_t *networks)
+{
+	char text[256] = "";
+	size_t used = 0;
+
+	if (networks == NULL)
+		return;
+	for (size_t i = 0; i < json_array_size(networks) &&
+	    used < sizeof(text); i++)
+		used += (size_t)snprintf(text + used, sizeof(text) - used,
+		    "%s%s", i > 0 ? ", " : "", ctl_item(networks, i));
+	ctl_kv("networks", text);
+}
+
 static void ctl_show(const json_t *answer)
 {
 	const json_t *detectors = ctl_array(answer, "detectors");
 	const json_t *blocks = ctl_array(answer, "blocks");
 
 	ctl_kv("address", ctl_str(answer, "address", NULL));
-	ctl_kv("host", ctl_str(answer, "host", NULL));
+	ctl_kv(ctl_bool(answer, "network") ? "network" : "host",
+	    ctl_str(answer, "host", NULL));
+	ctl_networks(ctl_array(answer, "networks"));
 	ctl_kv("status", ctl_str(answer, "status", NULL));
 	ctl_paragraph("why", ctl_str(answer, "why", NULL));
 	ctl_kv("excluded", ctl_yes(ctl_bool(answer, "excluded")));

@@ -97,6 +97,8 @@ mkdir "$d"
 	echo 'metrics_listen = "";'
 	echo 'syslog_facility = "local7";'
 	echo "exclude_file = \"$d/exclude\";"
+	# Networks of /24 and /48, for the examples that show one.
+	echo 'dha = { network = { max = 50; }; };'
 } >"$d/bulwark.conf"
 milter/bulwark -f -c "$d/bulwark.conf" 2>"$d/log" &
 daemon=$!

@@ -19,9 +19,12 @@
  * length.  An address, or a prefix at least as long as the running
  * ipv4_prefix/ipv6_prefix, names one host: its key.  A shorter prefix
  * names every host inside it: unblock ends the blocks of each blocked
- * host inside it (one walk of the blocks, as list), block blocks each
- * of its host keys when there are at most COMMANDS_PREFIX_HOSTS_MAX and
- * is refused otherwise (the blocked list holds prefixes), show is refused.
+ * host inside it (one walk of the blocks, as list), and of each network
+ * inside it, block blocks each of its host keys when there are at most
+ * COMMANDS_PREFIX_HOSTS_MAX and is refused otherwise (the blocked list
+ * holds prefixes), show shows the network of that prefix when a network
+ * group counts networks of its length (or the store holds a block of it)
+ * and is refused otherwise.
  * unblock of a host (or prefix, or --all) ends all of its blocks, and
  * --all DETECTOR unblocks whole the hosts that DETECTOR blocks.
  * DURATION is written as in bulwark.conf ("90", "10m", "2d"), from 1 s
@@ -36,16 +39,24 @@
  *     store { backend, health ("ok", "degraded", "failing"), error },
  *     counters [ { name, value } ] (the counters and gauges of metrics).
  *   list: now, total, truncated, blocks [ block ] where block is
- *     { host, detector, count, started, ends, sliding, node, reason };
+ *     { host (the host key, or the network's prefix), detector, count,
+ *     started, ends, sliding, node, reason } and its explanation { rule
+ *     ("host", "network": a network rule's block of the prefix in host,
+ *     "manual"), threshold, period (recorded when it started), level,
+ *     start, end };
  *     sorted by their end; at most COMMANDS_LIST_MAX of them (truncated
  *     is true when total found more).
- *   show: address, host, excluded, blocked_list, status ("blocked-list",
- *     "excluded", "blocked", "counted": not blocked, counted in an open
+ *   show: address, host (the host key, or the network's prefix), network
+ *     (true: a network is shown), networks [ prefix ] (a host's networks
+ *     under the running network groups), excluded, blocked_list, status
+ *     ("blocked-list", "excluded", "blocked": by its own block or one of
+ *     its networks', "counted": not blocked, counted in an open
  *     evaluation period, "unseen": nothing known), why, detectors [ {
  *     detector, enabled (the detector runs), blocks (it may block a
  *     host), count, max, period, window_start, window_ends, blocked,
- *     block_until, sliding } ], blocks [ block ]; the attack entry also
- *     has max_commands and flag_action.
+ *     block_until, sliding } ] (a network's: by the network rules),
+ *     blocks [ block ] (a host's own, then its networks'); the attack
+ *     entry also has max_commands and flag_action.
  *   block: host, hosts (how many host keys), until, duration, reason,
  *     excluded, warning (or null).
  *   unblock: scope ("host", "prefix", "all"), host (the host key, the

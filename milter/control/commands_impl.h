@@ -76,9 +76,24 @@ int commands_target_blocked(struct command_ctx *c,
     size_t *count);
 /* Add the members of a new object (json_pack()) to the answer. */
 void commands_members(struct command_ctx *c, json_t *members);
-/* One block of the host: a new list entry. */
+/*
+ * commands_view.c: how list and show describe blocks.  commands_block():
+ * one block of the host (or network): a new list entry.
+ * commands_key_is_network(): the key is a network rule's, shorter than a
+ * host's under cfg.  commands_manual_note(): true and the note of a block
+ * by hand (d DETECTOR_MANUAL), false when none is known.
+ * commands_known_node(): the node that started a block when known
+ * without asking the store (its note, or this node for the memory
+ * store), else NULL.
+ */
 json_t *commands_block(struct command_ctx *c, const struct host_key *key,
     const char *key_text, enum detector d, const struct rule_state *st);
+bool commands_key_is_network(const struct config *cfg,
+    const struct host_key *key);
+bool commands_manual_note(struct command_ctx *c, const struct host_key *key,
+    enum detector d, struct store_note *note);
+const char *commands_known_node(const struct command_ctx *c,
+    enum detector d, const struct store_note *note);
 
 /* The store's backend, health and error: status's "store" member. */
 json_t *commands_store_health(struct command_ctx *c);

@@ -22,6 +22,8 @@
 #           from a hosts file in the chroot) excluded, an unverified not
 #   ratio   dha.min_ratio spares a list server with a few stale
 #           addresses; escalate doubles a repeat offender's block
+#   network  a harvest spread over 50 addresses of a /24 blocks the /24
+#           (dha.network); bulwarkctl lists, shows and unblocks it
 #
 # Each scenario file defines NAME_setup (bulwark configurations, smtpd
 # services; before Postfix starts) and NAME_run (assertions).  Everything
@@ -34,7 +36,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-SCENARIOS=${*:-dos dha attack lists array down socket defaults verified ratio}
+SCENARIOS=${*:-dos dha attack lists array down socket defaults verified ratio network}
 
 finish() {
 	summary postfix

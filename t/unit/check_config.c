@@ -116,6 +116,10 @@ static void assert_rules_equal(const struct config *a, const struct config *b)
 		    r->period, r->block);
 		ck_assert_int_eq(a->actions[d], b->actions[d]);
 		ck_assert_str_eq(a->replies[d], b->replies[d]);
+		ck_assert_int_eq(a->networks[d].set, b->networks[d].set);
+		ck_assert_uint_eq(a->networks[d].max, b->networks[d].max);
+		ck_assert_int_eq(a->net_rules[d].enabled,
+		    b->net_rules[d].enabled);
 	}
 }
 
@@ -1048,6 +1052,105 @@ START_TEST(ratio_sliding_max_and_escalate)
 }
 END_TEST
 
+/* The network group of dos, dha and attack: config_network.c. */
+START_TEST(network_groups)
+{
+	struct config *cfg = config_defaults();
+	const struct rule *r;
+
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
+		ck_assert(!cfg->networks[d].set);
+		ck_assert(!cfg->net_rules[d].enabled);
+	}
+	config_unref(cfg);
+	/* Defaults /24 and /48; the group's rule with network.max. */
+	cfg = load_ok("dha = { max_invalid = 7; period = \"2m\"; "
+	    "block = \"1h\";\n  network = { max = 200; }; };\n");
+	ck_assert(cfg->networks[DETECTOR_DHA].set);
+	ck_assert_uint_eq(cfg->networks[DETECTOR_DHA].ipv4_prefix, 24);
+	ck_assert_uint_eq(cfg->networks[DETECTOR_DHA].ipv6_prefix, 48);
+	ck_assert_uint_eq(cfg->networks[DETECTOR_DHA].max, 200);
+	r = &cfg->net_rules[DETECTOR_DHA];
+	assert_rule(r, true, false, 200, 120, 3600);
+	ck_assert_uint_eq(cfg->rules[DETECTOR_DHA].max, 7);
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
+		if (d == DETECTOR_DHA)
+			continue;
+		ck_assert(!cfg->networks[d].set);
+		ck_assert(!cfg->net_rules[d].enabled);
+	}
+	config_unref(cfg);
+	/* The bounds, in each group; sliding and escalate come along. */
+	cfg = load_ok("ipv4_prefix = 24;\nipv6_prefix = 56;\n"
+	    "dos = { max_connections = 50; period = 30; block = 120; "
+	    "sliding = true;\n  escalate = { factor = 3; };\n"
+	    "  network = { ipv4_prefix = 16; ipv6_prefix = 32; "
+	    "max = 10000000; }; };\n"
+	    "attack = { max_flagged = 3;\n  network = { ipv4_prefix = 23; "
+	    "ipv6_prefix = 55; max = 1; }; };\n");
+	ck_assert_uint_eq(cfg->networks[DETECTOR_DOS].ipv4_prefix, 16);
+	ck_assert_uint_eq(cfg->networks[DETECTOR_DOS].ipv6_prefix, 32);
+	r = &cfg->net_rules[DETECTOR_DOS];
+	assert_rule(r, true, true, 10000000, 30, 120);
+	ck_assert_uint_eq(r->escalate_factor, 3);
+	ck_assert_uint_eq(cfg->networks[DETECTOR_ATTACK].ipv4_prefix, 23);
+	ck_assert_uint_eq(cfg->networks[DETECTOR_ATTACK].ipv6_prefix, 55);
+	assert_rule(&cfg->net_rules[DETECTOR_ATTACK], true, false, 1, 3600,
+	    3600);
+	ck_assert(!cfg->net_rules[DETECTOR_DHA].enabled);
+	config_unref(cfg);
+	/* A disabled group (attack never blocks by default) counts nothing. */
+	cfg = load_ok("attack = { network = { max = 5; }; };\n"
+	    "dos = { enabled = false; network = { max = 5; }; };\n");
+	ck_assert(cfg->networks[DETECTOR_ATTACK].set);
+	ck_assert(!cfg->net_rules[DETECTOR_ATTACK].enabled);
+	ck_assert(!cfg->net_rules[DETECTOR_DOS].enabled);
+	config_unref(cfg);
+}
+END_TEST
+
+START_TEST(network_group_errors)
+{
+	load_fails("dha = {\n network = { ipv4_prefix = 20; }; };\n", 2,
+	    "dha.network: max must be set: the events allowed to the whole "
+	    "network in a period");
+	load_fails("dos = { network = {\n max = 0; }; };\n", 2,
+	    "dos.network.max: 0 is out of range (1..10000000)");
+	load_fails("dos = { network = {\n max = 10000001; }; };\n", 2,
+	    "dos.network.max: 10000001 is out of range (1..10000000)");
+	load_fails("attack = { network = { max = 5;\n ipv4_prefix = 15; }; };\n",
+	    2, "attack.network.ipv4_prefix: 15 is out of range (16..31)");
+	load_fails("dha = { network = { max = 5;\n ipv4_prefix = 32; }; };\n",
+	    2, "dha.network.ipv4_prefix: 32 is out of range (16..31)");
+	load_fails("dha = { network = { max = 5;\n ipv6_prefix = 31; }; };\n",
+	    2, "dha.network.ipv6_prefix: 31 is out of range (32..127)");
+	load_fails("dha = { network = { max = 5;\n ipv6_prefix = 128; }; };\n",
+	    2, "dha.network.ipv6_prefix: 128 is out of range (32..127)");
+	/* Not shorter than a host, whichever comes first in the file. */
+	load_fails("dha = { network = { max = 5;\n ipv4_prefix = 24; }; };\n"
+	    "ipv4_prefix = 24;\n", 2, "dha.network.ipv4_prefix: 24 is not "
+	    "shorter than ipv4_prefix (24): a network must hold more than "
+	    "one host");
+	/* The default /24 unwritten: the error points at the group. */
+	load_fails("ipv4_prefix = 20;\ndos = {\n network = { max = 5; }; };\n",
+	    3, "dos.network: 24 is not shorter than ipv4_prefix (20): a "
+	    "network must hold more than one host");
+	load_fails("ipv6_prefix = 48;\ndha = { network = { max = 5;\n"
+	    " ipv6_prefix = 48; }; };\n", 3, "dha.network.ipv6_prefix: 48 is "
+	    "not shorter than ipv6_prefix (48): a network must hold more "
+	    "than one host");
+	/* Only in dos, dha and attack, and only its own keys. */
+	load_fails("ipv4_prefix = 24;\nnetwork = { max = 5; };\n", 2,
+	    "unknown key \"network\"");
+	load_fails("concurrency = {\n network = { max = 5; }; };\n", 2,
+	    "unknown key \"concurrency.network\"");
+	load_fails("dha = { network = { max = 5;\n period = 60; }; };\n", 2,
+	    "unknown key \"dha.network.period\"");
+	load_fails("dha = {\n network = 200; };\n", 2,
+	    "dha.network: expected a group { ... }");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1069,6 +1172,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, keep_start_keys);
 	tcase_add_test(tc, load_edited);
 	tcase_add_test(tc, ratio_sliding_max_and_escalate);
+	tcase_add_test(tc, network_groups);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_unchecked_fixture(tc, tmp_setup, tmp_teardown);
@@ -1082,6 +1186,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, error_fits_small_buffer);
 	tcase_add_loop_test(tc, bad_daemon_config, 0,
 	    (int)(sizeof(bad_daemon_configs) / sizeof(bad_daemon_configs[0])));
+	tcase_add_test(tc, network_group_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

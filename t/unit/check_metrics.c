@@ -2,10 +2,11 @@
  * check_metrics.c - the counters as the policy engine drives them (memory
  * store, injected clock), read back through the exact lines of
  * metrics_render(): connections, events, refusals counted once per
- * decision, blocks, flags, store errors and the degraded gauge through a
- * failing store, the latency histogram's invariants, reloads, the text
- * format (HELP and TYPE before every sample), and the JSON counters of
- * the status answer read from the same table as the text.
+ * decision, blocks (a network rule's too), flags, store errors and the
+ * degraded gauge through a failing store, the latency histogram's
+ * invariants, reloads, the text format (HELP and TYPE before every
+ * sample), and the JSON counters of the status answer read from the same
+ * table as the text.
  */
 #include <check.h>
 #include <pthread.h>
@@ -208,6 +209,35 @@ START_TEST(verified_exclusions_and_escalated_blocks)
 	    "bulwark_blocks_escalated_total{detector=\"dha\"} 0");
 	cfg->exclude_verified_domains = NULL;
 	cfg->exclude_verified_domain_count = 0;
+}
+END_TEST
+
+/* A network rule's block: a block started, and a network's. */
+START_TEST(network_blocks_counted)
+{
+	char ip[32];
+
+	cfg->networks[DETECTOR_DOS] = (struct config_network){ true, 24, 48,
+	    5 };
+	cfg->net_rules[DETECTOR_DOS] = cfg->rules[DETECTOR_DOS];
+	cfg->net_rules[DETECTOR_DOS].max = 5;
+	fixture_start();
+	EXPECT_LINES(T0, "bulwark_network_blocks_total{detector=\"dos\"} 0");
+	/* The 6th host of the /24 trips it; a 7th is refused. */
+	for (int n = 1; n <= 7; n++) {
+		snprintf(ip, sizeof(ip), "198.51.100.%d", n);
+		ck_assert_int_eq(connect_once(ip, T0), n <= 5 ?
+		    VERDICT_CONTINUE : VERDICT_TEMPFAIL);
+	}
+	/* A host's own block (4 of 192.0.2.1) is not a network's. */
+	for (int i = 0; i < 4; i++)
+		connect_once("192.0.2.1", T0);
+	EXPECT_LINES(T0,
+	    "bulwark_network_blocks_total{detector=\"dos\"} 1",
+	    "bulwark_network_blocks_total{detector=\"dha\"} 0",
+	    "bulwark_network_blocks_total{detector=\"attack\"} 0",
+	    "bulwark_blocks_started_total{detector=\"dos\"} 2",
+	    "bulwark_refusals_total{detector=\"dos\",action=\"tempfail\"} 3");
 }
 END_TEST
 
@@ -576,6 +606,7 @@ static Suite *metrics_suite(void)
 	tcase_add_test(tc, json_counters_are_the_text_samples);
 	tcase_add_test(tc, counting_from_many_threads_loses_nothing);
 	tcase_add_test(tc, verified_exclusions_and_escalated_blocks);
+	tcase_add_test(tc, network_blocks_counted);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
