@@ -97,30 +97,62 @@ static int64_t redis_time_arg(const struct redis_store *s, int64_t now)
 	return s->node_clock ? now : 0;
 }
 
+/*
+ * The rules' arguments, ten per detector, formatted once per thread and
+ * again only when the rules differ from those formatted (a reload).
+ */
+struct redis_rule_args {
+	bool set;
+	struct rule rules[DETECTOR_COUNT];	/* a copy of those formatted */
+	char buf[DETECTOR_COUNT * 10 * 12];
+	const char *argv[DETECTOR_COUNT * 10];
+	size_t argvlen[DETECTOR_COUNT * 10];
+};
+
+static __thread struct redis_rule_args redis_rules_formatted;
+
+static const struct redis_rule_args *redis_rule_args(const struct rule *rules)
+{
+	struct redis_rule_args *c = &redis_rules_formatted;
+	size_t used = 0;
+	int n = 0;
+
+	if (c->set && memcmp(c->rules, rules, sizeof(c->rules)) == 0)
+		return c;
+	memcpy(c->rules, rules, sizeof(c->rules));
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
+		const struct rule *r = &rules[d];
+		const unsigned long long v[10] = { r->enabled, r->sliding,
+		    r->max, r->period, r->block, r->min_ratio, r->sliding_max,
+		    r->escalate_factor, r->escalate_max, r->escalate_forget };
+
+		for (unsigned i = 0; i < 10; i++, n++) {
+			int len = snprintf(c->buf + used, sizeof(c->buf) - used,
+			    "%llu", v[i]);
+
+			c->argv[n] = c->buf + used;
+			c->argvlen[n] = (size_t)len;
+			used += (size_t)len + 1;
+		}
+	}
+	c->set = true;
+	return c;
+}
+
 /* The script's "e" arguments: time, counted, connect, valid, node, rules. */
 static void redis_event_args(const struct redis_store *s,
     const struct store_event *event, struct redis_args *a)
 {
+	const struct redis_rule_args *rules = redis_rule_args(event->rules);
+
 	redis_arg(a, "e", 1);
 	redis_arg_int(a, redis_time_arg(s, event->now));
 	redis_arg_int(a, event->counted);
 	redis_arg_int(a, event->connect != 0);
 	redis_arg_int(a, event->valid != 0);
 	redis_arg(a, s->node, strlen(s->node));
-	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
-		const struct rule *r = &event->rules[d];
-
-		redis_arg_int(a, r->enabled);
-		redis_arg_int(a, r->sliding);
-		redis_arg_int(a, r->max);
-		redis_arg_int(a, r->period);
-		redis_arg_int(a, r->block);
-		redis_arg_int(a, r->min_ratio);
-		redis_arg_int(a, r->sliding_max);
-		redis_arg_int(a, r->escalate_factor);
-		redis_arg_int(a, r->escalate_max);
-		redis_arg_int(a, r->escalate_forget);
-	}
+	for (unsigned i = 0; i < DETECTOR_COUNT * 10; i++)
+		redis_arg(a, rules->argv[i], rules->argvlen[i]);
 }
 
 /* The CONNECT fast path: refused from the record, no round trip. */

@@ -24,7 +24,7 @@
 --   "e" one event (store_apply_event()): ARGV[3] the counted detector,
 --       ARGV[4] "1" at CONNECT, ARGV[5] "1" for an event counted only in
 --       the ratio (rule_count_valid), ARGV[6] the node's name, then each
---       detector's rule in enum detector order (see parse_rules).  Returns
+--       detector's rule in enum detector order (see rule()).  Returns
 --       { outcome, detector, count, block_until, level } numbered as enum
 --       rule_outcome and enum detector.
 --   "b" store_block(): ARGV[3] the detector, ARGV[4] the block's length
@@ -32,8 +32,8 @@
 -- Detectors are numbered from 0 as in enum detector.
 
 local DETECTORS = 4		-- dos, dha, attack, manual: enum detector's order
--- The hash fields of each detector's state, in the order of PARTS.
 local NAMES = { 'dos', 'dha', 'attack', 'manual' }
+-- The hash fields of each detector's state, in the order of PARTS.
 local FIELDS = {
 	'c:dos', 'w:dos', 'b:dos', 'l:dos', 'v:dos', 'e:dos', 't:dos', 'p:dos',
 	'c:dha', 'w:dha', 'b:dha', 'l:dha', 'v:dha', 'e:dha', 't:dha', 'p:dha',
@@ -64,34 +64,42 @@ local key = KEYS[1]
 local now = tonumber(ARGV[2])
 if now == 0 then now = tonumber(redis.call('TIME')[1]) end
 
--- state[d].count, .window, .block, .length: detector d's state;
--- loaded[f]: FIELDS[f] as read, so that only changes are written.
+-- state[d]: detector d's state (.count, .window, .block, .length, ...),
+-- nil while the hash holds none of its fields: an absent state is all 0,
+-- neither refuses nor keeps the host, so only the states present and
+-- the one an operation changes (state_of()) are looked at; loaded[f]:
+-- FIELDS[f] as read (nil: 0), so that only changes are written.
 local state, loaded = {}, {}
 local origin		-- the detector whose block this node started
 local expiry, exists, stale = 0, false, false
 
+-- Detector d's state, made (all 0) when absent.
+local function state_of(d)
+	if state[d] == nil then
+		state[d] = { count = 0, window = 0, block = 0, length = 0,
+			valid = 0, level = 0, threshold = 0, period = 0 }
+	end
+	return state[d]
+end
+
 local function load()
 	local r = redis.call('HGETALL', key)
-	local x, raw = 0, {}
+	local x = 0
 	for i = 1, #r, 2 do
 		local f = INDEX[r[i]]
 		if f ~= nil then
-			raw[f], exists = tonumber(r[i + 1]), true
+			loaded[f], exists = tonumber(r[i + 1]), true
 		elseif r[i] == 'x' then
 			x, exists = tonumber(r[i + 1]) or 0, true
 		end
 	end
-	local live = x > now
-	for f = 1, #FIELDS do loaded[f] = live and raw[f] or 0 end
-	for d = 1, DETECTORS do
-		local f = (d - 1) * #PARTS	-- detector d's fields follow f
-		state[d] = { count = loaded[f + 1], window = loaded[f + 2],
-			block = loaded[f + 3], length = loaded[f + 4],
-			valid = loaded[f + 5], level = loaded[f + 6],
-			threshold = loaded[f + 7], period = loaded[f + 8] }
+	expiry = x > now and x or 0
+	stale = exists and expiry == 0
+	if stale then loaded = {} end
+	for f, v in pairs(loaded) do
+		local d = math.floor((f - 1) / #PARTS) + 1
+		state_of(d)[PARTS[f - (d - 1) * #PARTS]] = v
 	end
-	expiry = live and x or 0
-	stale = exists and not live
 end
 
 local function save(x)
@@ -102,11 +110,11 @@ local function save(x)
 	if stale then redis.call('DEL', key) end
 	local args = {}
 	for d = 1, DETECTORS do
-		local s, f = state[d], (d - 1) * #PARTS
-		for p = 1, #PARTS do
-			local v = s[PARTS[p]]
-			if v ~= loaded[f + p] then
-				args[#args + 1] = FIELDS[f + p]
+		local s = state[d]
+		for p = 1, s ~= nil and #PARTS or 0 do
+			local f, v = (d - 1) * #PARTS + p, s[PARTS[p]]
+			if v ~= (loaded[f] or 0) then
+				args[#args + 1] = FIELDS[f]
 				args[#args + 1] = string.format('%d', v)
 			end
 		end
@@ -123,13 +131,14 @@ local function save(x)
 	if x ~= expiry then redis.call('EXPIRE', key, x - now + MARGIN) end
 end
 
--- rules[d]: detector d's rule; ARGV holds each rule from ARGV[7] on as
--- enabled, sliding, max, period, block, min_ratio, sliding_max,
--- escalate_factor, escalate_max, escalate_forget.
-local function parse_rules()
-	local rules, i = {}, 7
-	for d = 1, DETECTORS do
-		rules[d] = { enabled = ARGV[i] == '1', sliding = ARGV[i + 1] == '1',
+-- rule(d): detector d's rule, read when first needed; ARGV holds each
+-- rule from ARGV[7] on as enabled, sliding, max, period, block,
+-- min_ratio, sliding_max, escalate_factor, escalate_max, escalate_forget.
+local rules = {}
+local function rule(d)
+	local r, i = rules[d], 7 + (d - 1) * 10
+	if r == nil then
+		r = { enabled = ARGV[i] == '1', sliding = ARGV[i + 1] == '1',
 			max = tonumber(ARGV[i + 2]), period = tonumber(ARGV[i + 3]),
 			block = tonumber(ARGV[i + 4]),
 			min_ratio = tonumber(ARGV[i + 5]),
@@ -137,9 +146,9 @@ local function parse_rules()
 			factor = tonumber(ARGV[i + 7]),
 			escalate_max = tonumber(ARGV[i + 8]),
 			forget = tonumber(ARGV[i + 9]) }
-		i = i + 10
+		rules[d] = r
 	end
-	return rules
+	return r
 end
 
 -- rule.c
@@ -237,12 +246,14 @@ local function state_expiry(r, s)
 	return e
 end
 
--- rule_host.c
+-- rule_host.c, over the states present: an absent one neither refuses
+-- nor lasts.
 
-local function check_blocks(rules)
+local function check_blocks()
 	local latest
 	for d = 1, DETECTORS do
-		if check_block(rules[d], state[d]) == REFUSED and
+		if state[d] ~= nil and
+		    check_block(rule(d), state[d]) == REFUSED and
 		    (latest == nil or state[d].block > state[latest].block) then
 			latest = d
 		end
@@ -250,10 +261,10 @@ local function check_blocks(rules)
 	return latest
 end
 
-local function host_expiry(rules)
+local function host_expiry()
 	local x = 0
 	for d = 1, DETECTORS do
-		local e = state_expiry(rules[d], state[d])
+		local e = state[d] ~= nil and state_expiry(rule(d), state[d]) or 0
 		if e > x then x = e end
 	end
 	return x
@@ -263,32 +274,32 @@ end
 
 -- Detectors are 0-based in ARGV and in the reply, 1-based here.
 local function event()
-	local rules = parse_rules()
 	local d = tonumber(ARGV[3]) + 1
 	local res
 	load()
-	local latest = ARGV[4] == '1' and check_blocks(rules) or nil
+	local latest = ARGV[4] == '1' and check_blocks() or nil
 	if latest ~= nil then
 		local s = state[latest]
 		res = { REFUSED, latest - 1, s.count, s.block, s.level }
 	else
-		local s = state[d]
+		local r, s = rule(d), state_of(d)
 		local o
-		if ARGV[5] == '1' then o = count_valid(rules[d], s)
-		else o = count(rules[d], s) end
+		if ARGV[5] == '1' then o = count_valid(r, s)
+		else o = count(r, s) end
 		res = { o, d - 1, s.count, o ~= ALLOWED and s.block or 0,
 			o ~= ALLOWED and s.level or 0 }
 		if o == TRIPPED then origin = d end
 	end
-	save(host_expiry(rules))
+	save(host_expiry())
 	return res
 end
 
 local function block()
 	local d, untill = tonumber(ARGV[3]) + 1, now + tonumber(ARGV[4])
 	load()
-	set_block(state[d], now, untill)
-	state[d].threshold, state[d].period = 0, 0
+	local s = state_of(d)
+	set_block(s, now, untill)
+	s.threshold, s.period = 0, 0
 	save(math.max(untill, expiry))
 	return 0
 end
