@@ -58,10 +58,13 @@
 #include "xalloc.h"
 
 static int redis_result_parse(const redisReply *reply,
-    struct store_result *result, char *err, size_t errlen)
+    const struct store_nets *n, struct store_result *result, char *err,
+    size_t errlen)
 {
+	long long net;
+
 	if (reply->type != REDIS_REPLY_ARRAY ||
-	    (reply->elements != 5 && reply->elements != 7))
+	    (reply->elements != 6 && reply->elements != 8))
 		goto bad;
 	for (size_t i = 0; i < reply->elements; i++) {
 		if (reply->element[i]->type != REDIS_REPLY_INTEGER)
@@ -70,7 +73,8 @@ static int redis_result_parse(const redisReply *reply,
 	if (reply->element[0]->integer < RULE_ALLOWED ||
 	    reply->element[0]->integer > RULE_TRIPPED ||
 	    reply->element[1]->integer < 0 ||
-	    reply->element[1]->integer >= DETECTOR_COUNT)
+	    reply->element[1]->integer >= DETECTOR_COUNT ||
+	    (net = reply->element[5]->integer) < 0 || net > n->count)
 		goto bad;
 	result->outcome = (enum rule_outcome)reply->element[0]->integer;
 	result->detector = (enum detector)reply->element[1]->integer;
@@ -78,12 +82,16 @@ static int redis_result_parse(const redisReply *reply,
 	result->block_until = reply->element[3]->integer;
 	result->level = reply->element[4]->integer < 0 ? 0 :
 	    (uint32_t)reply->element[4]->integer;
-	if (reply->elements == 7) {
+	if (net > 0) {
+		result->network = true;
+		result->network_key = n->keys[net - 1];
+	}
+	if (reply->elements == 8) {
 		/* The host's live sessions across the array (store_redis_conc.c). */
-		result->sessions = reply->element[5]->integer < 0 ? 0 :
-		    reply->element[5]->integer > UINT32_MAX ? UINT32_MAX :
-		    (uint32_t)reply->element[5]->integer;
-		result->session_held = reply->element[6]->integer != 0;
+		result->sessions = reply->element[6]->integer < 0 ? 0 :
+		    reply->element[6]->integer > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)reply->element[6]->integer;
+		result->session_held = reply->element[7]->integer != 0;
 	}
 	return 0;
 bad:
@@ -97,9 +105,48 @@ static int64_t redis_time_arg(const struct redis_store *s, int64_t now)
 	return s->node_clock ? now : 0;
 }
 
-/* The script's "e" arguments: time, counted, connect, valid, node, rules. */
+/* One rule, as the script's parse_rule() reads it. */
+static void redis_rule_args(const struct rule *r, struct redis_args *a)
+{
+	redis_arg_int(a, r->enabled);
+	redis_arg_int(a, r->sliding);
+	redis_arg_int(a, r->max);
+	redis_arg_int(a, r->period);
+	redis_arg_int(a, r->block);
+	redis_arg_int(a, r->min_ratio);
+	redis_arg_int(a, r->sliding_max);
+	redis_arg_int(a, r->escalate_factor);
+	redis_arg_int(a, r->escalate_max);
+	redis_arg_int(a, r->escalate_forget);
+}
+
+/*
+ * The script's "e" keys: the host's, its networks', the sessions' with
+ * sessions_max; keys holds 2 + DETECTOR_COUNT buffers.
+ */
+static void redis_event_keys(const struct redis_store *s,
+    const struct store_event *event, const struct store_nets *n,
+    char (*keys)[REDIS_KEY_MAX], struct redis_args *a)
+{
+	a->argc = 2;
+	a->used = 0;
+	redis_arg_int(a, 1 + n->count + (event->sessions_max > 0));
+	redis_arg(a, keys[0], redis_key(s, &event->key, keys[0]));
+	for (unsigned i = 0; i < n->count; i++)
+		redis_arg(a, keys[1 + i], redis_key(s, &n->keys[i], keys[1 + i]));
+	if (event->sessions_max > 0)
+		redis_arg(a, keys[1 + n->count], redis_conc_key(s, &event->key,
+		    keys[1 + n->count]));
+}
+
+/*
+ * The script's "e" arguments: time, counted, connect, valid, node, rules,
+ * then the networks: their count, each detector's (1-based, 0: none) and
+ * the network rules of the detectors that have one.
+ */
 static void redis_event_args(const struct redis_store *s,
-    const struct store_event *event, struct redis_args *a)
+    const struct store_event *event, const struct store_nets *n,
+    struct redis_args *a)
 {
 	redis_arg(a, "e", 1);
 	redis_arg_int(a, redis_time_arg(s, event->now));
@@ -107,47 +154,48 @@ static void redis_event_args(const struct redis_store *s,
 	redis_arg_int(a, event->connect != 0);
 	redis_arg_int(a, event->valid != 0);
 	redis_arg(a, s->node, strlen(s->node));
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++)
+		redis_rule_args(&event->rules[d], a);
+	redis_arg_int(a, n->count);
+	if (n->count == 0)
+		return;
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++)
+		redis_arg_int(a, n->of[d] + 1);
 	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
-		const struct rule *r = &event->rules[d];
-
-		redis_arg_int(a, r->enabled);
-		redis_arg_int(a, r->sliding);
-		redis_arg_int(a, r->max);
-		redis_arg_int(a, r->period);
-		redis_arg_int(a, r->block);
-		redis_arg_int(a, r->min_ratio);
-		redis_arg_int(a, r->sliding_max);
-		redis_arg_int(a, r->escalate_factor);
-		redis_arg_int(a, r->escalate_max);
-		redis_arg_int(a, r->escalate_forget);
+		if (n->of[d] >= 0)
+			redis_rule_args(&event->net_rules[d], a);
 	}
 }
 
-/* The CONNECT fast path: refused from the record, no round trip. */
+/*
+ * The CONNECT fast path: refused from the record, by a block of the host
+ * or of one of its networks, with no round trip.
+ */
 static bool redis_known_refuses(struct redis_store *s,
-    const struct store_event *event, struct store_result *result)
+    const struct store_event *event, const struct store_nets *n,
+    struct store_result *result)
 {
-	struct store_known_hit hit;
-
-	if (!event->connect || !store_known_refuses(s->known, &event->key,
-	    event->rules, event->now, &hit))
-		return false;
-	store_known_result(&hit, result);
-	return true;
+	return event->connect && store_known_refuses_event(s->known, event, n,
+	    result);
 }
 
-/* What the script decided, into the record (and the array, when new). */
+/*
+ * What the script decided, into the record (and the array, when new),
+ * under the key whose block it is: the host's or a network's.
+ */
 static void redis_known_update(struct redis_store *s,
     const struct store_event *event, const struct store_result *result)
 {
+	const struct host_key *key = store_known_key_of(event, result);
+
 	if (result->outcome == RULE_TRIPPED)
-		redis_sync_started(s, &event->key, result->detector,
+		redis_sync_started(s, key, result->detector,
 		    result->block_until, event->now, result->count);
 	else if (result->outcome == RULE_REFUSED)
-		store_known_set(s->known, &event->key, result->detector,
+		store_known_set(s->known, key, result->detector,
 		    result->block_until, 0, result->count);
 	if (result->outcome != RULE_ALLOWED)
-		store_known_set_level(s->known, &event->key, result->detector,
+		store_known_set_level(s->known, key, result->detector,
 		    result->level);
 }
 
@@ -155,7 +203,8 @@ static int redis_record(struct store *base, const struct store_event *event,
     struct store_result *result)
 {
 	struct redis_store *s = redis_of(base);
-	char keybuf[REDIS_KEY_MAX], ckeybuf[REDIS_KEY_MAX], err[REDIS_ERROR_MAX];
+	char keys[2 + DETECTOR_COUNT][REDIS_KEY_MAX], err[REDIS_ERROR_MAX];
+	struct store_nets n;
 	struct redis_args a;
 	redisReply *reply;
 	bool node_failed;
@@ -163,13 +212,11 @@ static int redis_record(struct store *base, const struct store_event *event,
 
 	redis_notify_run(s->notify);
 	redis_clock(s, event->now);
-	if (redis_known_refuses(s, event, result))
+	store_event_nets(event, &n);
+	if (redis_known_refuses(s, event, &n, result))
 		return 0;
-	if (event->sessions_max > 0)
-		redis_conc_script_args(s, &event->key, keybuf, ckeybuf, &a);
-	else
-		redis_script_args(s, &event->key, keybuf, &a);
-	redis_event_args(s, event, &a);
+	redis_event_keys(s, event, &n, keys, &a);
+	redis_event_args(s, event, &n, &a);
 	if (event->sessions_max > 0)
 		redis_conc_event_args(s, event, &a);
 	reply = redis_script_key(s, &a, &node_failed, err, sizeof(err));
@@ -178,7 +225,7 @@ static int redis_record(struct store *base, const struct store_event *event,
 		return node_failed ? -1 : STORE_KEY_FAILED;
 	}
 	memset(result, 0, sizeof(*result));
-	rc = redis_result_parse(reply, result, err, sizeof(err));
+	rc = redis_result_parse(reply, &n, result, err, sizeof(err));
 	freeReplyObject(reply);
 	if (rc < 0) {
 		redis_set_error(s, err);

@@ -1,9 +1,11 @@
--- store_redis.lua - the script the Redis store runs with EVALSHA: one
--- host's state read, changed and written back atomically, in one round
--- trip.  It is rule.c and rule_host.c, line by line, on a Redis hash; the
--- build turns it into the C string store_redis_script (store_redis_lua.h).
+-- store_redis.lua - the script the Redis store runs with EVALSHA: the
+-- state of one host and of its networks read, changed and written back
+-- atomically, in one round trip.  It is rule.c, rule_host.c and
+-- store_apply_event(), line by line, on Redis hashes; the build turns it
+-- into the C string store_redis_script (store_redis_lua.h).
 --
--- A host is one hash, KEYS[1].  Per detector name n (dos, dha, attack,
+-- A host is one hash; so is a network (a host of its own, under its own
+-- key: store_apply_event()).  Per detector name n (dos, dha, attack,
 -- manual) the fields are "c:n" count, "w:n" window start, "b:n" block end,
 -- "l:n" block length (the end minus the block's start; 0: unknown), "v:n"
 -- events counted only in the ratio, "e:n" the escalation level of the
@@ -12,7 +14,8 @@
 -- which the state carries nothing.  Absent fields are 0.  A state whose
 -- x has passed is read as empty, as the memory store does; nothing is
 -- written for a state that carries nothing, and an expired key is
--- deleted.  The key's TTL is x - now + MARGIN.
+-- deleted.  The key's TTL is x - now + MARGIN.  Each hash's x is judged by
+-- its own rules: a network's are its network rules.
 --
 -- Time: the array has one clock, Redis's (TIME; Redis 7 replicates a
 -- script's effects, not the script, so that is allowed): a node whose
@@ -21,14 +24,22 @@
 -- a node sends 0.
 --
 -- ARGV[1] is the operation, ARGV[2] the time to use, 0 for Redis's; then
---   "e" one event (store_apply_event()): ARGV[3] the counted detector,
---       ARGV[4] "1" at CONNECT, ARGV[5] "1" for an event counted only in
---       the ratio (rule_count_valid), ARGV[6] the node's name, then each
---       detector's rule in enum detector order (see parse_rules).  Returns
---       { outcome, detector, count, block_until, level } numbered as enum
---       rule_outcome and enum detector.
---   "b" store_block(): ARGV[3] the detector, ARGV[4] the block's length
---       in seconds from now (0 or less: over already).  Returns 0.
+--   "e" one event (store_apply_event()): KEYS[1] the host, KEYS[2 ..
+--       N + 1] its N distinct networks (store_event_nets()), then the
+--       host's sessions when they are counted (see Live sessions).
+--       ARGV[3] the counted detector, ARGV[4] "1" at CONNECT, ARGV[5]
+--       "1" for an event counted only in the ratio (rule_count_valid),
+--       ARGV[6] the node's name, then each detector's rule in enum
+--       detector order (see parse_rules), then N; when N > 0, for each
+--       detector the number k of its network (KEYS[k + 1]; 0: none),
+--       then the network rule of each detector that has a network, in
+--       detector order, encoded as the host's.  Returns { outcome,
+--       detector, count, block_until, level, k } numbered as enum
+--       rule_outcome and enum detector, k the network whose block it
+--       names (0: the host's).
+--   "b" store_block(): KEYS[1] the host (or network), ARGV[3] the
+--       detector, ARGV[4] the block's length in seconds from now (0 or
+--       less: over already).  Returns 0.
 -- Detectors are numbered from 0 as in enum detector.
 
 local DETECTORS = 4		-- dos, dha, attack, manual: enum detector's order
@@ -60,86 +71,120 @@ local U32_MAX = 4294967295
 local RATIO_ONE, LEVEL_MAX = 1000000, 64
 local MARGIN = 10
 
-local key = KEYS[1]
 local now = tonumber(ARGV[2])
 if now == 0 then now = tonumber(redis.call('TIME')[1]) end
 
--- state[d].count, .window, .block, .length: detector d's state;
--- loaded[f]: FIELDS[f] as read, so that only changes are written.
-local state, loaded = {}, {}
-local origin		-- the detector whose block this node started
-local expiry, exists, stale = 0, false, false
-
-local function load()
+-- One hash read: h.state[d].count, .window, .block, .length: detector
+-- d's state; h.loaded[f]: FIELDS[f] as read, so that only changes are
+-- written; h.origin: the detector whose block this node started.
+local function load(key)
 	local r = redis.call('HGETALL', key)
-	local x, raw = 0, {}
+	local h = { key = key, state = {}, loaded = {}, exists = false }
+	local x, raw, loaded = 0, {}, h.loaded
 	for i = 1, #r, 2 do
 		local f = INDEX[r[i]]
 		if f ~= nil then
-			raw[f], exists = tonumber(r[i + 1]), true
+			raw[f], h.exists = tonumber(r[i + 1]), true
 		elseif r[i] == 'x' then
-			x, exists = tonumber(r[i + 1]) or 0, true
+			x, h.exists = tonumber(r[i + 1]) or 0, true
 		end
 	end
 	local live = x > now
 	for f = 1, #FIELDS do loaded[f] = live and raw[f] or 0 end
 	for d = 1, DETECTORS do
 		local f = (d - 1) * #PARTS	-- detector d's fields follow f
-		state[d] = { count = loaded[f + 1], window = loaded[f + 2],
+		h.state[d] = { count = loaded[f + 1], window = loaded[f + 2],
 			block = loaded[f + 3], length = loaded[f + 4],
 			valid = loaded[f + 5], level = loaded[f + 6],
 			threshold = loaded[f + 7], period = loaded[f + 8] }
 	end
-	expiry = live and x or 0
-	stale = exists and not live
+	h.expiry = live and x or 0
+	h.stale = h.exists and not live
+	return h
 end
 
-local function save(x)
+local function save(h, x)
+	local key = h.key
 	if x <= now then
-		if exists then redis.call('DEL', key) end
+		if h.exists then redis.call('DEL', key) end
 		return
 	end
-	if stale then redis.call('DEL', key) end
+	if h.stale then redis.call('DEL', key) end
 	local args = {}
 	for d = 1, DETECTORS do
-		local s, f = state[d], (d - 1) * #PARTS
+		local s, f = h.state[d], (d - 1) * #PARTS
 		for p = 1, #PARTS do
 			local v = s[PARTS[p]]
-			if v ~= loaded[f + p] then
+			if v ~= h.loaded[f + p] then
 				args[#args + 1] = FIELDS[f + p]
 				args[#args + 1] = string.format('%d', v)
 			end
 		end
 	end
-	if origin ~= nil then
-		args[#args + 1] = 'o:' .. NAMES[origin]
+	if h.origin ~= nil then
+		args[#args + 1] = 'o:' .. NAMES[h.origin]
 		args[#args + 1] = ARGV[6]
 	end
-	if x ~= expiry then
+	if x ~= h.expiry then
 		args[#args + 1] = 'x'
 		args[#args + 1] = string.format('%d', x)
 	end
 	if #args > 0 then redis.call('HSET', key, unpack(args)) end
-	if x ~= expiry then redis.call('EXPIRE', key, x - now + MARGIN) end
+	if x ~= h.expiry then redis.call('EXPIRE', key, x - now + MARGIN) end
 end
 
--- rules[d]: detector d's rule; ARGV holds each rule from ARGV[7] on as
--- enabled, sliding, max, period, block, min_ratio, sliding_max,
--- escalate_factor, escalate_max, escalate_forget.
-local function parse_rules()
-	local rules, i = {}, 7
+-- One rule from ARGV[i] on: enabled, sliding, max, period, block,
+-- min_ratio, sliding_max, escalate_factor, escalate_max, escalate_forget.
+local RULE_ARGS = 10
+local function parse_rule(i)
+	return { enabled = ARGV[i] == '1', sliding = ARGV[i + 1] == '1',
+		max = tonumber(ARGV[i + 2]), period = tonumber(ARGV[i + 3]),
+		block = tonumber(ARGV[i + 4]),
+		min_ratio = tonumber(ARGV[i + 5]),
+		sliding_max = tonumber(ARGV[i + 6]),
+		factor = tonumber(ARGV[i + 7]),
+		escalate_max = tonumber(ARGV[i + 8]),
+		forget = tonumber(ARGV[i + 9]) }
+end
+
+-- rules[d]: detector d's rule, each from ARGV[i] on; and the index after.
+local function parse_rules(i)
+	local rules = {}
 	for d = 1, DETECTORS do
-		rules[d] = { enabled = ARGV[i] == '1', sliding = ARGV[i + 1] == '1',
-			max = tonumber(ARGV[i + 2]), period = tonumber(ARGV[i + 3]),
-			block = tonumber(ARGV[i + 4]),
-			min_ratio = tonumber(ARGV[i + 5]),
-			sliding_max = tonumber(ARGV[i + 6]),
-			factor = tonumber(ARGV[i + 7]),
-			escalate_max = tonumber(ARGV[i + 8]),
-			forget = tonumber(ARGV[i + 9]) }
-		i = i + 10
+		rules[d] = parse_rule(i)
+		i = i + RULE_ARGS
 	end
-	return rules
+	return rules, i
+end
+
+-- A network's rules: every detector disabled but those counting over it.
+local NO_RULE = { enabled = false, sliding = false, max = 0, period = 0,
+	block = 0, min_ratio = 0, sliding_max = 0, factor = 0,
+	escalate_max = 0, forget = 0 }
+
+-- The networks after the host's rules, from ARGV[i]: their count n,
+-- of[d] the network of detector d (nil: none) and nrules[k] the rules of
+-- network k.
+local function parse_nets(i)
+	local n, of, nrules = tonumber(ARGV[i]), {}, {}
+	i = i + 1
+	for k = 1, n do
+		nrules[k] = {}
+		for d = 1, DETECTORS do nrules[k][d] = NO_RULE end
+	end
+	if n == 0 then return n, of, nrules end
+	for d = 1, DETECTORS do
+		local k = tonumber(ARGV[i + d - 1])
+		if k > 0 then of[d] = k end
+	end
+	i = i + DETECTORS
+	for d = 1, DETECTORS do
+		if of[d] ~= nil then
+			nrules[of[d]][d] = parse_rule(i)
+			i = i + RULE_ARGS
+		end
+	end
+	return n, of, nrules
 end
 
 -- rule.c
@@ -239,7 +284,7 @@ end
 
 -- rule_host.c
 
-local function check_blocks(rules)
+local function check_blocks(rules, state)
 	local latest
 	for d = 1, DETECTORS do
 		if check_block(rules[d], state[d]) == REFUSED and
@@ -250,7 +295,7 @@ local function check_blocks(rules)
 	return latest
 end
 
-local function host_expiry(rules)
+local function host_expiry(rules, state)
 	local x = 0
 	for d = 1, DETECTORS do
 		local e = state_expiry(rules[d], state[d])
@@ -261,35 +306,79 @@ end
 
 -- The operations.
 
+-- store.c: store_apply_event().
+
+-- The refusal named: block of detector d in state s, of network k (0:
+-- the host); one ending later than res's replaces it.
+local function refused(res, s, d, k)
+	if res[1] == REFUSED and s.block <= res[4] then return res end
+	return { REFUSED, d - 1, s.count, s.block, s.level, k }
+end
+
+-- Step 1: the blocks that refuse the event; the reply, or nil.
+local function event_blocks(d, rules, host, of, nrules, nets)
+	local res, latest = { ALLOWED, 0, 0, 0, 0, 0 }, nil
+	if ARGV[4] == '1' then
+		latest = check_blocks(rules, host.state)
+		if latest ~= nil then
+			res = refused(res, host.state[latest], latest, 0)
+		end
+		for k = 1, #nets do
+			latest = check_blocks(nrules[k], nets[k].state)
+			if latest ~= nil then
+				res = refused(res, nets[k].state[latest], latest, k)
+			end
+		end
+	elseif of[d] ~= nil then
+		local k = of[d]
+		if check_block(nrules[k][d], nets[k].state[d]) == REFUSED then
+			res = refused(res, nets[k].state[d], d, k)
+		end
+	end
+	if res[1] == REFUSED then return res end
+	return nil
+end
+
+-- The counted detector's rule on one hash's state.
+local function count_in(r, h, d)
+	local o
+	if ARGV[5] == '1' then o = count_valid(r, h.state[d])
+	else o = count(r, h.state[d]) end
+	if o == TRIPPED then h.origin = d end
+	return o
+end
+
 -- Detectors are 0-based in ARGV and in the reply, 1-based here.
 local function event()
-	local rules = parse_rules()
+	local rules, i = parse_rules(7)
+	local n, of, nrules = parse_nets(i)
 	local d = tonumber(ARGV[3]) + 1
-	local res
-	load()
-	local latest = ARGV[4] == '1' and check_blocks(rules) or nil
-	if latest ~= nil then
-		local s = state[latest]
-		res = { REFUSED, latest - 1, s.count, s.block, s.level }
-	else
-		local s = state[d]
-		local o
-		if ARGV[5] == '1' then o = count_valid(rules[d], s)
-		else o = count(rules[d], s) end
+	local host, nets = load(KEYS[1]), {}
+	for k = 1, n do nets[k] = load(KEYS[k + 1]) end
+	local res = event_blocks(d, rules, host, of, nrules, nets)
+	if res == nil then
+		local s = host.state[d]
+		local o = count_in(rules[d], host, d)
 		res = { o, d - 1, s.count, o ~= ALLOWED and s.block or 0,
-			o ~= ALLOWED and s.level or 0 }
-		if o == TRIPPED then origin = d end
+			o ~= ALLOWED and s.level or 0, 0 }
+		local k = of[d]
+		if o ~= REFUSED and k ~= nil and
+		    count_in(nrules[k][d], nets[k], d) == TRIPPED then
+			s = nets[k].state[d]
+			res = { TRIPPED, d - 1, s.count, s.block, s.level, k }
+		end
 	end
-	save(host_expiry(rules))
-	return res
+	save(host, host_expiry(rules, host.state))
+	for k = 1, n do save(nets[k], host_expiry(nrules[k], nets[k].state)) end
+	return res, n
 end
 
 local function block()
 	local d, untill = tonumber(ARGV[3]) + 1, now + tonumber(ARGV[4])
-	load()
-	set_block(state[d], now, untill)
-	state[d].threshold, state[d].period = 0, 0
-	save(math.max(untill, expiry))
+	local h = load(KEYS[1])
+	set_block(h.state[d], now, untill)
+	h.state[d].threshold, h.state[d].period = 0, 0
+	save(h, math.max(untill, h.expiry))
 	return 0
 end
 
@@ -297,14 +386,14 @@ end
 -- and the node summaries after it are store_redis_conc.c's and
 -- store_redis_nodes.c's.
 --
--- A host's live sessions are one hash, "<key_prefix>conc:{<host key>}",
--- in the host's hash slot: one field per node (its name and pid), valued
+-- A host's live sessions are one hash, "<key_prefix>conc:{<tag>}<host
+-- key>", in the host's hash slot (the tag is the host's hash's): one field per node (its name and pid), valued
 -- "count:lease_until:seq", seq the highest count sequence of the node
 -- (sessions.h) it has seen.  A field counts while lease_until is later than
 -- now (the script's time: Redis's clock, see Time above); an expired one
 -- is deleted when next read.  The key's TTL is at least the longest
 -- lease written, so a host nobody renews vanishes.
---   "e" with a second key KEYS[2] (the host's sessions) and, after the
+--   "e" with a last key KEYS[N + 2] (the host's sessions) and, after the
 --       event's own arguments, the last five: seq, node, max, enforce,
 --       lease.
 --       When the event was let through the session is counted, unless
@@ -348,18 +437,25 @@ local function conc_write(ckey, node, count, lease, seq)
 	end
 end
 
-local function conc_event(res)
+local function conc_event(res, ckey)
 	local n = #ARGV
 	local seq, node = tonumber(ARGV[n - 4]), ARGV[n - 3]
 	local max, enforce = tonumber(ARGV[n - 2]), ARGV[n - 1] == '1'
 	local lease = tonumber(ARGV[n])
-	local total, own, own_seq = conc_read(KEYS[2], node)
+	local total, own, own_seq = conc_read(ckey, node)
 	if res[1] ~= ALLOWED or (enforce and total >= max) then
-		res[6], res[7] = total + 1, 0
+		res[7], res[8] = total + 1, 0
 		return res
 	end
-	conc_write(KEYS[2], node, own + 1, lease, math.max(seq, own_seq))
-	res[6], res[7] = total + 1, 1
+	conc_write(ckey, node, own + 1, lease, math.max(seq, own_seq))
+	res[7], res[8] = total + 1, 1
+	return res
+end
+
+-- An event, and its sessions when it has their key last.
+local function event_conc()
+	local res, n = event()
+	if #KEYS == n + 2 then return conc_event(res, KEYS[n + 2]) end
 	return res
 end
 
@@ -414,7 +510,6 @@ local function node_publish()
 	return 0
 end
 
-if ARGV[1] == 'e' and #KEYS == 2 then return conc_event(event()) end
 if ARGV[1] == 'np' then return node_publish() end
 if ARGV[1] == 'nl' then return nodes_live() end
 if ARGV[1] == 'cr' then return conc_release() end
@@ -422,6 +517,6 @@ if ARGV[1] == 'cs' then return conc_set() end
 
 -- The dispatch.
 
-if ARGV[1] == 'e' then return event() end
+if ARGV[1] == 'e' then return event_conc() end
 if ARGV[1] == 'b' then return block() end
 return redis.error_reply('bulwark: unknown operation')

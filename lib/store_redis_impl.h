@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "config.h"
 #include "redis_cluster.h"
 #include "redis_notify.h"
 #include "redis_pool.h"
@@ -43,13 +44,19 @@
 #include "store_known.h"
 
 #define REDIS_PREFIX_MAX	200
-#define REDIS_KEY_MAX		(REDIS_PREFIX_MAX + ADDR_TEXT_MAX + 3)
+/* "<prefix>conc:{<tag>}<key text>" (redis_key_named()) */
+#define REDIS_KEY_MAX		(REDIS_PREFIX_MAX + 2 * ADDR_TEXT_MAX + 8)
 #define REDIS_ERROR_MAX		256
+/* The bits of a key's hash tag (redis_key()): a network's shortest. */
+#define REDIS_TAG_IPV4		CONFIG_NETWORK_IPV4_MIN
+#define REDIS_TAG_IPV6		CONFIG_NETWORK_IPV6_MIN
 /*
- * EVALSHA sha 1 key op time counted connect valid node, ten per rule; with
- * the sessions, one more key and five more arguments.
+ * EVALSHA sha numkeys, the host's key and one per network, op time
+ * counted connect valid node, ten per rule, the networks' count, each
+ * detector's network and ten per network rule; with the sessions, one
+ * more key and five more arguments.
  */
-#define REDIS_ARGS_MAX		(16 + 10 * DETECTOR_COUNT)
+#define REDIS_ARGS_MAX		(16 + 2 * DETECTOR_COUNT + 20 * DETECTOR_COUNT)
 #define REDIS_NODE_MAX		96
 #define REDIS_SHA_LEN		40
 #define REDIS_MARKER_LEN	32
@@ -128,6 +135,8 @@ void redis_arg(struct redis_args *a, const char *str, size_t len);
 void redis_arg_int(struct redis_args *a, long long v);
 size_t redis_key(const struct redis_store *s, const struct host_key *key,
     char *buf);
+size_t redis_key_named(const struct redis_store *s, const char *name,
+    const struct host_key *key, char *buf);
 redisReply *redis_reply_ok(redisReply *reply, char *err, size_t errlen);
 void redis_script_args(const struct redis_store *s,
     const struct host_key *key, char *keybuf, struct redis_args *a);
@@ -157,9 +166,8 @@ void redis_sync_tick(void *arg);
 /* store_redis_conc.c */
 void redis_conc_init(struct redis_store *s);
 void redis_conc_destroy(struct redis_store *s);
-void redis_conc_script_args(const struct redis_store *s,
-    const struct host_key *key, char *keybuf, char *ckeybuf,
-    struct redis_args *a);
+size_t redis_conc_key(const struct redis_store *s, const struct host_key *key,
+    char *buf);
 void redis_conc_event_args(const struct redis_store *s,
     const struct store_event *event, struct redis_args *a);
 int redis_session_release(struct store *base, const struct host_key *key,

@@ -288,11 +288,14 @@ static int count_fn(const struct host_key *key, const struct store_host *host,
 	return 0;
 }
 
-/* A host's hash holds a block of detector (field b:<name>). */
+/*
+ * A host's hash holds a block of detector (field b:<name>); the hosts
+ * here are all of 198.51.0.0/16, their hash tag.
+ */
 static bool has_block(const char *prefix, const char *host, const char *det)
 {
-	redisReply *reply = rs_command(&srv, "HGET %s{%s} b:%s", prefix, host,
-	    det);
+	redisReply *reply = rs_command(&srv, "HGET %s{198.51.0.0/16}%s b:%s",
+	    prefix, host, det);
 	bool yes = reply != NULL && reply->type == REDIS_REPLY_STRING;
 
 	if (reply != NULL)

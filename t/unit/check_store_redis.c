@@ -372,16 +372,35 @@ static enum rule_outcome connect_ok(struct store *store,
 	return result->outcome;
 }
 
+/*
+ * The name of key's hash: "<prefix>{<tag>}<key>", the tag its /16 (IPv4)
+ * or /32 (IPv6), or the key itself when wider.
+ */
+static void key_name(const char *prefix, const struct host_key *key,
+    char *buf, size_t len)
+{
+	struct host_addr addr = { .family = key->family };
+	unsigned bits = key->family == 4 ? 16 : 32;
+	char tag[ADDR_TEXT_MAX], text[ADDR_TEXT_MAX];
+	struct host_key wide;
+
+	memcpy(addr.bytes, key->bytes, sizeof(addr.bytes));
+	addr_key(&addr, key->prefix < bits ? key->prefix : bits,
+	    key->prefix < bits ? key->prefix : bits, &wide);
+	host_key_format(&wide, tag, sizeof(tag));
+	host_key_format(key, text, sizeof(text));
+	snprintf(buf, len, "%s{%s}%s", prefix, tag, text);
+}
+
 /* The count Redis holds for key's DoS detector; -1 when none. */
 static long long redis_count(const struct server *srv, const char *prefix,
     const struct host_key *key)
 {
-	char text[ADDR_TEXT_MAX], name[256];
+	char name[256];
 	redisReply *reply;
 	long long n = -1;
 
-	host_key_format(key, text, sizeof(text));
-	snprintf(name, sizeof(name), "%s{%s}", prefix, text);
+	key_name(prefix, key, name, sizeof(name));
 	reply = server_command(srv, "HGET %b c:dos", name, strlen(name));
 	if (reply != NULL && reply->type == REDIS_REPLY_STRING)
 		n = strtoll(reply->str, NULL, 10);
@@ -520,8 +539,8 @@ START_TEST(redis_ttl)
 	/* And every key the tests before this one wrote. */
 	ck_assert_uint_gt(check_ttls(&shared, "*", 100000), 3);
 	/* The TTL follows the state: the manual block's end, plus the margin. */
-	ck_assert_int_ge(server_integer(&shared, "TTL t:ttl:{192.0.2.2}"), 5000);
-	ck_assert_int_le(server_integer(&shared, "TTL t:ttl:{192.0.2.0}"), 60 + MARGIN_S);
+	ck_assert_int_ge(server_integer(&shared, "TTL t:ttl:{192.0.0.0/16}192.0.2.2"), 5000);
+	ck_assert_int_le(server_integer(&shared, "TTL t:ttl:{192.0.0.0/16}192.0.2.0"), 60 + MARGIN_S);
 	store_close(s);
 	config_unref(cfg);
 }
@@ -808,7 +827,7 @@ START_TEST(redis_odd_prefix)
 	redisReply *reply;
 	int64_t t = time(NULL);
 
-	snprintf(name, sizeof(name), "%s{192.0.8.77}", prefix);
+	key_name(prefix, &h, name, sizeof(name));
 	ck_assert_int_eq(store_block(s, &h, DETECTOR_MANUAL, t + 60, t), 0);
 	ck_assert_int_eq(connect_ok(s, &h, t, &r), RULE_REFUSED);
 	reply = server_command(&shared, "EXISTS %b", name, strlen(name));
@@ -1050,12 +1069,11 @@ static void redis_test_setup(void)
 static long long hash_field(const char *prefix, const struct host_key *key,
     const char *field)
 {
-	char text[ADDR_TEXT_MAX], name[256];
+	char name[256];
 	redisReply *reply;
 	long long n = -1;
 
-	host_key_format(key, text, sizeof(text));
-	snprintf(name, sizeof(name), "%s{%s}", prefix, text);
+	key_name(prefix, key, name, sizeof(name));
 	reply = server_command(&shared, "HGET %s %s", name, field);
 	ck_assert_ptr_nonnull(reply);
 	if (reply->type == REDIS_REPLY_STRING)
@@ -1066,10 +1084,10 @@ static long long hash_field(const char *prefix, const struct host_key *key,
 
 static long long hash_len(const char *prefix, const struct host_key *key)
 {
-	char text[ADDR_TEXT_MAX], cmd[256];
+	char name[256], cmd[300];
 
-	host_key_format(key, text, sizeof(text));
-	snprintf(cmd, sizeof(cmd), "HLEN %s{%s}", prefix, text);
+	key_name(prefix, key, name, sizeof(name));
+	snprintf(cmd, sizeof(cmd), "HLEN %s", name);
 	return server_integer(&shared, cmd);
 }
 
@@ -1099,7 +1117,7 @@ START_TEST(redis_clock_ahead)
 	ck_assert_int_eq(r.detector, DETECTOR_DOS);
 	ck_assert_int_le(r.block_until, t + 602);
 	ck_assert_int_eq(hash_field("t:clock:", &h, "c:dos"), 4);
-	ck_assert_int_le(server_integer(&shared, "TTL t:clock:{192.0.14.1}"),
+	ck_assert_int_le(server_integer(&shared, "TTL t:clock:{192.0.0.0/16}192.0.14.1"),
 	    600 + MARGIN_S + 2);
 	ck_assert_int_eq(connect_ok(a, &h, t + 1, &r), RULE_REFUSED);
 	/* Blocked by hand on the node ahead: 100 s of Redis's time. */
@@ -1130,7 +1148,7 @@ START_TEST(redis_wrong_type)
 	int64_t t = time(NULL);
 	long long connections;
 	unsigned reached = 0;
-	redisReply *reply = server_command(&shared, "SET t:wt:{192.0.15.50} x");
+	redisReply *reply = server_command(&shared, "SET t:wt:{192.0.0.0/16}192.0.15.50 x");
 
 	ck_assert_ptr_nonnull(reply);
 	freeReplyObject(reply);
@@ -1211,7 +1229,7 @@ START_TEST(script_old_hash)
 	redisReply *reply;
 
 	/* A block as a version that kept no length wrote it. */
-	reply = server_command(&shared, "HSET t:old:{192.0.12.1} c:dos 4 "
+	reply = server_command(&shared, "HSET t:old:{192.0.0.0/16}192.0.12.1 c:dos 4 "
 	    "w:dos %lld b:dos %lld x %lld", (long long)t, (long long)t + 600,
 	    (long long)t + 600);
 	ck_assert_ptr_nonnull(reply);
@@ -1240,7 +1258,7 @@ START_TEST(script_stale)
 	redisReply *reply;
 
 	/* State whose x has passed (a node's clock ahead, say) is empty. */
-	reply = server_command(&shared, "HSET t:stale:{192.0.13.1} c:dos 99 "
+	reply = server_command(&shared, "HSET t:stale:{192.0.0.0/16}192.0.13.1 c:dos 99 "
 	    "w:dos %lld b:manual %lld l:manual 5 x %lld", (long long)t - 1000,
 	    (long long)t - 5, (long long)t - 5);
 	ck_assert_ptr_nonnull(reply);
@@ -1293,19 +1311,19 @@ START_TEST(script_sessions)
 
 	/* Sessions only: no DoS block (refused from the node's record). */
 	test_rules[DETECTOR_DOS].max = 1000;
-	redis_do("HSET t:conc:conc:{192.0.14.1} other/1 3:%lld:0 dead/2 5:%lld:0",
+	redis_do("HSET t:conc:conc:{192.0.0.0/16}192.0.14.1 other/1 3:%lld:0 dead/2 5:%lld:0",
 	    (long long)t + 100, (long long)t - 1);
 	conc_connect(s, &h, 4, 1, &r);
 	ck_assert_int_eq(r.outcome, RULE_ALLOWED);
 	ck_assert_uint_eq(r.sessions, 4);
 	ck_assert_int_eq(r.session_held, 1);
 	ck_assert_int_eq(server_integer(&shared,
-	    "HEXISTS t:conc:conc:{192.0.14.1} dead/2"), 0);
+	    "HEXISTS t:conc:conc:{192.0.0.0/16}192.0.14.1 dead/2"), 0);
 	conc_connect(s, &h, 4, 1, &r);
 	ck_assert_uint_eq(r.sessions, 5);
 	ck_assert_int_eq(r.session_held, 0);
 	ck_assert_int_eq(server_integer(&shared,
-	    "HLEN t:conc:conc:{192.0.14.1}"), 2);
+	    "HLEN t:conc:conc:{192.0.0.0/16}192.0.14.1"), 2);
 	/* action = "log": counted all the same, it stays open. */
 	conc_connect(s, &h, 4, 0, &r);
 	ck_assert_uint_eq(r.sessions, 5);
@@ -1321,7 +1339,7 @@ START_TEST(script_sessions)
 	ck_assert_uint_eq(r.sessions, 4);
 	ck_assert_int_eq(store_session_release(s, &h, 30), 0);
 	ck_assert_int_gt(server_integer(&shared,
-	    "TTL t:conc:conc:{192.0.14.1}"), 0);
+	    "TTL t:conc:conc:{192.0.0.0/16}192.0.14.1"), 0);
 	/* Without a limit the event leaves the sessions alone. */
 	connect_ok(s, &h, t, &r);
 	ck_assert_uint_eq(r.sessions, 0);
@@ -1368,7 +1386,7 @@ END_TEST
 static void conc_field(char *buf, size_t len)
 {
 	redisReply *reply = server_command(&shared,
-	    "HGET t:cs:conc:{192.0.15.1} me");
+	    "HGET t:cs:conc:{192.0.0.0/16}192.0.15.1 me");
 	long long c = -1, l, q = -1;
 
 	ck_assert_ptr_nonnull(reply);
@@ -1384,24 +1402,24 @@ START_TEST(script_refresh)
 	char field[64];
 	redisReply *reply;
 
-	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.15.1} cs 0 "
+	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.0.0/16}192.0.15.1 cs 0 "
 	    "me 2 30 5", store_redis_script);
 	ck_assert_ptr_nonnull(reply);
 	freeReplyObject(reply);
 	conc_field(field, sizeof(field));
 	ck_assert_str_eq(field, "2:5");
-	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.15.1} cs 0 "
+	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.0.0/16}192.0.15.1 cs 0 "
 	    "me 1 30 4", store_redis_script);
 	freeReplyObject(reply);
 	conc_field(field, sizeof(field));
 	ck_assert_str_eq(field, "2:5");
-	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.15.1} cs 0 "
+	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.0.0/16}192.0.15.1 cs 0 "
 	    "me 1 30 6", store_redis_script);
 	freeReplyObject(reply);
 	conc_field(field, sizeof(field));
 	ck_assert_str_eq(field, "1:6");
 	ck_assert_int_gt(server_integer(&shared,
-	    "TTL t:cs:conc:{192.0.15.1}"), 25);
+	    "TTL t:cs:conc:{192.0.0.0/16}192.0.15.1"), 25);
 }
 END_TEST
 
