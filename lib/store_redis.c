@@ -4,11 +4,14 @@
  * puts store_fallback.c in front of it, which decides what the node does
  * while Redis fails.
  *
- * Layout: one hash per host, "<key_prefix>{<host key text>}", so all of
- * a host's state shares one hash tag (Redis Cluster) and one TTL.  The
+ * Layout: one hash per host, "<key_prefix>{<tag>}<host key text>", the
+ * tag the host's /16 (IPv4) or /32 (IPv6) (redis_key()), and one per
+ * network of a network rule, keyed the same way: a host's state has one
+ * TTL, and a host and its networks share one hash tag (Redis Cluster).  The
  * fields and the script that keeps them are in store_redis.lua: record()
  * and block() are one script call each, which runs the rules
- * (store_apply_event) inside Redis, atomically, on Redis's clock: the
+ * (store_apply_event, over the host and its networks) inside Redis,
+ * atomically, on Redis's clock: the
  * times of events and blocks are Redis's, the node's own only with the
  * test setting redis.node_clock.  block() passes the block's length
  * (until - now), so a node's clock off by some seconds moves nothing.
@@ -18,8 +21,9 @@
  * The node's record of blocks (store_known.h) is kept here, with its
  * listener (redis_notify.h, started by the first call in each process)
  * and the index of blocks (store_redis_sync.c): record() refuses at
- * CONNECT, without a round trip, a host the record knows is blocked by a
- * non-sliding block; a block that starts (a tripped event, block()) goes
+ * CONNECT, without a round trip, a host the record knows is blocked, or
+ * whose network is, by a non-sliding block (a network's block is
+ * recorded, indexed and published under the network's key); a block that starts (a tripped event, block()) goes
  * into the record and, in one more round trip, into the index and to the
  * channel; unblock() is one pipelined DEL, ZREM and PUBLISH.  A refusal
  * Redis decided updates the record, so a block tripped elsewhere before
@@ -33,7 +37,7 @@
  * each primary in turn.
  *
  * With a concurrency limit, CONNECT also counts the host's live sessions
- * across the array in a second hash of the same slot, in the same
+ * across the array in one more hash of the same slot, in the same
  * script call (store_redis_conc.c).
  *
  * A note lives in the host's hash beside its state ("n:at", "n:node",

@@ -7,7 +7,7 @@
  * are two nodes, and a restarted daemon never inherits the counts of the
  * process it replaces; those end with their lease.
  *
- * CONNECT: the event's script call takes a second key, the host's
+ * CONNECT: the event's script call takes one more key, last, the host's
  * sessions hash (same hash tag, so one slot and one round trip), and
  * five more arguments; the reply has two more numbers.  Close: one
  * script call ("cr") for a session that was counted.  Refresh: a thread,

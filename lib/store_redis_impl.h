@@ -4,7 +4,8 @@
  *
  * store_redis_cmd.c: commands on pooled connections, each bounded by
  *   timeout_ms; with a cluster, sent to the primary of the slot of
- *   their key (argv[1], or the script's one key) by redis_cluster.h.
+ *   their key (argv[1], or the script's first key: its keys share one
+ *   hash tag, redis_key()) by redis_cluster.h.
  *   redis_command() returns the reply, NULL when the
  *   connection failed or Redis answered an error (err says which);
  *   redis_script() runs the script (EVALSHA, EVAL when Redis no longer
@@ -16,7 +17,7 @@
  *   connection.
  *   redis_set_error() keeps a reason for error(), made safe to quote.
  * store_redis_conc.c: the live sessions of each host across the array
- *   (the concurrency limit): the event's second key and last arguments,
+ *   (the concurrency limit): the event's last key and arguments,
  *   session_release(), set_sessions_source() and its refresh thread.
  * store_redis_nodes.c: the node summaries, published by the refresh
  *   thread of store_redis_conc.c, and list_nodes().

@@ -4,9 +4,9 @@
  * See store_redis_impl.h.
  *
  * Keys beside the hosts' hashes (none of them touched by the script,
- * which stays a one-key operation):
+ * which works on one event's hashes only):
  *   "<prefix>blocks"  the index of blocks: a sorted set, member the host
- *       key text, score a block end.  The node that starts or sets a
+ *       key text (a network's: "198.51.100.0/24"), score a block end.  The node that starts or sets a
  *       block adds it (ZADD, pipelined with the PUBLISH), an unblock
  *       removes it (pipelined with the DEL).  A score is a hint of when
  *       to look again, not the truth: a sliding block moves its end with
