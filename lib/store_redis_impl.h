@@ -22,6 +22,8 @@
  * store_redis_nodes.c: the node summaries, published by the refresh
  *   thread of store_redis_conc.c, and list_nodes().
  * store_redis_list.c: list_blocks(), from the index of blocks.
+ * store_redis_upgrade.c: the move of the blocks an older version kept
+ *   under older key names, once, when the listener has subscribed.
  * store_redis_sync.c: what keeps every node's record of blocks, the
  *   channel and the index right (see its head): redis_sync_started()
  *   after a block started or was set, redis_sync_unblock() for unblock,
@@ -93,6 +95,7 @@ struct redis_store {
 	struct store_known *known;	/* the node's record of blocks */
 	struct redis_notify *notify;	/* its listener on the channel */
 	char marker[REDIS_MARKER_LEN + 1];	/* listener's thread only */
+	bool upgraded;			/* the same: old keys moved */
 	atomic_llong clock;		/* the latest event's now, 0: none yet */
 	atomic_uint next_primary;	/* the listener's next one, in a cluster */
 	struct redis_conc conc;
@@ -179,6 +182,9 @@ void redis_set_sessions_source(struct store *base, store_sessions_fn fn,
 /* store_redis_nodes.c */
 int redis_nodes_publish(struct redis_store *s, const struct store_node *self);
 int redis_list_nodes(struct store *base, store_node_fn fn, void *arg);
+
+/* store_redis_upgrade.c: true once a pass went through. */
+bool redis_upgrade_keys(struct redis_store *s);
 
 /* store_redis_list.c */
 int redis_list_blocks(struct store *base, int64_t now, store_block_fn fn,

@@ -243,7 +243,8 @@ static int redis_sync_write_back(void *arg, const struct host_key *key,
 
 /*
  * Subscribed again: Redis may have restarted (then write the record
- * back), and blocks tripped while it was away are handed over; then
+ * back), the blocks an older version left under older key names are
+ * moved (once), and blocks tripped while it was away are handed over; then
  * reload the record from the index, and forget what Redis no longer
  * holds (an unblock missed while away) - only when Redis is known to
  * hold what the node knew and the whole index was read.
@@ -255,6 +256,8 @@ void redis_sync_synced(void *arg)
 
 	if (!redis_sync_check_lost(s))
 		return;
+	if (!s->upgraded)
+		s->upgraded = redis_upgrade_keys(s);
 	store_known_each_pending(s->known, redis_now(s), redis_sync_write_back,
 	    s);
 	since = store_known_sync_begin(s->known);

@@ -532,10 +532,17 @@ START_TEST(redis_ttl)
 	connect_ok(s, &h[5], t, &r);
 	ck_assert_int_eq(store_block(s, &h[5], DETECTOR_MANUAL, t - 1, t + 100), 0);
 
-	/* Three hosts, the index of blocks and (once checked) the marker. */
-	keys = check_ttls(&shared, "t:ttl:*", 5000 + MARGIN_S);
+	/*
+	 * Three hosts, the index of blocks and (once checked) the marker and
+	 * the layout.
+	 */
+	keys = check_ttls(&shared, "t:ttl:*", 86400);
 	ck_assert_uint_ge(keys, 4);
-	ck_assert_uint_le(keys, 5);
+	ck_assert_uint_le(keys, 6);
+	/* The hosts' TTLs follow their state (and the index's, its blocks). */
+	ck_assert_uint_eq(check_ttls(&shared, "t:ttl:{*", 5000 + MARGIN_S), 3);
+	ck_assert_uint_eq(check_ttls(&shared, "t:ttl:blocks", 5000 + MARGIN_S),
+	    1);
 	/* And every key the tests before this one wrote. */
 	ck_assert_uint_gt(check_ttls(&shared, "*", 100000), 3);
 	/* The TTL follows the state: the manual block's end, plus the margin. */
@@ -602,11 +609,14 @@ START_TEST(redis_memory)
 	ck_assert_double_lt(v4_bytes, BYTES_MAX);
 	ck_assert_double_lt(v6_bytes, BYTES_MAX);
 	ck_assert_int_eq(server_integer(&shared, "DBSIZE"), db0);
-	/* The hosts, the warm one and (once the node has checked) the marker. */
+	/*
+	 * The hosts, the warm one and (once the node has checked) the marker
+	 * and the layout.
+	 */
 	ck_assert_int_ge(server_info(&shared, "keyspace", "db5:keys="),
 	    2 * HOSTS + 1);
 	ck_assert_int_le(server_info(&shared, "keyspace", "db5:keys="),
-	    2 * HOSTS + 2);
+	    2 * HOSTS + 3);
 	store_close(s);
 	config_unref(cfg);
 }
@@ -1436,6 +1446,65 @@ START_TEST(script_unknown_operation)
 }
 END_TEST
 
+/*
+ * An upgrade: the blocks an older version kept under "<prefix>{<host>}"
+ * are moved to the tagged names once the listener has subscribed, with
+ * their TTL; a hash already under the new name wins; later starts leave
+ * the old names alone.
+ */
+START_TEST(redis_upgrade)
+{
+	struct config *cfg = redis_cfg(&shared, "t:upgrade:",
+	    REDIS_ON_ERROR_ACCEPT, 500);
+	struct host_key a = v4(17, 1), b = v4(17, 2);
+	struct store_result r;
+	struct store *s;
+	int64_t t = time(NULL), start;
+
+	redis_do("HSET t:upgrade:{192.0.17.1} c:dos 4 w:dos %lld b:dos %lld "
+	    "l:dos 600", t, t + 600);
+	redis_do("HSET t:upgrade:{192.0.17.1} x %lld x %lld", t + 600, t + 600);
+	redis_do("EXPIRE t:upgrade:{192.0.17.1} %lld", 610, 0);
+	redis_do("HSET t:upgrade:{192.0.17.2} c:dos 4 b:dos %lld x %lld",
+	    t + 600, t + 600);
+	redis_do("HSET t:upgrade:{192.0.0.0/16}192.0.17.2 c:dos 1 w:dos %lld "
+	    "x %lld", t, t + 60);
+	redis_do("ZADD t:upgrade:blocks %lld 192.0.17.1 %lld 192.0.17.2", t + 600,
+	    t + 600);
+	redis_do("ZADD t:upgrade:blocks %lld 192.0.17.3 %lld 192.0.17.4", t + 600,
+	    t + 600);
+	s = open_store(cfg);
+	start = ms_now();
+	while (server_integer(&shared, "EXISTS t:upgrade:layout") != 1 &&
+	    ms_now() - start < 5000)
+		usleep(10000);
+	ck_assert_int_eq(server_integer(&shared, "EXISTS t:upgrade:layout"), 1);
+	ck_assert_int_eq(server_integer(&shared,
+	    "EXISTS t:upgrade:{192.0.17.1} t:upgrade:{192.0.17.2}"), 0);
+	ck_assert_int_eq(hash_field("t:upgrade:", &a, "b:dos"), t + 600);
+	ck_assert_int_eq(hash_field("t:upgrade:", &a, "c:dos"), 4);
+	ck_assert_int_gt(server_integer(&shared,
+	    "TTL t:upgrade:{192.0.0.0/16}192.0.17.1"), 590);
+	ck_assert_int_le(server_integer(&shared,
+	    "TTL t:upgrade:{192.0.0.0/16}192.0.17.1"), 610);
+	ck_assert_int_eq(hash_field("t:upgrade:", &b, "c:dos"), 1);
+	ck_assert_int_eq(connect_ok(s, &a, t + 1, &r), RULE_REFUSED);
+	ck_assert_int_eq(r.block_until, t + 600);
+	ck_assert_uint_eq(listed(s, &a, t + 1), 1);
+	store_close(s);
+	/* Done once: an old name written later stays where it is. */
+	redis_do("HSET t:upgrade:{192.0.17.3} b:dos %lld x %lld", t + 600,
+	    t + 600);
+	s = open_store(cfg);
+	ck_assert_int_eq(connect_ok(s, &b, t + 1, &r), RULE_ALLOWED);
+	usleep(300000);
+	ck_assert_int_eq(server_integer(&shared,
+	    "EXISTS t:upgrade:{192.0.17.3}"), 1);
+	store_close(s);
+	config_unref(cfg);
+}
+END_TEST
+
 static Suite *script_suite(void)
 {
 	Suite *suite = suite_create("store-redis-script");
@@ -1471,6 +1540,7 @@ static Suite *redis_suite(void)
 	tcase_add_test(tc, redis_restarted);
 	tcase_add_test(tc, redis_auth);
 	tcase_add_test(tc, redis_odd_prefix);
+	tcase_add_test(tc, redis_upgrade);
 	tcase_add_test(tc, redis_threads);
 	tcase_add_test(tc, redis_bad_config);
 	suite_add_tcase(suite, tc);
