@@ -26,7 +26,8 @@
 -- ARGV[1] is the operation, ARGV[2] the time to use, 0 for Redis's; then
 --   "e" one event (store_apply_event()): KEYS[1] the host, KEYS[2 ..
 --       N + 1] its N distinct networks (store_event_nets()), then the
---       host's sessions when they are counted (see Live sessions).
+--       host's sessions when they are counted (see Live sessions), all
+--       of one hash tag, so of one Cluster slot.
 --       ARGV[3] the counted detector, ARGV[4] "1" at CONNECT, ARGV[5]
 --       "1" for an event counted only in the ratio (rule_count_valid),
 --       ARGV[6] the node's name, then each detector's rule in enum
