@@ -31,7 +31,7 @@
 --       ARGV[3] the counted detector, ARGV[4] "1" at CONNECT, ARGV[5]
 --       "1" for an event counted only in the ratio (rule_count_valid),
 --       ARGV[6] the node's name, then each detector's rule in enum
---       detector order (see parse_rules), then N; when N > 0, for each
+--       detector order (see rules), then N; when N > 0, for each
 --       detector the number k of its network (KEYS[k + 1]; 0: none),
 --       then the network rule of each detector that has a network, in
 --       detector order, encoded as the host's.  Returns { outcome,
@@ -44,8 +44,8 @@
 -- Detectors are numbered from 0 as in enum detector.
 
 local DETECTORS = 4		-- dos, dha, attack, manual: enum detector's order
--- The hash fields of each detector's state, in the order of PARTS.
 local NAMES = { 'dos', 'dha', 'attack', 'manual' }
+-- The hash fields of each detector's state, in the order of PARTS.
 local FIELDS = {
 	'c:dos', 'w:dos', 'b:dos', 'l:dos', 'v:dos', 'e:dos', 't:dos', 'p:dos',
 	'c:dha', 'w:dha', 'b:dha', 'l:dha', 'v:dha', 'e:dha', 't:dha', 'p:dha',
@@ -75,32 +75,42 @@ local MARGIN = 10
 local now = tonumber(ARGV[2])
 if now == 0 then now = tonumber(redis.call('TIME')[1]) end
 
--- One hash read: h.state[d].count, .window, .block, .length: detector
--- d's state; h.loaded[f]: FIELDS[f] as read, so that only changes are
--- written; h.origin: the detector whose block this node started.
+-- One hash read, h: h.state[d] detector d's state (.count, .window,
+-- .block, .length, ...), nil while the hash holds none of its fields: an
+-- absent state is all 0, neither refuses nor keeps the hash, so only the
+-- states present and the one an operation changes (state_of()) are
+-- looked at; h.loaded[f]: FIELDS[f] as read (nil: 0), so that only
+-- changes are written; h.origin: the detector whose block this node
+-- started.
+
+-- Detector d's state in h, made (all 0) when absent.
+local function state_of(h, d)
+	if h.state[d] == nil then
+		h.state[d] = { count = 0, window = 0, block = 0, length = 0,
+			valid = 0, level = 0, threshold = 0, period = 0 }
+	end
+	return h.state[d]
+end
+
 local function load(key)
 	local r = redis.call('HGETALL', key)
 	local h = { key = key, state = {}, loaded = {}, exists = false }
-	local x, raw, loaded = 0, {}, h.loaded
+	local x = 0
 	for i = 1, #r, 2 do
 		local f = INDEX[r[i]]
 		if f ~= nil then
-			raw[f], h.exists = tonumber(r[i + 1]), true
+			h.loaded[f], h.exists = tonumber(r[i + 1]), true
 		elseif r[i] == 'x' then
 			x, h.exists = tonumber(r[i + 1]) or 0, true
 		end
 	end
-	local live = x > now
-	for f = 1, #FIELDS do loaded[f] = live and raw[f] or 0 end
-	for d = 1, DETECTORS do
-		local f = (d - 1) * #PARTS	-- detector d's fields follow f
-		h.state[d] = { count = loaded[f + 1], window = loaded[f + 2],
-			block = loaded[f + 3], length = loaded[f + 4],
-			valid = loaded[f + 5], level = loaded[f + 6],
-			threshold = loaded[f + 7], period = loaded[f + 8] }
+	h.expiry = x > now and x or 0
+	h.stale = h.exists and h.expiry == 0
+	if h.stale then h.loaded = {} end
+	for f, v in pairs(h.loaded) do
+		local d = math.floor((f - 1) / #PARTS) + 1
+		state_of(h, d)[PARTS[f - (d - 1) * #PARTS]] = v
 	end
-	h.expiry = live and x or 0
-	h.stale = h.exists and not live
 	return h
 end
 
@@ -113,11 +123,11 @@ local function save(h, x)
 	if h.stale then redis.call('DEL', key) end
 	local args = {}
 	for d = 1, DETECTORS do
-		local s, f = h.state[d], (d - 1) * #PARTS
-		for p = 1, #PARTS do
-			local v = s[PARTS[p]]
-			if v ~= h.loaded[f + p] then
-				args[#args + 1] = FIELDS[f + p]
+		local s = h.state[d]
+		for p = 1, s ~= nil and #PARTS or 0 do
+			local f, v = (d - 1) * #PARTS + p, s[PARTS[p]]
+			if v ~= (h.loaded[f] or 0) then
+				args[#args + 1] = FIELDS[f]
 				args[#args + 1] = string.format('%d', v)
 			end
 		end
@@ -148,15 +158,14 @@ local function parse_rule(i)
 		forget = tonumber(ARGV[i + 9]) }
 end
 
--- rules[d]: detector d's rule, each from ARGV[i] on; and the index after.
-local function parse_rules(i)
-	local rules = {}
-	for d = 1, DETECTORS do
-		rules[d] = parse_rule(i)
-		i = i + RULE_ARGS
-	end
-	return rules, i
-end
+-- rules[d]: detector d's rule, read when first needed; ARGV holds each
+-- rule from ARGV[7] on, the networks' after them (from NETS).
+local rules = setmetatable({}, { __index = function(t, d)
+	local r = parse_rule(7 + (d - 1) * RULE_ARGS)
+	rawset(t, d, r)
+	return r
+end })
+local NETS = 7 + DETECTORS * RULE_ARGS
 
 -- A network's rules: every detector disabled but those counting over it.
 local NO_RULE = { enabled = false, sliding = false, max = 0, period = 0,
@@ -283,12 +292,14 @@ local function state_expiry(r, s)
 	return e
 end
 
--- rule_host.c
+-- rule_host.c, over the states present: an absent one neither refuses
+-- nor lasts.
 
 local function check_blocks(rules, state)
 	local latest
 	for d = 1, DETECTORS do
-		if check_block(rules[d], state[d]) == REFUSED and
+		if state[d] ~= nil and
+		    check_block(rules[d], state[d]) == REFUSED and
 		    (latest == nil or state[d].block > state[latest].block) then
 			latest = d
 		end
@@ -299,7 +310,7 @@ end
 local function host_expiry(rules, state)
 	local x = 0
 	for d = 1, DETECTORS do
-		local e = state_expiry(rules[d], state[d])
+		local e = state[d] ~= nil and state_expiry(rules[d], state[d]) or 0
 		if e > x then x = e end
 	end
 	return x
@@ -332,8 +343,9 @@ local function event_blocks(d, rules, host, of, nrules, nets)
 		end
 	elseif of[d] ~= nil then
 		local k = of[d]
-		if check_block(nrules[k][d], nets[k].state[d]) == REFUSED then
-			res = refused(res, nets[k].state[d], d, k)
+		local s = nets[k].state[d]
+		if s ~= nil and check_block(nrules[k][d], s) == REFUSED then
+			res = refused(res, s, d, k)
 		end
 	end
 	if res[1] == REFUSED then return res end
@@ -343,23 +355,22 @@ end
 -- The counted detector's rule on one hash's state.
 local function count_in(r, h, d)
 	local o
-	if ARGV[5] == '1' then o = count_valid(r, h.state[d])
-	else o = count(r, h.state[d]) end
+	if ARGV[5] == '1' then o = count_valid(r, state_of(h, d))
+	else o = count(r, state_of(h, d)) end
 	if o == TRIPPED then h.origin = d end
 	return o
 end
 
 -- Detectors are 0-based in ARGV and in the reply, 1-based here.
 local function event()
-	local rules, i = parse_rules(7)
-	local n, of, nrules = parse_nets(i)
+	local n, of, nrules = parse_nets(NETS)
 	local d = tonumber(ARGV[3]) + 1
 	local host, nets = load(KEYS[1]), {}
 	for k = 1, n do nets[k] = load(KEYS[k + 1]) end
 	local res = event_blocks(d, rules, host, of, nrules, nets)
 	if res == nil then
-		local s = host.state[d]
 		local o = count_in(rules[d], host, d)
+		local s = host.state[d]
 		res = { o, d - 1, s.count, o ~= ALLOWED and s.block or 0,
 			o ~= ALLOWED and s.level or 0, 0 }
 		local k = of[d]
@@ -377,8 +388,9 @@ end
 local function block()
 	local d, untill = tonumber(ARGV[3]) + 1, now + tonumber(ARGV[4])
 	local h = load(KEYS[1])
-	set_block(h.state[d], now, untill)
-	h.state[d].threshold, h.state[d].period = 0, 0
+	local s = state_of(h, d)
+	set_block(s, now, untill)
+	s.threshold, s.period = 0, 0
 	save(h, math.max(untill, h.expiry))
 	return 0
 end
