@@ -17,6 +17,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_known.h"
+#include "store_known_quiet.h"
 #include "xalloc.h"
 
 #define STORE_KNOWN_SHARDS	64
@@ -50,6 +51,7 @@ struct store_known {
 	atomic_size_t count;
 	atomic_uint_fast64_t generation;	/* bumped by each reload */
 	size_t max;
+	struct store_known_quiet *quiet;	/* the node's recent unblocks */
 	pthread_mutex_t hook_lock;	/* guards what follows */
 	store_known_hook_fn *hook;
 	void *hook_arg;
@@ -63,6 +65,7 @@ struct store_known *store_known_new(size_t max_entries)
 		pthread_mutex_init(&k->shard[i].lock, NULL);
 	pthread_mutex_init(&k->hook_lock, NULL);
 	k->max = max_entries;
+	k->quiet = store_known_quiet_new();
 	return k;
 }
 
@@ -82,6 +85,7 @@ void store_known_free(struct store_known *k)
 		pthread_mutex_destroy(&k->shard[i].lock);
 	}
 	pthread_mutex_destroy(&k->hook_lock);
+	store_known_quiet_free(k->quiet);
 	free(k);
 }
 
@@ -191,7 +195,8 @@ void store_known_set_level(struct store_known *k, const struct host_key *key,
 	pthread_mutex_unlock(&shard->lock);
 }
 
-void store_known_clear(struct store_known *k, const struct host_key *key)
+/* Forget every block of key. */
+static void known_remove(struct store_known *k, const struct host_key *key)
 {
 	struct known_shard *shard;
 	struct known_entry **p = known_bucket(k, key, &shard);
@@ -213,16 +218,25 @@ void store_known_clear(struct store_known *k, const struct host_key *key)
 	free(e);
 }
 
+void store_known_clear(struct store_known *k, const struct host_key *key)
+{
+	known_remove(k, key);
+	store_known_quiet_add(k->quiet, key);
+}
+
 void store_known_learn(struct store_known *k, const struct host_key *key,
     enum detector detector, int64_t until, int64_t start, uint32_t count)
 {
+	if (store_known_quiet_holds(k->quiet, key))
+		return;
 	store_known_set(k, key, detector, until, start, count);
 	known_tell(k, key, detector, until);
 }
 
 void store_known_forget(struct store_known *k, const struct host_key *key)
 {
-	store_known_clear(k, key);
+	store_known_quiet_drop(k->quiet, key);
+	known_remove(k, key);
 	known_tell(k, key, DETECTOR_COUNT, 0);
 }
 

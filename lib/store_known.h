@@ -18,7 +18,11 @@
  *   one was away): pending until store_known_each_pending() hands it
  *   over.
  * store_known_set_level(): the escalation level of a block known.
- * store_known_clear(): forget every block of key (an unblock).
+ * store_known_clear(): forget every block of key (an unblock made by the
+ *   node), and ignore what store_known_learn() hears of key until the
+ *   unblock is heard back (store_known_forget()) or for
+ *   STORE_KNOWN_QUIET_S seconds (store_known_quiet.h): a block read
+ *   before the unblock and heard after it stays lifted.
  * store_known_learn() / store_known_forget(): the same for what the node
  *   heard from the array; the hook (store_known_set_hook(): one callback,
  *   e.g. the firewall) is then called with (key, detector, until), and

@@ -243,6 +243,19 @@ START_TEST(record_messages)
 	ck_assert(store_known_refuses(k, &got, rules, 400, &hit));
 	ck_assert_int_eq(redis_notify_apply(k, "u 198.51.100.0/24", 17), 0);
 	ck_assert(!store_known_refuses(k, &got, rules, 400, &hit));
+	/*
+	 * The node's own unblock: a block read before it and heard after it
+	 * is ignored (the hook not told) until the unblock is heard back.
+	 */
+	store_known_clear(k, &got);
+	len = redis_notify_block(msg, &got, DETECTOR_DOS, 900, 300, 201);
+	ck_assert_int_eq(redis_notify_apply(k, msg, len), 0);
+	ck_assert(!store_known_refuses(k, &got, rules, 400, &hit));
+	ck_assert_uint_eq(heard.blocks, 2);
+	ck_assert_int_eq(redis_notify_apply(k, "u 198.51.100.0/24", 17), 0);
+	ck_assert_int_eq(redis_notify_apply(k, msg, len), 0);
+	ck_assert(store_known_refuses(k, &got, rules, 400, &hit));
+	ck_assert_uint_eq(heard.blocks, 3);
 	store_known_free(k);
 }
 END_TEST
