@@ -7,14 +7,14 @@
  * Layout: one hash per host, "<key_prefix>{<tag>}<host key text>", the
  * tag the host's /16 (IPv4) or /32 (IPv6) (redis_key()), and one per
  * network of a network rule, keyed the same way: a host's state has one
- * TTL, and a host and its networks share one hash tag (Redis Cluster).  The
- * fields and the script that keeps them are in store_redis.lua: record()
- * and block() are one script call each, which runs the rules
+ * TTL, and a host and its networks share one hash tag (Redis Cluster).
+ * The fields and the script that keeps them are in store_redis.lua:
+ * record() and block() are one script call each, which runs the rules
  * (store_apply_event, over the host and its networks) inside Redis,
- * atomically, on Redis's clock: the
- * times of events and blocks are Redis's, the node's own only with the
- * test setting redis.node_clock.  block() passes the block's length
- * (until - now), so a node's clock off by some seconds moves nothing.
+ * atomically, on Redis's clock: the times of events and blocks are
+ * Redis's, the node's own only with the test setting redis.node_clock.
+ * block() passes the block's length (until - now), so a node's clock off
+ * by some seconds moves nothing.
  * lookup() is one HGETALL; list_blocks() is in store_redis_list.c, the
  * commands in store_redis_cmd.c.
  *
@@ -23,13 +23,14 @@
  * and the index of blocks (store_redis_sync.c): record() refuses at
  * CONNECT, without a round trip, a host the record knows is blocked, or
  * whose network is, by a non-sliding block (a network's block is
- * recorded, indexed and published under the network's key); a block that starts (a tripped event, block()) goes
- * into the record and, in one more round trip, into the index and to the
- * channel; unblock() is one pipelined DEL, ZREM and PUBLISH.  A refusal
- * Redis decided updates the record, so a block tripped elsewhere before
- * the node listened is refused locally from its next connection on.  The
- * record judges a block's end (Redis's time) by the event's time: a node
- * whose clock is off refuses from it for that much less or longer.
+ * recorded, indexed and published under the network's key); a block that
+ * starts (a tripped event, block()) goes into the record and, in one more
+ * round trip, into the index and to the channel; unblock() is one
+ * pipelined DEL, ZREM and PUBLISH.  A refusal Redis decided updates the
+ * record, so a block tripped elsewhere before the node listened is
+ * refused locally from its next connection on.  The record judges a
+ * block's end (Redis's time) by the event's time: a node whose clock is
+ * off refuses from it for that much less or longer.
  *
  * With redis.cluster, each call goes to the primary serving its host's
  * slot (redis_cluster.h, which also writes down how a block index per

@@ -6,11 +6,12 @@
  * Keys beside the hosts' hashes (none of them touched by the script,
  * which works on one event's hashes only):
  *   "<prefix>blocks"  the index of blocks: a sorted set, member the host
- *       key text (a network's: "198.51.100.0/24"), score a block end.  The node that starts or sets a
- *       block adds it (ZADD, pipelined with the PUBLISH), an unblock
- *       removes it (pipelined with the DEL).  A score is a hint of when
- *       to look again, not the truth: a sliding block moves its end with
- *       every retry without touching the index.  So readers take the
+ *       key text (a network's: "198.51.100.0/24"), score a block end.
+ *       The node that starts or sets a block adds it (ZADD, pipelined
+ *       with the PUBLISH), an unblock removes it (pipelined with the
+ *       DEL).  A score is a hint of when to look again, not the truth:
+ *       a sliding block moves its end with every retry without touching
+ *       the index.  So readers take the
  *       hashes as the truth, and each node's tick looks at the members
  *       whose score has passed: a hash that still holds an active block
  *       moves its member's score to that block's end (ZADD GT), one that
