@@ -405,8 +405,8 @@ end
 -- seq the highest count sequence of the node (sessions.h) it has seen.
 -- A field counts while lease_until is later than now (the script's time:
 -- Redis's clock, see Time above); an expired one is deleted when next
--- read.  The key's TTL is at least the longest
--- lease written, so a host nobody renews vanishes.
+-- read.  The key's TTL is at least the longest lease written, so a host
+-- nobody renews vanishes.
 --   "e" with a last key KEYS[N + 2] (the host's sessions) and, after the
 --       event's own arguments, the last five: seq, node, max, enforce,
 --       lease.
