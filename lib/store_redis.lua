@@ -94,20 +94,21 @@ end
 
 local function load(key)
 	local r = redis.call('HGETALL', key)
-	local h = { key = key, state = {}, loaded = {}, exists = false }
-	local x = 0
+	local loaded, x, exists = {}, 0, false
 	for i = 1, #r, 2 do
 		local f = INDEX[r[i]]
 		if f ~= nil then
-			h.loaded[f], h.exists = tonumber(r[i + 1]), true
+			loaded[f], exists = tonumber(r[i + 1]), true
 		elseif r[i] == 'x' then
-			x, h.exists = tonumber(r[i + 1]) or 0, true
+			x, exists = tonumber(r[i + 1]) or 0, true
 		end
 	end
-	h.expiry = x > now and x or 0
-	h.stale = h.exists and h.expiry == 0
-	if h.stale then h.loaded = {} end
-	for f, v in pairs(h.loaded) do
+	local expiry = x > now and x or 0
+	local stale = exists and expiry == 0
+	if stale then loaded = {} end
+	local h = { key = key, state = {}, loaded = loaded, exists = exists,
+		expiry = expiry, stale = stale }
+	for f, v in pairs(loaded) do
 		local d = math.floor((f - 1) / #PARTS) + 1
 		state_of(h, d)[PARTS[f - (d - 1) * #PARTS]] = v
 	end
@@ -121,12 +122,12 @@ local function save(h, x)
 		return
 	end
 	if h.stale then redis.call('DEL', key) end
-	local args = {}
+	local args, state, loaded = {}, h.state, h.loaded
 	for d = 1, DETECTORS do
-		local s = h.state[d]
+		local s = state[d]
 		for p = 1, s ~= nil and #PARTS or 0 do
 			local f, v = (d - 1) * #PARTS + p, s[PARTS[p]]
-			if v ~= (h.loaded[f] or 0) then
+			if v ~= (loaded[f] or 0) then
 				args[#args + 1] = FIELDS[f]
 				args[#args + 1] = string.format('%d', v)
 			end
@@ -167,22 +168,24 @@ local rules = setmetatable({}, { __index = function(t, d)
 end })
 local NETS = 7 + DETECTORS * RULE_ARGS
 
--- A network's rules: every detector disabled but those counting over it.
-local NO_RULE = { enabled = false, sliding = false, max = 0, period = 0,
-	block = 0, min_ratio = 0, sliding_max = 0, factor = 0,
-	escalate_max = 0, forget = 0 }
-
 -- The networks after the host's rules, from ARGV[i]: their count n,
 -- of[d] the network of detector d (nil: none) and nrules[k] the rules of
 -- network k.
+local NONE = {}
 local function parse_nets(i)
-	local n, of, nrules = tonumber(ARGV[i]), {}, {}
+	local n = tonumber(ARGV[i])
+	if n == 0 then return n, NONE, NONE end
+	-- A network's rules: every detector disabled but those counting
+	-- over it.
+	local NO_RULE = { enabled = false, sliding = false, max = 0,
+		period = 0, block = 0, min_ratio = 0, sliding_max = 0,
+		factor = 0, escalate_max = 0, forget = 0 }
+	local of, nrules = {}, {}
 	i = i + 1
 	for k = 1, n do
 		nrules[k] = {}
 		for d = 1, DETECTORS do nrules[k][d] = NO_RULE end
 	end
-	if n == 0 then return n, of, nrules end
 	for d = 1, DETECTORS do
 		local k = tonumber(ARGV[i + d - 1])
 		if k > 0 then of[d] = k end
@@ -321,15 +324,15 @@ end
 -- store.c: store_apply_event().
 
 -- The refusal named: block of detector d in state s, of network k (0:
--- the host); one ending later than res's replaces it.
+-- the host); one ending later than res's (nil: none) replaces it.
 local function refused(res, s, d, k)
-	if res[1] == REFUSED and s.block <= res[4] then return res end
+	if res ~= nil and s.block <= res[4] then return res end
 	return { REFUSED, d - 1, s.count, s.block, s.level, k }
 end
 
 -- Step 1: the blocks that refuse the event; the reply, or nil.
 local function event_blocks(d, rules, host, of, nrules, nets)
-	local res, latest = { ALLOWED, 0, 0, 0, 0, 0 }, nil
+	local res, latest
 	if ARGV[4] == '1' then
 		latest = check_blocks(rules, host.state)
 		if latest ~= nil then
@@ -348,8 +351,7 @@ local function event_blocks(d, rules, host, of, nrules, nets)
 			res = refused(res, s, d, k)
 		end
 	end
-	if res[1] == REFUSED then return res end
-	return nil
+	return res
 end
 
 -- The counted detector's rule on one hash's state.
