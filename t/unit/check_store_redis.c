@@ -1505,6 +1505,65 @@ START_TEST(redis_upgrade)
 }
 END_TEST
 
+/*
+ * A host's hash and its network's, written in one call, each with the
+ * expiry and TTL of its own rules.
+ */
+START_TEST(redis_network_ttl)
+{
+	struct config *cfg = redis_cfg(&shared, "t:nttl:", REDIS_ON_ERROR_ACCEPT,
+	    500);
+	struct store *s = open_store(cfg);
+	struct rule net_rules[DETECTOR_COUNT];
+	struct host_key a = v4(18, 1), b = v4(18, 2), net = v4(18, 0);
+	struct store_event event;
+	struct store_result r;
+	char name[256], cmd[300];
+	int64_t t = time(NULL);
+
+	net.prefix = 24;
+	memset(net_rules, 0, sizeof(net_rules));
+	net_rules[DETECTOR_DOS] = test_rules[DETECTOR_DOS];
+	net_rules[DETECTOR_DOS].max = 1;
+	net_rules[DETECTOR_DOS].period = 30;
+	net_rules[DETECTOR_DOS].block = 1200;
+	memset(&event, 0, sizeof(event));
+	event.key = a;
+	event.now = t;
+	event.counted = DETECTOR_DOS;
+	event.connect = 1;
+	event.rules = test_rules;
+	event.net_rules = net_rules;
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++)
+		event.nets[d] = net;
+	ck_assert_int_eq(store_record(s, &event, &r), 0);
+	ck_assert_int_eq(r.outcome, RULE_ALLOWED);
+	ck_assert_int_eq(hash_field("t:nttl:", &a, "x"), t + 60);
+	ck_assert_int_eq(hash_field("t:nttl:", &net, "x"), t + 30);
+	ck_assert_int_eq(hash_field("t:nttl:", &net, "c:dos"), 1);
+	event.key = b;
+	event.now = t + 1;
+	ck_assert_int_eq(store_record(s, &event, &r), 0);
+	ck_assert_int_eq(r.outcome, RULE_TRIPPED);
+	ck_assert(r.network);
+	ck_assert(host_key_equal(&r.network_key, &net));
+	ck_assert_int_eq(r.block_until, t + 1 + 1200);
+	ck_assert_int_eq(hash_field("t:nttl:", &b, "x"), t + 1 + 60);
+	ck_assert_int_eq(hash_field("t:nttl:", &b, "b:dos"), -1);
+	ck_assert_int_eq(hash_field("t:nttl:", &net, "x"), t + 1 + 1200);
+	key_name("t:nttl:", &net, name, sizeof(name));
+	ck_assert_str_eq(name, "t:nttl:{192.0.0.0/16}192.0.18.0/24");
+	snprintf(cmd, sizeof(cmd), "TTL %s", name);
+	ck_assert_int_gt(server_integer(&shared, cmd), 1200);
+	ck_assert_int_le(server_integer(&shared, cmd), 1200 + MARGIN_S);
+	key_name("t:nttl:", &b, name, sizeof(name));
+	snprintf(cmd, sizeof(cmd), "TTL %s", name);
+	ck_assert_int_le(server_integer(&shared, cmd), 60 + MARGIN_S);
+	store_close(s);
+	config_unref(cfg);
+}
+END_TEST
+
 static Suite *script_suite(void)
 {
 	Suite *suite = suite_create("store-redis-script");
@@ -1541,6 +1600,7 @@ static Suite *redis_suite(void)
 	tcase_add_test(tc, redis_auth);
 	tcase_add_test(tc, redis_odd_prefix);
 	tcase_add_test(tc, redis_upgrade);
+	tcase_add_test(tc, redis_network_ttl);
 	tcase_add_test(tc, redis_threads);
 	tcase_add_test(tc, redis_bad_config);
 	suite_add_tcase(suite, tc);
