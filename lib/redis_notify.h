@@ -7,8 +7,9 @@
  *   "b <detector> <until> <start> <count> <host key>"  a block started
  *       (or was set by hand): detector's name, its end and start in Unix
  *       seconds (start 0: unknown), the count that tripped it (0: none,
- *       a block by hand), the host key as host_key_format() writes it;
- *   "u <host key>"  every block of the host was lifted.
+ *       a block by hand), the host key as host_key_format() writes it
+ *       (a network's block: the network's, "198.51.100.0/24");
+ *   "u <host key>"  every block of the host (or network) was lifted.
  * redis_notify_block() / redis_notify_unblock() format one into buf
  * (REDIS_NOTIFY_MAX bytes) and return its length; redis_notify_apply()
  * applies a received one to the record (store_known_learn() or

@@ -89,20 +89,21 @@ static bool fallback_remembers(const struct fallback_store *s)
 static void fallback_local(struct fallback_store *s,
     const struct store_event *event, struct store_result *result)
 {
-	struct store_known_hit hit;
+	struct store_nets n;
 
-	if (s->known != NULL && event->connect && store_known_enforce(s->known,
-	    &event->key, event->rules, event->now, &hit)) {
-		store_known_result(&hit, result);
-		return;
+	if (s->known != NULL && event->connect) {
+		store_event_nets(event, &n);
+		if (store_known_enforce_event(s->known, event, &n, result))
+			return;
 	}
 	/* The memory store never fails. */
 	store_record(s->local, event, result);
 	/* Only while the primary is away: a key's error is that key's. */
 	if (s->known != NULL && result->outcome == RULE_TRIPPED &&
 	    atomic_load_explicit(&s->degraded, memory_order_acquire))
-		store_known_hold(s->known, &event->key, result->detector,
-		    result->block_until, event->now, result->count);
+		store_known_hold(s->known, store_known_key_of(event, result),
+		    result->detector, result->block_until, event->now,
+		    result->count);
 }
 
 /* Whether this event asks the primary; *probe: it tests whether it is back. */

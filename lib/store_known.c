@@ -17,6 +17,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_known.h"
+#include "store_known_quiet.h"
 #include "xalloc.h"
 
 #define STORE_KNOWN_SHARDS	64
@@ -50,6 +51,7 @@ struct store_known {
 	atomic_size_t count;
 	atomic_uint_fast64_t generation;	/* bumped by each reload */
 	size_t max;
+	struct store_known_quiet *quiet;	/* the node's recent unblocks */
 	pthread_mutex_t hook_lock;	/* guards what follows */
 	store_known_hook_fn *hook;
 	void *hook_arg;
@@ -63,6 +65,7 @@ struct store_known *store_known_new(size_t max_entries)
 		pthread_mutex_init(&k->shard[i].lock, NULL);
 	pthread_mutex_init(&k->hook_lock, NULL);
 	k->max = max_entries;
+	k->quiet = store_known_quiet_new();
 	return k;
 }
 
@@ -82,6 +85,7 @@ void store_known_free(struct store_known *k)
 		pthread_mutex_destroy(&k->shard[i].lock);
 	}
 	pthread_mutex_destroy(&k->hook_lock);
+	store_known_quiet_free(k->quiet);
 	free(k);
 }
 
@@ -191,7 +195,8 @@ void store_known_set_level(struct store_known *k, const struct host_key *key,
 	pthread_mutex_unlock(&shard->lock);
 }
 
-void store_known_clear(struct store_known *k, const struct host_key *key)
+/* Forget every block of key. */
+static void known_remove(struct store_known *k, const struct host_key *key)
 {
 	struct known_shard *shard;
 	struct known_entry **p = known_bucket(k, key, &shard);
@@ -213,16 +218,25 @@ void store_known_clear(struct store_known *k, const struct host_key *key)
 	free(e);
 }
 
+void store_known_clear(struct store_known *k, const struct host_key *key)
+{
+	known_remove(k, key);
+	store_known_quiet_add(k->quiet, key);
+}
+
 void store_known_learn(struct store_known *k, const struct host_key *key,
     enum detector detector, int64_t until, int64_t start, uint32_t count)
 {
+	if (store_known_quiet_holds(k->quiet, key))
+		return;
 	store_known_set(k, key, detector, until, start, count);
 	known_tell(k, key, detector, until);
 }
 
 void store_known_forget(struct store_known *k, const struct host_key *key)
 {
-	store_known_clear(k, key);
+	store_known_quiet_drop(k->quiet, key);
+	known_remove(k, key);
 	known_tell(k, key, DETECTOR_COUNT, 0);
 }
 
@@ -261,44 +275,106 @@ static enum detector known_check(struct known_entry *e,
 	return latest;
 }
 
-static bool known_lookup(struct store_known *k, const struct host_key *key,
-    const struct rule *rules, int64_t now, bool extend,
-    struct store_known_hit *hit)
+/*
+ * The block refusing at now under keys[i] judged by rules[i], i < count:
+ * the one ending last (the first key's on a tie), in hit and *which.
+ * Without extend, none when one of them has a sliding block.  The
+ * refusal is counted for that block's summary.
+ */
+static bool known_lookup(struct store_known *k, unsigned count,
+    const struct host_key *const *keys, const struct rule *const *rules,
+    int64_t now, bool extend, struct store_known_hit *hit, unsigned *which)
 {
 	struct known_shard *shard;
-	struct known_entry **bucket;
 	struct known_entry *e;
-	enum detector d = DETECTOR_COUNT;
-	bool sliding = false;
+	bool found = false;
 
 	if (atomic_load_explicit(&k->count, memory_order_relaxed) == 0)
 		return false;
-	bucket = known_bucket(k, key, &shard);
-	if ((e = known_find(bucket, key)) != NULL)
-		d = known_check(e, rules, now, extend, &sliding);
-	if (d != DETECTOR_COUNT && (extend || !sliding)) {
-		known_refused(&e->block[d], now);
-		hit->detector = d;
-		hit->until = e->block[d].until;
-		hit->count = e->block[d].count;
-		hit->level = e->block[d].level;
-	} else {
-		d = DETECTOR_COUNT;
+	for (unsigned i = 0; i < count; i++) {
+		enum detector d = DETECTOR_COUNT;
+		bool sliding = false;
+
+		if ((e = known_find(known_bucket(k, keys[i], &shard),
+		    keys[i])) != NULL)
+			d = known_check(e, rules[i], now, extend, &sliding);
+		if (sliding && !extend) {
+			pthread_mutex_unlock(&shard->lock);
+			return false;
+		}
+		if (d != DETECTOR_COUNT &&
+		    (!found || e->block[d].until > hit->until)) {
+			found = true;
+			*which = i;
+			hit->detector = d;
+			hit->until = e->block[d].until;
+			hit->count = e->block[d].count;
+			hit->level = e->block[d].level;
+		}
+		pthread_mutex_unlock(&shard->lock);
 	}
+	if (!found)
+		return false;
+	e = known_find(known_bucket(k, keys[*which], &shard), keys[*which]);
+	if (e != NULL)
+		known_refused(&e->block[hit->detector], now);
 	pthread_mutex_unlock(&shard->lock);
-	return d != DETECTOR_COUNT;
+	return true;
 }
 
 bool store_known_refuses(struct store_known *k, const struct host_key *key,
     const struct rule *rules, int64_t now, struct store_known_hit *hit)
 {
-	return known_lookup(k, key, rules, now, false, hit);
+	unsigned which;
+
+	return known_lookup(k, 1, &key, &rules, now, false, hit, &which);
 }
 
 bool store_known_enforce(struct store_known *k, const struct host_key *key,
     const struct rule *rules, int64_t now, struct store_known_hit *hit)
 {
-	return known_lookup(k, key, rules, now, true, hit);
+	unsigned which;
+
+	return known_lookup(k, 1, &key, &rules, now, true, hit, &which);
+}
+
+/* known_lookup() over an event's host and networks, into result. */
+static bool known_lookup_event(struct store_known *k,
+    const struct store_event *event, const struct store_nets *n, bool extend,
+    struct store_result *result)
+{
+	const struct host_key *keys[1 + DETECTOR_COUNT] = { &event->key };
+	const struct rule *rules[1 + DETECTOR_COUNT] = { event->rules };
+	struct store_known_hit hit;
+	unsigned which;
+
+	for (unsigned i = 0; i < n->count; i++) {
+		keys[1 + i] = &n->keys[i];
+		rules[1 + i] = n->rules[i];
+	}
+	if (!known_lookup(k, 1 + n->count, keys, rules, event->now, extend,
+	    &hit, &which))
+		return false;
+	store_known_result(&hit, result);
+	if (which > 0) {
+		result->network = true;
+		result->network_key = n->keys[which - 1];
+	}
+	return true;
+}
+
+bool store_known_refuses_event(struct store_known *k,
+    const struct store_event *event, const struct store_nets *n,
+    struct store_result *result)
+{
+	return known_lookup_event(k, event, n, false, result);
+}
+
+bool store_known_enforce_event(struct store_known *k,
+    const struct store_event *event, const struct store_nets *n,
+    struct store_result *result)
+{
+	return known_lookup_event(k, event, n, true, result);
 }
 
 struct known_copy {
@@ -482,6 +558,12 @@ void store_known_sync_end(struct store_known *k, uint64_t since)
 size_t store_known_count(struct store_known *k)
 {
 	return atomic_load(&k->count);
+}
+
+const struct host_key *store_known_key_of(const struct store_event *event,
+    const struct store_result *result)
+{
+	return result->network ? &result->network_key : &event->key;
 }
 
 void store_known_result(const struct store_known_hit *hit,

@@ -18,7 +18,11 @@
  *   one was away): pending until store_known_each_pending() hands it
  *   over.
  * store_known_set_level(): the escalation level of a block known.
- * store_known_clear(): forget every block of key (an unblock).
+ * store_known_clear(): forget every block of key (an unblock made by the
+ *   node), and ignore what store_known_learn() hears of key until the
+ *   unblock is heard back (store_known_forget()) or for
+ *   STORE_KNOWN_QUIET_S seconds (store_known_quiet.h): a block read
+ *   before the unblock and heard after it stays lifted.
  * store_known_learn() / store_known_forget(): the same for what the node
  *   heard from the array; the hook (store_known_set_hook(): one callback,
  *   e.g. the firewall) is then called with (key, detector, until), and
@@ -40,6 +44,15 @@
  * store_known_enforce(): while the shared store is away: the same check
  *   over every enabled detector, extending sliding blocks in the record as
  *   store_apply_event() does; true when refused.
+ * store_known_refuses_event() / store_known_enforce_event(): the same for
+ *   an event, over its host (under event->rules) and each of its networks
+ *   (n from store_event_nets(), each under its network rules), as
+ *   store_apply_event() checks them at CONNECT: the block ending last of
+ *   them all refuses (the host's on a tie); without the shared store's
+ *   help only when none of them has a sliding block.  result is then the
+ *   refusal (store_known_result()), naming the network whose block it is.
+ * store_known_key_of(): the key whose block result names, the network's
+ *   or the event's host.
  * store_known_each(): fn for every block active at now (a copy is taken
  *   first: fn may call into the record); fn returning non-zero stops.
  * store_known_each_pending(): the same for every pending block, which is
@@ -68,6 +81,8 @@
 #include "detector.h"
 #include "rule.h"
 
+struct store_event;
+struct store_nets;
 struct store_result;
 
 #define STORE_KNOWN_SUMMARY_S	60
@@ -107,6 +122,14 @@ bool store_known_refuses(struct store_known *k, const struct host_key *key,
     const struct rule *rules, int64_t now, struct store_known_hit *hit);
 bool store_known_enforce(struct store_known *k, const struct host_key *key,
     const struct rule *rules, int64_t now, struct store_known_hit *hit);
+bool store_known_refuses_event(struct store_known *k,
+    const struct store_event *event, const struct store_nets *n,
+    struct store_result *result);
+bool store_known_enforce_event(struct store_known *k,
+    const struct store_event *event, const struct store_nets *n,
+    struct store_result *result);
+const struct host_key *store_known_key_of(const struct store_event *event,
+    const struct store_result *result);
 /* The store result of a refusal by hit (the rest of result zeroed). */
 void store_known_result(const struct store_known_hit *hit,
     struct store_result *result);

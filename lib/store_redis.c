@@ -4,28 +4,33 @@
  * puts store_fallback.c in front of it, which decides what the node does
  * while Redis fails.
  *
- * Layout: one hash per host, "<key_prefix>{<host key text>}", so all of
- * a host's state shares one hash tag (Redis Cluster) and one TTL.  The
- * fields and the script that keeps them are in store_redis.lua: record()
- * and block() are one script call each, which runs the rules
- * (store_apply_event) inside Redis, atomically, on Redis's clock: the
- * times of events and blocks are Redis's, the node's own only with the
- * test setting redis.node_clock.  block() passes the block's length
- * (until - now), so a node's clock off by some seconds moves nothing.
+ * Layout: one hash per host, "<key_prefix>{<tag>}<host key text>", the
+ * tag the host's /16 (IPv4) or /32 (IPv6) (redis_key()), and one per
+ * network of a network rule, keyed the same way: a host's state has one
+ * TTL, and a host and its networks share one hash tag (Redis Cluster).
+ * The fields and the script that keeps them are in store_redis.lua:
+ * record() and block() are one script call each, which runs the rules
+ * (store_apply_event, over the host and its networks) inside Redis,
+ * atomically, on Redis's clock: the times of events and blocks are
+ * Redis's, the node's own only with the test setting redis.node_clock.
+ * block() passes the block's length (until - now), so a node's clock off
+ * by some seconds moves nothing.
  * lookup() is one HGETALL; list_blocks() is in store_redis_list.c, the
  * commands in store_redis_cmd.c.
  *
  * The node's record of blocks (store_known.h) is kept here, with its
  * listener (redis_notify.h, started by the first call in each process)
  * and the index of blocks (store_redis_sync.c): record() refuses at
- * CONNECT, without a round trip, a host the record knows is blocked by a
- * non-sliding block; a block that starts (a tripped event, block()) goes
- * into the record and, in one more round trip, into the index and to the
- * channel; unblock() is one pipelined DEL, ZREM and PUBLISH.  A refusal
- * Redis decided updates the record, so a block tripped elsewhere before
- * the node listened is refused locally from its next connection on.  The
- * record judges a block's end (Redis's time) by the event's time: a node
- * whose clock is off refuses from it for that much less or longer.
+ * CONNECT, without a round trip, a host the record knows is blocked, or
+ * whose network is, by a non-sliding block (a network's block is
+ * recorded, indexed and published under the network's key); a block that
+ * starts (a tripped event, block()) goes into the record and, in one more
+ * round trip, into the index and to the channel; unblock() is one
+ * pipelined DEL, ZREM and PUBLISH.  A refusal Redis decided updates the
+ * record, so a block tripped elsewhere before the node listened is
+ * refused locally from its next connection on.  The record judges a
+ * block's end (Redis's time) by the event's time: a node whose clock is
+ * off refuses from it for that much less or longer.
  *
  * With redis.cluster, each call goes to the primary serving its host's
  * slot (redis_cluster.h, which also writes down how a block index per
@@ -33,7 +38,7 @@
  * each primary in turn.
  *
  * With a concurrency limit, CONNECT also counts the host's live sessions
- * across the array in a second hash of the same slot, in the same
+ * across the array in one more hash of the same slot, in the same
  * script call (store_redis_conc.c).
  *
  * A note lives in the host's hash beside its state ("n:at", "n:node",
@@ -58,10 +63,13 @@
 #include "xalloc.h"
 
 static int redis_result_parse(const redisReply *reply,
-    struct store_result *result, char *err, size_t errlen)
+    const struct store_nets *n, struct store_result *result, char *err,
+    size_t errlen)
 {
+	long long net;
+
 	if (reply->type != REDIS_REPLY_ARRAY ||
-	    (reply->elements != 5 && reply->elements != 7))
+	    (reply->elements != 6 && reply->elements != 8))
 		goto bad;
 	for (size_t i = 0; i < reply->elements; i++) {
 		if (reply->element[i]->type != REDIS_REPLY_INTEGER)
@@ -70,7 +78,8 @@ static int redis_result_parse(const redisReply *reply,
 	if (reply->element[0]->integer < RULE_ALLOWED ||
 	    reply->element[0]->integer > RULE_TRIPPED ||
 	    reply->element[1]->integer < 0 ||
-	    reply->element[1]->integer >= DETECTOR_COUNT)
+	    reply->element[1]->integer >= DETECTOR_COUNT ||
+	    (net = reply->element[5]->integer) < 0 || net > n->count)
 		goto bad;
 	result->outcome = (enum rule_outcome)reply->element[0]->integer;
 	result->detector = (enum detector)reply->element[1]->integer;
@@ -78,12 +87,16 @@ static int redis_result_parse(const redisReply *reply,
 	result->block_until = reply->element[3]->integer;
 	result->level = reply->element[4]->integer < 0 ? 0 :
 	    (uint32_t)reply->element[4]->integer;
-	if (reply->elements == 7) {
+	if (net > 0) {
+		result->network = true;
+		result->network_key = n->keys[net - 1];
+	}
+	if (reply->elements == 8) {
 		/* The host's live sessions across the array (store_redis_conc.c). */
-		result->sessions = reply->element[5]->integer < 0 ? 0 :
-		    reply->element[5]->integer > UINT32_MAX ? UINT32_MAX :
-		    (uint32_t)reply->element[5]->integer;
-		result->session_held = reply->element[6]->integer != 0;
+		result->sessions = reply->element[6]->integer < 0 ? 0 :
+		    reply->element[6]->integer > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)reply->element[6]->integer;
+		result->session_held = reply->element[7]->integer != 0;
 	}
 	return 0;
 bad:
@@ -98,52 +111,97 @@ static int64_t redis_time_arg(const struct redis_store *s, int64_t now)
 }
 
 /*
- * The rules' arguments, ten per detector, formatted once per thread and
- * again only when the rules differ from those formatted (a reload).
+ * The rules' arguments, ten per rule (as the script's rule() reads one),
+ * for the detectors' rules and then their network rules, formatted once
+ * per thread and again only when the rules differ from those formatted
+ * (a reload).
  */
+#define REDIS_RULE_ARGS	10
+
 struct redis_rule_args {
 	bool set;
-	struct rule rules[DETECTOR_COUNT];	/* a copy of those formatted */
-	char buf[DETECTOR_COUNT * 10 * 12];
-	const char *argv[DETECTOR_COUNT * 10];
-	size_t argvlen[DETECTOR_COUNT * 10];
+	struct rule rules[2][DETECTOR_COUNT];	/* a copy of those formatted */
+	char buf[2 * DETECTOR_COUNT * REDIS_RULE_ARGS * 12];
+	const char *argv[2][DETECTOR_COUNT][REDIS_RULE_ARGS];
+	size_t argvlen[2][DETECTOR_COUNT][REDIS_RULE_ARGS];
 };
 
 static __thread struct redis_rule_args redis_rules_formatted;
 
-static const struct redis_rule_args *redis_rule_args(const struct rule *rules)
+static const struct redis_rule_args *redis_rule_args(const struct rule *rules,
+    const struct rule *net_rules)
 {
+	static const struct rule none[DETECTOR_COUNT];
 	struct redis_rule_args *c = &redis_rules_formatted;
 	size_t used = 0;
-	int n = 0;
 
-	if (c->set && memcmp(c->rules, rules, sizeof(c->rules)) == 0)
+	if (net_rules == NULL)
+		net_rules = none;
+	if (c->set && memcmp(c->rules[0], rules, sizeof(c->rules[0])) == 0 &&
+	    memcmp(c->rules[1], net_rules, sizeof(c->rules[1])) == 0)
 		return c;
-	memcpy(c->rules, rules, sizeof(c->rules));
-	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
-		const struct rule *r = &rules[d];
-		const unsigned long long v[10] = { r->enabled, r->sliding,
-		    r->max, r->period, r->block, r->min_ratio, r->sliding_max,
-		    r->escalate_factor, r->escalate_max, r->escalate_forget };
+	memcpy(c->rules[0], rules, sizeof(c->rules[0]));
+	memcpy(c->rules[1], net_rules, sizeof(c->rules[1]));
+	for (unsigned set = 0; set < 2; set++) {
+		for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
+			const struct rule *r = &c->rules[set][d];
+			const unsigned long long v[REDIS_RULE_ARGS] = {
+			    r->enabled, r->sliding, r->max, r->period, r->block,
+			    r->min_ratio, r->sliding_max, r->escalate_factor,
+			    r->escalate_max, r->escalate_forget };
 
-		for (unsigned i = 0; i < 10; i++, n++) {
-			int len = snprintf(c->buf + used, sizeof(c->buf) - used,
-			    "%llu", v[i]);
+			for (unsigned i = 0; i < REDIS_RULE_ARGS; i++) {
+				int len = snprintf(c->buf + used,
+				    sizeof(c->buf) - used, "%llu", v[i]);
 
-			c->argv[n] = c->buf + used;
-			c->argvlen[n] = (size_t)len;
-			used += (size_t)len + 1;
+				c->argv[set][d][i] = c->buf + used;
+				c->argvlen[set][d][i] = (size_t)len;
+				used += (size_t)len + 1;
+			}
 		}
 	}
 	c->set = true;
 	return c;
 }
 
-/* The script's "e" arguments: time, counted, connect, valid, node, rules. */
-static void redis_event_args(const struct redis_store *s,
-    const struct store_event *event, struct redis_args *a)
+/* Rule d of set (0: the detectors', 1: the networks') into a. */
+static void redis_rule_arg(const struct redis_rule_args *c, unsigned set,
+    unsigned d, struct redis_args *a)
 {
-	const struct redis_rule_args *rules = redis_rule_args(event->rules);
+	for (unsigned i = 0; i < REDIS_RULE_ARGS; i++)
+		redis_arg(a, c->argv[set][d][i], c->argvlen[set][d][i]);
+}
+
+/*
+ * The script's "e" keys: the host's, its networks', the sessions' with
+ * sessions_max; keys holds 2 + DETECTOR_COUNT buffers.
+ */
+static void redis_event_keys(const struct redis_store *s,
+    const struct store_event *event, const struct store_nets *n,
+    char (*keys)[REDIS_KEY_MAX], struct redis_args *a)
+{
+	a->argc = 2;
+	a->used = 0;
+	redis_arg_int(a, 1 + n->count + (event->sessions_max > 0));
+	redis_arg(a, keys[0], redis_key(s, &event->key, keys[0]));
+	for (unsigned i = 0; i < n->count; i++)
+		redis_arg(a, keys[1 + i], redis_key(s, &n->keys[i], keys[1 + i]));
+	if (event->sessions_max > 0)
+		redis_arg(a, keys[1 + n->count], redis_conc_key(s, &event->key,
+		    keys[1 + n->count]));
+}
+
+/*
+ * The script's "e" arguments: time, counted, connect, valid, node, rules,
+ * then the networks: their count, each detector's (1-based, 0: none) and
+ * the network rules of the detectors that have one.
+ */
+static void redis_event_args(const struct redis_store *s,
+    const struct store_event *event, const struct store_nets *n,
+    struct redis_args *a)
+{
+	const struct redis_rule_args *rules = redis_rule_args(event->rules,
+	    event->net_rules);
 
 	redis_arg(a, "e", 1);
 	redis_arg_int(a, redis_time_arg(s, event->now));
@@ -151,35 +209,48 @@ static void redis_event_args(const struct redis_store *s,
 	redis_arg_int(a, event->connect != 0);
 	redis_arg_int(a, event->valid != 0);
 	redis_arg(a, s->node, strlen(s->node));
-	for (unsigned i = 0; i < DETECTOR_COUNT * 10; i++)
-		redis_arg(a, rules->argv[i], rules->argvlen[i]);
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++)
+		redis_rule_arg(rules, 0, d, a);
+	redis_arg_int(a, n->count);
+	if (n->count == 0)
+		return;
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++)
+		redis_arg_int(a, n->of[d] + 1);
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
+		if (n->of[d] >= 0)
+			redis_rule_arg(rules, 1, d, a);
+	}
 }
 
-/* The CONNECT fast path: refused from the record, no round trip. */
+/*
+ * The CONNECT fast path: refused from the record, by a block of the host
+ * or of one of its networks, with no round trip.
+ */
 static bool redis_known_refuses(struct redis_store *s,
-    const struct store_event *event, struct store_result *result)
+    const struct store_event *event, const struct store_nets *n,
+    struct store_result *result)
 {
-	struct store_known_hit hit;
-
-	if (!event->connect || !store_known_refuses(s->known, &event->key,
-	    event->rules, event->now, &hit))
-		return false;
-	store_known_result(&hit, result);
-	return true;
+	return event->connect && store_known_refuses_event(s->known, event, n,
+	    result);
 }
 
-/* What the script decided, into the record (and the array, when new). */
+/*
+ * What the script decided, into the record (and the array, when new),
+ * under the key whose block it is: the host's or a network's.
+ */
 static void redis_known_update(struct redis_store *s,
     const struct store_event *event, const struct store_result *result)
 {
+	const struct host_key *key = store_known_key_of(event, result);
+
 	if (result->outcome == RULE_TRIPPED)
-		redis_sync_started(s, &event->key, result->detector,
+		redis_sync_started(s, key, result->detector,
 		    result->block_until, event->now, result->count);
 	else if (result->outcome == RULE_REFUSED)
-		store_known_set(s->known, &event->key, result->detector,
+		store_known_set(s->known, key, result->detector,
 		    result->block_until, 0, result->count);
 	if (result->outcome != RULE_ALLOWED)
-		store_known_set_level(s->known, &event->key, result->detector,
+		store_known_set_level(s->known, key, result->detector,
 		    result->level);
 }
 
@@ -187,7 +258,8 @@ static int redis_record(struct store *base, const struct store_event *event,
     struct store_result *result)
 {
 	struct redis_store *s = redis_of(base);
-	char keybuf[REDIS_KEY_MAX], ckeybuf[REDIS_KEY_MAX], err[REDIS_ERROR_MAX];
+	char keys[2 + DETECTOR_COUNT][REDIS_KEY_MAX], err[REDIS_ERROR_MAX];
+	struct store_nets n;
 	struct redis_args a;
 	redisReply *reply;
 	bool node_failed;
@@ -195,13 +267,11 @@ static int redis_record(struct store *base, const struct store_event *event,
 
 	redis_notify_run(s->notify);
 	redis_clock(s, event->now);
-	if (redis_known_refuses(s, event, result))
+	store_event_nets(event, &n);
+	if (redis_known_refuses(s, event, &n, result))
 		return 0;
-	if (event->sessions_max > 0)
-		redis_conc_script_args(s, &event->key, keybuf, ckeybuf, &a);
-	else
-		redis_script_args(s, &event->key, keybuf, &a);
-	redis_event_args(s, event, &a);
+	redis_event_keys(s, event, &n, keys, &a);
+	redis_event_args(s, event, &n, &a);
 	if (event->sessions_max > 0)
 		redis_conc_event_args(s, event, &a);
 	reply = redis_script_key(s, &a, &node_failed, err, sizeof(err));
@@ -210,7 +280,7 @@ static int redis_record(struct store *base, const struct store_event *event,
 		return node_failed ? -1 : STORE_KEY_FAILED;
 	}
 	memset(result, 0, sizeof(*result));
-	rc = redis_result_parse(reply, result, err, sizeof(err));
+	rc = redis_result_parse(reply, &n, result, err, sizeof(err));
 	freeReplyObject(reply);
 	if (rc < 0) {
 		redis_set_error(s, err);

@@ -1,9 +1,11 @@
--- store_redis.lua - the script the Redis store runs with EVALSHA: one
--- host's state read, changed and written back atomically, in one round
--- trip.  It is rule.c and rule_host.c, line by line, on a Redis hash; the
--- build turns it into the C string store_redis_script (store_redis_lua.h).
+-- store_redis.lua - the script the Redis store runs with EVALSHA: the
+-- state of one host and of its networks read, changed and written back
+-- atomically, in one round trip.  It is rule.c, rule_host.c and
+-- store_apply_event(), line by line, on Redis hashes; the build turns it
+-- into the C string store_redis_script (store_redis_lua.h).
 --
--- A host is one hash, KEYS[1].  Per detector name n (dos, dha, attack,
+-- A host is one hash; so is a network (a host of its own, under its own
+-- key: store_apply_event()).  Per detector name n (dos, dha, attack,
 -- manual) the fields are "c:n" count, "w:n" window start, "b:n" block end,
 -- "l:n" block length (the end minus the block's start; 0: unknown), "v:n"
 -- events counted only in the ratio, "e:n" the escalation level of the
@@ -12,7 +14,8 @@
 -- which the state carries nothing.  Absent fields are 0.  A state whose
 -- x has passed is read as empty, as the memory store does; nothing is
 -- written for a state that carries nothing, and an expired key is
--- deleted.  The key's TTL is x - now + MARGIN.
+-- deleted.  The key's TTL is x - now + MARGIN.  Each hash's x is judged by
+-- its own rules: a network's are its network rules.
 --
 -- Time: the array has one clock, Redis's (TIME; Redis 7 replicates a
 -- script's effects, not the script, so that is allowed): a node whose
@@ -21,14 +24,23 @@
 -- a node sends 0.
 --
 -- ARGV[1] is the operation, ARGV[2] the time to use, 0 for Redis's; then
---   "e" one event (store_apply_event()): ARGV[3] the counted detector,
---       ARGV[4] "1" at CONNECT, ARGV[5] "1" for an event counted only in
---       the ratio (rule_count_valid), ARGV[6] the node's name, then each
---       detector's rule in enum detector order (see rule()).  Returns
---       { outcome, detector, count, block_until, level } numbered as enum
---       rule_outcome and enum detector.
---   "b" store_block(): ARGV[3] the detector, ARGV[4] the block's length
---       in seconds from now (0 or less: over already).  Returns 0.
+--   "e" one event (store_apply_event()): KEYS[1] the host, KEYS[2 ..
+--       N + 1] its N distinct networks (store_event_nets()), then the
+--       host's sessions when they are counted (see Live sessions), all
+--       of one hash tag, so of one Cluster slot.
+--       ARGV[3] the counted detector, ARGV[4] "1" at CONNECT, ARGV[5]
+--       "1" for an event counted only in the ratio (rule_count_valid),
+--       ARGV[6] the node's name, then each detector's rule in enum
+--       detector order (see rules), then N; when N > 0, for each
+--       detector the number k of its network (KEYS[k + 1]; 0: none),
+--       then the network rule of each detector that has a network, in
+--       detector order, encoded as the host's.  Returns { outcome,
+--       detector, count, block_until, level, k } numbered as enum
+--       rule_outcome and enum detector, k the network whose block it
+--       names (0: the host's).
+--   "b" store_block(): KEYS[1] the host (or network), ARGV[3] the
+--       detector, ARGV[4] the block's length in seconds from now (0 or
+--       less: over already).  Returns 0.
 -- Detectors are numbered from 0 as in enum detector.
 
 local DETECTORS = 4		-- dos, dha, attack, manual: enum detector's order
@@ -60,31 +72,29 @@ local U32_MAX = 4294967295
 local RATIO_ONE, LEVEL_MAX = 1000000, 64
 local MARGIN = 10
 
-local key = KEYS[1]
 local now = tonumber(ARGV[2])
 if now == 0 then now = tonumber(redis.call('TIME')[1]) end
 
--- state[d]: detector d's state (.count, .window, .block, .length, ...),
--- nil while the hash holds none of its fields: an absent state is all 0,
--- neither refuses nor keeps the host, so only the states present and
--- the one an operation changes (state_of()) are looked at; loaded[f]:
--- FIELDS[f] as read (nil: 0), so that only changes are written.
-local state, loaded = {}, {}
-local origin		-- the detector whose block this node started
-local expiry, exists, stale = 0, false, false
+-- One hash read, h: h.state[d] detector d's state (.count, .window,
+-- .block, .length, ...), nil while the hash holds none of its fields: an
+-- absent state is all 0, neither refuses nor keeps the hash, so only the
+-- states present and the one an operation changes (state_of()) are
+-- looked at; h.loaded[f]: FIELDS[f] as read (nil: 0), so that only
+-- changes are written; h.origin: the detector whose block this node
+-- started.
 
--- Detector d's state, made (all 0) when absent.
-local function state_of(d)
-	if state[d] == nil then
-		state[d] = { count = 0, window = 0, block = 0, length = 0,
+-- Detector d's state in h, made (all 0) when absent.
+local function state_of(h, d)
+	if h.state[d] == nil then
+		h.state[d] = { count = 0, window = 0, block = 0, length = 0,
 			valid = 0, level = 0, threshold = 0, period = 0 }
 	end
-	return state[d]
+	return h.state[d]
 end
 
-local function load()
+local function load(key)
 	local r = redis.call('HGETALL', key)
-	local x = 0
+	local loaded, x, exists = {}, 0, false
 	for i = 1, #r, 2 do
 		local f = INDEX[r[i]]
 		if f ~= nil then
@@ -93,22 +103,26 @@ local function load()
 			x, exists = tonumber(r[i + 1]) or 0, true
 		end
 	end
-	expiry = x > now and x or 0
-	stale = exists and expiry == 0
+	local expiry = x > now and x or 0
+	local stale = exists and expiry == 0
 	if stale then loaded = {} end
+	local h = { key = key, state = {}, loaded = loaded, exists = exists,
+		expiry = expiry, stale = stale }
 	for f, v in pairs(loaded) do
 		local d = math.floor((f - 1) / #PARTS) + 1
-		state_of(d)[PARTS[f - (d - 1) * #PARTS]] = v
+		state_of(h, d)[PARTS[f - (d - 1) * #PARTS]] = v
 	end
+	return h
 end
 
-local function save(x)
+local function save(h, x)
+	local key = h.key
 	if x <= now then
-		if exists then redis.call('DEL', key) end
+		if h.exists then redis.call('DEL', key) end
 		return
 	end
-	if stale then redis.call('DEL', key) end
-	local args = {}
+	if h.stale then redis.call('DEL', key) end
+	local args, state, loaded = {}, h.state, h.loaded
 	for d = 1, DETECTORS do
 		local s = state[d]
 		for p = 1, s ~= nil and #PARTS or 0 do
@@ -119,36 +133,71 @@ local function save(x)
 			end
 		end
 	end
-	if origin ~= nil then
-		args[#args + 1] = 'o:' .. NAMES[origin]
+	if h.origin ~= nil then
+		args[#args + 1] = 'o:' .. NAMES[h.origin]
 		args[#args + 1] = ARGV[6]
 	end
-	if x ~= expiry then
+	if x ~= h.expiry then
 		args[#args + 1] = 'x'
 		args[#args + 1] = string.format('%d', x)
 	end
 	if #args > 0 then redis.call('HSET', key, unpack(args)) end
-	if x ~= expiry then redis.call('EXPIRE', key, x - now + MARGIN) end
+	if x ~= h.expiry then redis.call('EXPIRE', key, x - now + MARGIN) end
 end
 
--- rule(d): detector d's rule, read when first needed; ARGV holds each
--- rule from ARGV[7] on as enabled, sliding, max, period, block,
+-- One rule from ARGV[i] on: enabled, sliding, max, period, block,
 -- min_ratio, sliding_max, escalate_factor, escalate_max, escalate_forget.
-local rules = {}
-local function rule(d)
-	local r, i = rules[d], 7 + (d - 1) * 10
-	if r == nil then
-		r = { enabled = ARGV[i] == '1', sliding = ARGV[i + 1] == '1',
-			max = tonumber(ARGV[i + 2]), period = tonumber(ARGV[i + 3]),
-			block = tonumber(ARGV[i + 4]),
-			min_ratio = tonumber(ARGV[i + 5]),
-			sliding_max = tonumber(ARGV[i + 6]),
-			factor = tonumber(ARGV[i + 7]),
-			escalate_max = tonumber(ARGV[i + 8]),
-			forget = tonumber(ARGV[i + 9]) }
-		rules[d] = r
-	end
+local RULE_ARGS = 10
+local function parse_rule(i)
+	return { enabled = ARGV[i] == '1', sliding = ARGV[i + 1] == '1',
+		max = tonumber(ARGV[i + 2]), period = tonumber(ARGV[i + 3]),
+		block = tonumber(ARGV[i + 4]),
+		min_ratio = tonumber(ARGV[i + 5]),
+		sliding_max = tonumber(ARGV[i + 6]),
+		factor = tonumber(ARGV[i + 7]),
+		escalate_max = tonumber(ARGV[i + 8]),
+		forget = tonumber(ARGV[i + 9]) }
+end
+
+-- rules[d]: detector d's rule, read when first needed; ARGV holds each
+-- rule from ARGV[7] on, the networks' after them (from NETS).
+local rules = setmetatable({}, { __index = function(t, d)
+	local r = parse_rule(7 + (d - 1) * RULE_ARGS)
+	rawset(t, d, r)
 	return r
+end })
+local NETS = 7 + DETECTORS * RULE_ARGS
+
+-- The networks after the host's rules, from ARGV[i]: their count n,
+-- of[d] the network of detector d (nil: none) and nrules[k] the rules of
+-- network k.
+local NONE = {}
+local function parse_nets(i)
+	local n = tonumber(ARGV[i])
+	if n == 0 then return n, NONE, NONE end
+	-- A network's rules: every detector disabled but those counting
+	-- over it.
+	local NO_RULE = { enabled = false, sliding = false, max = 0,
+		period = 0, block = 0, min_ratio = 0, sliding_max = 0,
+		factor = 0, escalate_max = 0, forget = 0 }
+	local of, nrules = {}, {}
+	i = i + 1
+	for k = 1, n do
+		nrules[k] = {}
+		for d = 1, DETECTORS do nrules[k][d] = NO_RULE end
+	end
+	for d = 1, DETECTORS do
+		local k = tonumber(ARGV[i + d - 1])
+		if k > 0 then of[d] = k end
+	end
+	i = i + DETECTORS
+	for d = 1, DETECTORS do
+		if of[d] ~= nil then
+			nrules[of[d]][d] = parse_rule(i)
+			i = i + RULE_ARGS
+		end
+	end
+	return n, of, nrules
 end
 
 -- rule.c
@@ -249,11 +298,11 @@ end
 -- rule_host.c, over the states present: an absent one neither refuses
 -- nor lasts.
 
-local function check_blocks()
+local function check_blocks(rules, state)
 	local latest
 	for d = 1, DETECTORS do
 		if state[d] ~= nil and
-		    check_block(rule(d), state[d]) == REFUSED and
+		    check_block(rules[d], state[d]) == REFUSED and
 		    (latest == nil or state[d].block > state[latest].block) then
 			latest = d
 		end
@@ -261,10 +310,10 @@ local function check_blocks()
 	return latest
 end
 
-local function host_expiry()
+local function host_expiry(rules, state)
 	local x = 0
 	for d = 1, DETECTORS do
-		local e = state[d] ~= nil and state_expiry(rule(d), state[d]) or 0
+		local e = state[d] ~= nil and state_expiry(rules[d], state[d]) or 0
 		if e > x then x = e end
 	end
 	return x
@@ -272,35 +321,79 @@ end
 
 -- The operations.
 
+-- store.c: store_apply_event().
+
+-- The refusal named: block of detector d in state s, of network k (0:
+-- the host); one ending later than res's (nil: none) replaces it.
+local function refused(res, s, d, k)
+	if res ~= nil and s.block <= res[4] then return res end
+	return { REFUSED, d - 1, s.count, s.block, s.level, k }
+end
+
+-- Step 1: the blocks that refuse the event; the reply, or nil.
+local function event_blocks(d, rules, host, of, nrules, nets)
+	local res, latest
+	if ARGV[4] == '1' then
+		latest = check_blocks(rules, host.state)
+		if latest ~= nil then
+			res = refused(res, host.state[latest], latest, 0)
+		end
+		for k = 1, #nets do
+			latest = check_blocks(nrules[k], nets[k].state)
+			if latest ~= nil then
+				res = refused(res, nets[k].state[latest], latest, k)
+			end
+		end
+	elseif of[d] ~= nil then
+		local k = of[d]
+		local s = nets[k].state[d]
+		if s ~= nil and check_block(nrules[k][d], s) == REFUSED then
+			res = refused(res, s, d, k)
+		end
+	end
+	return res
+end
+
+-- The counted detector's rule on one hash's state.
+local function count_in(r, h, d)
+	local o
+	if ARGV[5] == '1' then o = count_valid(r, state_of(h, d))
+	else o = count(r, state_of(h, d)) end
+	if o == TRIPPED then h.origin = d end
+	return o
+end
+
 -- Detectors are 0-based in ARGV and in the reply, 1-based here.
 local function event()
+	local n, of, nrules = parse_nets(NETS)
 	local d = tonumber(ARGV[3]) + 1
-	local res
-	load()
-	local latest = ARGV[4] == '1' and check_blocks() or nil
-	if latest ~= nil then
-		local s = state[latest]
-		res = { REFUSED, latest - 1, s.count, s.block, s.level }
-	else
-		local r, s = rule(d), state_of(d)
-		local o
-		if ARGV[5] == '1' then o = count_valid(r, s)
-		else o = count(r, s) end
+	local host, nets = load(KEYS[1]), {}
+	for k = 1, n do nets[k] = load(KEYS[k + 1]) end
+	local res = event_blocks(d, rules, host, of, nrules, nets)
+	if res == nil then
+		local o = count_in(rules[d], host, d)
+		local s = host.state[d]
 		res = { o, d - 1, s.count, o ~= ALLOWED and s.block or 0,
-			o ~= ALLOWED and s.level or 0 }
-		if o == TRIPPED then origin = d end
+			o ~= ALLOWED and s.level or 0, 0 }
+		local k = of[d]
+		if o ~= REFUSED and k ~= nil and
+		    count_in(nrules[k][d], nets[k], d) == TRIPPED then
+			s = nets[k].state[d]
+			res = { TRIPPED, d - 1, s.count, s.block, s.level, k }
+		end
 	end
-	save(host_expiry())
-	return res
+	save(host, host_expiry(rules, host.state))
+	for k = 1, n do save(nets[k], host_expiry(nrules[k], nets[k].state)) end
+	return res, n
 end
 
 local function block()
 	local d, untill = tonumber(ARGV[3]) + 1, now + tonumber(ARGV[4])
-	load()
-	local s = state_of(d)
+	local h = load(KEYS[1])
+	local s = state_of(h, d)
 	set_block(s, now, untill)
 	s.threshold, s.period = 0, 0
-	save(math.max(untill, expiry))
+	save(h, math.max(untill, h.expiry))
 	return 0
 end
 
@@ -308,14 +401,15 @@ end
 -- and the node summaries after it are store_redis_conc.c's and
 -- store_redis_nodes.c's.
 --
--- A host's live sessions are one hash, "<key_prefix>conc:{<host key>}",
--- in the host's hash slot: one field per node (its name and pid), valued
--- "count:lease_until:seq", seq the highest count sequence of the node
--- (sessions.h) it has seen.  A field counts while lease_until is later than
--- now (the script's time: Redis's clock, see Time above); an expired one
--- is deleted when next read.  The key's TTL is at least the longest
--- lease written, so a host nobody renews vanishes.
---   "e" with a second key KEYS[2] (the host's sessions) and, after the
+-- A host's live sessions are one hash, "<key_prefix>conc:{<tag>}<host
+-- key>", in the host's hash slot (the tag is the host's hash's): one
+-- field per node (its name and pid), valued "count:lease_until:seq",
+-- seq the highest count sequence of the node (sessions.h) it has seen.
+-- A field counts while lease_until is later than now (the script's time:
+-- Redis's clock, see Time above); an expired one is deleted when next
+-- read.  The key's TTL is at least the longest lease written, so a host
+-- nobody renews vanishes.
+--   "e" with a last key KEYS[N + 2] (the host's sessions) and, after the
 --       event's own arguments, the last five: seq, node, max, enforce,
 --       lease.
 --       When the event was let through the session is counted, unless
@@ -359,18 +453,25 @@ local function conc_write(ckey, node, count, lease, seq)
 	end
 end
 
-local function conc_event(res)
+local function conc_event(res, ckey)
 	local n = #ARGV
 	local seq, node = tonumber(ARGV[n - 4]), ARGV[n - 3]
 	local max, enforce = tonumber(ARGV[n - 2]), ARGV[n - 1] == '1'
 	local lease = tonumber(ARGV[n])
-	local total, own, own_seq = conc_read(KEYS[2], node)
+	local total, own, own_seq = conc_read(ckey, node)
 	if res[1] ~= ALLOWED or (enforce and total >= max) then
-		res[6], res[7] = total + 1, 0
+		res[7], res[8] = total + 1, 0
 		return res
 	end
-	conc_write(KEYS[2], node, own + 1, lease, math.max(seq, own_seq))
-	res[6], res[7] = total + 1, 1
+	conc_write(ckey, node, own + 1, lease, math.max(seq, own_seq))
+	res[7], res[8] = total + 1, 1
+	return res
+end
+
+-- An event, and its sessions when it has their key last.
+local function event_conc()
+	local res, n = event()
+	if #KEYS == n + 2 then return conc_event(res, KEYS[n + 2]) end
 	return res
 end
 
@@ -425,7 +526,6 @@ local function node_publish()
 	return 0
 end
 
-if ARGV[1] == 'e' and #KEYS == 2 then return conc_event(event()) end
 if ARGV[1] == 'np' then return node_publish() end
 if ARGV[1] == 'nl' then return nodes_live() end
 if ARGV[1] == 'cr' then return conc_release() end
@@ -433,6 +533,6 @@ if ARGV[1] == 'cs' then return conc_set() end
 
 -- The dispatch.
 
-if ARGV[1] == 'e' then return event() end
+if ARGV[1] == 'e' then return event_conc() end
 if ARGV[1] == 'b' then return block() end
 return redis.error_reply('bulwark: unknown operation')

@@ -44,14 +44,41 @@ void redis_arg_int(struct redis_args *a, long long v)
 	redis_arg(a, p, (size_t)n);
 }
 
-/* "<prefix>{<host key text>}" into buf (REDIS_KEY_MAX bytes). */
+/*
+ * The hash tag of key: the key reduced to REDIS_TAG_IPV4 (IPv4) or
+ * REDIS_TAG_IPV6 bits, unless it is wider already.  Every network is at
+ * least that long (CONFIG_NETWORK_IPV4_MIN, _IPV6_MIN), so a host and
+ * each of its networks share one tag, one Redis Cluster slot.
+ */
+static void redis_key_tag(const struct host_key *key, char *buf, size_t len)
+{
+	unsigned bits = key->family == 4 ? REDIS_TAG_IPV4 : REDIS_TAG_IPV6;
+	struct host_addr addr = { .family = key->family };
+	struct host_key tag;
+
+	memcpy(addr.bytes, key->bytes, sizeof(addr.bytes));
+	if (key->prefix < bits)
+		bits = key->prefix;
+	addr_key(&addr, bits, bits, &tag);
+	host_key_format(&tag, buf, len);
+}
+
+size_t redis_key_named(const struct redis_store *s, const char *name,
+    const struct host_key *key, char *buf)
+{
+	char tag[ADDR_TEXT_MAX], text[ADDR_TEXT_MAX];
+
+	redis_key_tag(key, tag, sizeof(tag));
+	host_key_format(key, text, sizeof(text));
+	return (size_t)snprintf(buf, REDIS_KEY_MAX, "%s%s{%s}%s", s->prefix,
+	    name, tag, text);
+}
+
+/* "<prefix>{<tag>}<host key text>" into buf (REDIS_KEY_MAX bytes). */
 size_t redis_key(const struct redis_store *s, const struct host_key *key,
     char *buf)
 {
-	char text[ADDR_TEXT_MAX];
-
-	host_key_format(key, text, sizeof(text));
-	return (size_t)snprintf(buf, REDIS_KEY_MAX, "%s{%s}", s->prefix, text);
+	return redis_key_named(s, "", key, buf);
 }
 
 /* A reply that is not an error; error replies are freed and reported. */

@@ -7,7 +7,7 @@
  * are two nodes, and a restarted daemon never inherits the counts of the
  * process it replaces; those end with their lease.
  *
- * CONNECT: the event's script call takes a second key, the host's
+ * CONNECT: the event's script call takes one more key, last, the host's
  * sessions hash (same hash tag, so one slot and one round trip), and
  * five more arguments; the reply has two more numbers.  Close: one
  * script call ("cr") for a session that was counted.  Refresh: a thread,
@@ -56,26 +56,11 @@ void redis_conc_init(struct redis_store *s)
 	pthread_condattr_destroy(&attr);
 }
 
-/* "<prefix>conc:{<host key text>}" into buf (REDIS_KEY_MAX bytes). */
-static size_t redis_conc_key(const struct redis_store *s,
-    const struct host_key *key, char *buf)
+/* "<prefix>conc:{<tag>}<host key text>" into buf (REDIS_KEY_MAX bytes). */
+size_t redis_conc_key(const struct redis_store *s, const struct host_key *key,
+    char *buf)
 {
-	char text[ADDR_TEXT_MAX];
-
-	host_key_format(key, text, sizeof(text));
-	return (size_t)snprintf(buf, REDIS_KEY_MAX, "%sconc:{%s}", s->prefix,
-	    text);
-}
-
-void redis_conc_script_args(const struct redis_store *s,
-    const struct host_key *key, char *keybuf, char *ckeybuf,
-    struct redis_args *a)
-{
-	a->argc = 2;
-	a->used = 0;
-	redis_arg(a, "2", 1);
-	redis_arg(a, keybuf, redis_key(s, key, keybuf));
-	redis_arg(a, ckeybuf, redis_conc_key(s, key, ckeybuf));
+	return redis_key_named(s, "conc:", key, buf);
 }
 
 void redis_conc_event_args(const struct redis_store *s,

@@ -4,7 +4,8 @@
  *
  * store_redis_cmd.c: commands on pooled connections, each bounded by
  *   timeout_ms; with a cluster, sent to the primary of the slot of
- *   their key (argv[1], or the script's one key) by redis_cluster.h.
+ *   their key (argv[1], or the script's first key: its keys share one
+ *   hash tag, redis_key()) by redis_cluster.h.
  *   redis_command() returns the reply, NULL when the
  *   connection failed or Redis answered an error (err says which);
  *   redis_script() runs the script (EVALSHA, EVAL when Redis no longer
@@ -16,11 +17,13 @@
  *   connection.
  *   redis_set_error() keeps a reason for error(), made safe to quote.
  * store_redis_conc.c: the live sessions of each host across the array
- *   (the concurrency limit): the event's second key and last arguments,
+ *   (the concurrency limit): the event's last key and arguments,
  *   session_release(), set_sessions_source() and its refresh thread.
  * store_redis_nodes.c: the node summaries, published by the refresh
  *   thread of store_redis_conc.c, and list_nodes().
  * store_redis_list.c: list_blocks(), from the index of blocks.
+ * store_redis_upgrade.c: the move of the blocks an older version kept
+ *   under older key names, once, when the listener has subscribed.
  * store_redis_sync.c: what keeps every node's record of blocks, the
  *   channel and the index right (see its head): redis_sync_started()
  *   after a block started or was set, redis_sync_unblock() for unblock,
@@ -36,6 +39,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "config.h"
 #include "redis_cluster.h"
 #include "redis_notify.h"
 #include "redis_pool.h"
@@ -43,13 +47,19 @@
 #include "store_known.h"
 
 #define REDIS_PREFIX_MAX	200
-#define REDIS_KEY_MAX		(REDIS_PREFIX_MAX + ADDR_TEXT_MAX + 3)
+/* "<prefix>conc:{<tag>}<key text>" (redis_key_named()) */
+#define REDIS_KEY_MAX		(REDIS_PREFIX_MAX + 2 * ADDR_TEXT_MAX + 8)
 #define REDIS_ERROR_MAX		256
+/* The bits of a key's hash tag (redis_key()): a network's shortest. */
+#define REDIS_TAG_IPV4		CONFIG_NETWORK_IPV4_MIN
+#define REDIS_TAG_IPV6		CONFIG_NETWORK_IPV6_MIN
 /*
- * EVALSHA sha 1 key op time counted connect valid node, ten per rule; with
- * the sessions, one more key and five more arguments.
+ * EVALSHA sha numkeys, the host's key and one per network, op time
+ * counted connect valid node, ten per rule, the networks' count, each
+ * detector's network and ten per network rule; with the sessions, one
+ * more key and five more arguments.
  */
-#define REDIS_ARGS_MAX		(16 + 10 * DETECTOR_COUNT)
+#define REDIS_ARGS_MAX		(16 + 2 * DETECTOR_COUNT + 20 * DETECTOR_COUNT)
 #define REDIS_NODE_MAX		96
 #define REDIS_SHA_LEN		40
 #define REDIS_MARKER_LEN	32
@@ -85,6 +95,7 @@ struct redis_store {
 	struct store_known *known;	/* the node's record of blocks */
 	struct redis_notify *notify;	/* its listener on the channel */
 	char marker[REDIS_MARKER_LEN + 1];	/* listener's thread only */
+	bool upgraded;			/* the same: old keys moved */
 	atomic_llong clock;		/* the latest event's now, 0: none yet */
 	atomic_uint next_primary;	/* the listener's next one, in a cluster */
 	struct redis_conc conc;
@@ -128,6 +139,8 @@ void redis_arg(struct redis_args *a, const char *str, size_t len);
 void redis_arg_int(struct redis_args *a, long long v);
 size_t redis_key(const struct redis_store *s, const struct host_key *key,
     char *buf);
+size_t redis_key_named(const struct redis_store *s, const char *name,
+    const struct host_key *key, char *buf);
 redisReply *redis_reply_ok(redisReply *reply, char *err, size_t errlen);
 void redis_script_args(const struct redis_store *s,
     const struct host_key *key, char *keybuf, struct redis_args *a);
@@ -157,9 +170,8 @@ void redis_sync_tick(void *arg);
 /* store_redis_conc.c */
 void redis_conc_init(struct redis_store *s);
 void redis_conc_destroy(struct redis_store *s);
-void redis_conc_script_args(const struct redis_store *s,
-    const struct host_key *key, char *keybuf, char *ckeybuf,
-    struct redis_args *a);
+size_t redis_conc_key(const struct redis_store *s, const struct host_key *key,
+    char *buf);
 void redis_conc_event_args(const struct redis_store *s,
     const struct store_event *event, struct redis_args *a);
 int redis_session_release(struct store *base, const struct host_key *key,
@@ -170,6 +182,9 @@ void redis_set_sessions_source(struct store *base, store_sessions_fn fn,
 /* store_redis_nodes.c */
 int redis_nodes_publish(struct redis_store *s, const struct store_node *self);
 int redis_list_nodes(struct store *base, store_node_fn fn, void *arg);
+
+/* store_redis_upgrade.c: true once a pass went through. */
+bool redis_upgrade_keys(struct redis_store *s);
 
 /* store_redis_list.c */
 int redis_list_blocks(struct store *base, int64_t now, store_block_fn fn,

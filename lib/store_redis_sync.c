@@ -4,13 +4,14 @@
  * See store_redis_impl.h.
  *
  * Keys beside the hosts' hashes (none of them touched by the script,
- * which stays a one-key operation):
+ * which works on one event's hashes only):
  *   "<prefix>blocks"  the index of blocks: a sorted set, member the host
- *       key text, score a block end.  The node that starts or sets a
- *       block adds it (ZADD, pipelined with the PUBLISH), an unblock
- *       removes it (pipelined with the DEL).  A score is a hint of when
- *       to look again, not the truth: a sliding block moves its end with
- *       every retry without touching the index.  So readers take the
+ *       key text (a network's: "198.51.100.0/24"), score a block end.
+ *       The node that starts or sets a block adds it (ZADD, pipelined
+ *       with the PUBLISH), an unblock removes it (pipelined with the
+ *       DEL).  A score is a hint of when to look again, not the truth:
+ *       a sliding block moves its end with every retry without touching
+ *       the index.  So readers take the
  *       hashes as the truth, and each node's tick looks at the members
  *       whose score has passed: a hash that still holds an active block
  *       moves its member's score to that block's end (ZADD GT), one that
@@ -243,7 +244,8 @@ static int redis_sync_write_back(void *arg, const struct host_key *key,
 
 /*
  * Subscribed again: Redis may have restarted (then write the record
- * back), and blocks tripped while it was away are handed over; then
+ * back), the blocks an older version left under older key names are
+ * moved (once), and blocks tripped while it was away are handed over; then
  * reload the record from the index, and forget what Redis no longer
  * holds (an unblock missed while away) - only when Redis is known to
  * hold what the node knew and the whole index was read.
@@ -255,6 +257,8 @@ void redis_sync_synced(void *arg)
 
 	if (!redis_sync_check_lost(s))
 		return;
+	if (!s->upgraded)
+		s->upgraded = redis_upgrade_keys(s);
 	store_known_each_pending(s->known, redis_now(s), redis_sync_write_back,
 	    s);
 	since = store_known_sync_begin(s->known);

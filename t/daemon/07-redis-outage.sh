@@ -167,7 +167,7 @@ if ! redis_start "$r"; then
 fi
 # It comes back empty; the nodes write back the blocks they know.
 check "the blocks known are written back to the new Redis" wait_until sh -c \
-    "$(command -v redis-cli) -s '$r/redis.sock' hget 't:{192.0.2.30}' b:dos |
+    "$(command -v redis-cli) -s '$r/redis.sock' hget 't:{192.0.0.0/16}192.0.2.30' b:dos |
     grep -q ."
 started=$(date +%s%N)
 check "A finds the new Redis" wait_alive "$pid_a" recovered "$a" 2

@@ -66,11 +66,11 @@ check "192.0.2.10 connects twice through A" connect "$a/bulwark.sock" \
     192.0.2.10 continue 2
 check "its third connection trips the DoS rule" connect "$a/bulwark.sock" \
     192.0.2.10 refuse
-until=$(rcli hget 't:{192.0.2.10}' b:dos)
+until=$(rcli hget 't:{192.0.0.0/16}192.0.2.10' b:dos)
 check "B, a day ahead, refuses the host A blocked" connect \
     "$b/bulwark.sock" 192.0.2.10 refuse
 check "the block's end in Redis did not move" test \
-    "$(rcli hget 't:{192.0.2.10}' b:dos)" = "$until"
+    "$(rcli hget 't:{192.0.0.0/16}192.0.2.10' b:dos)" = "$until"
 check "A still refuses the host" connect "$a/bulwark.sock" 192.0.2.10 refuse
 within "the block ends an hour from now" "$until" $((now + 3590)) \
     $((now + 3610))
@@ -82,11 +82,11 @@ check "192.0.2.20 connects twice through B" connect "$b/bulwark.sock" \
 check "its third connection trips the DoS rule on B" connect \
     "$b/bulwark.sock" 192.0.2.20 refuse
 within "B's block ends an hour from Redis's time" \
-    "$(rcli hget 't:{192.0.2.20}' b:dos)" $((now + 3590)) $((now + 3610))
+    "$(rcli hget 't:{192.0.0.0/16}192.0.2.20' b:dos)" $((now + 3590)) $((now + 3610))
 ctl_is 0 "a block by hand through B" "$b" block 192.0.2.30 1h clock test
 within "it ends an hour from Redis's time" \
-    "$(rcli hget 't:{192.0.2.30}' b:manual)" $((now + 3590)) $((now + 3610))
-within "its key lives about an hour" "$(rcli ttl 't:{192.0.2.30}')" 3590 \
+    "$(rcli hget 't:{192.0.0.0/16}192.0.2.30' b:manual)" $((now + 3590)) $((now + 3610))
+within "its key lives about an hour" "$(rcli ttl 't:{192.0.0.0/16}192.0.2.30')" 3590 \
     3620
 check "A refuses the host B blocked by hand" connect "$a/bulwark.sock" \
     192.0.2.30 refuse

@@ -7,9 +7,10 @@
 # Redis agree again.
 . "$SRCDIR/lib.sh"
 
-# The block of detector $2 host $1 is in Redis.
+# The block of detector $2 host $1 (IPv4, tagged by its /16) is in Redis.
 in_redis() {
-	[ -n "$(redis-cli -s "$r/redis.sock" hget "t:{$1}" "b:$2" 2>/dev/null)" ]
+	[ -n "$(redis-cli -s "$r/redis.sock" hget "t:{${1%.*.*}.0.0/16}$1" "b:$2" \
+	    2>/dev/null)" ]
 }
 
 ms() {
@@ -60,9 +61,9 @@ sleep 1
 redis_start "$r" || not_ok "redis-server restarted"
 t0=$(ms)
 check "both blocks back in Redis" wait_until sh -c \
-    "$(command -v redis-cli) -s '$r/redis.sock' hget 't:{198.51.100.60}' b:dos |
+    "$(command -v redis-cli) -s '$r/redis.sock' hget 't:{198.51.0.0/16}198.51.100.60' b:dos |
     grep -q . && $(command -v redis-cli) -s '$r/redis.sock' \
-    hget 't:{198.51.100.61}' b:manual | grep -q ."
+    hget 't:{198.51.0.0/16}198.51.100.61' b:manual | grep -q ."
 took=$(($(ms) - t0))
 echo "    restart: 2 of 2 blocks back in Redis $took ms after it answered"
 check "within a few seconds" test "$took" -le 5000

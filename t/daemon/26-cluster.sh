@@ -68,8 +68,9 @@ pid_a=$pid
 start_fg node-b "$b/bulwark.conf" "$b" || exit 1
 pid_b=$pid
 
-# Thirty hosts: their keys fall on every primary.
-hosts=$(seq 1 30 | sed 's/^/198.51.100./')
+# Thirty hosts of thirty /16s (a key's hash tag is its /16): their keys
+# fall on every primary.
+hosts=$(seq 1 30 | sed 's/.*/10.&.0.1/')
 added=0
 for h in $hosts; do
 	connect "$a/bulwark.sock" "$h" continue &&

@@ -500,7 +500,10 @@ static struct store *cluster_store(struct rule *rules)
 	return store;
 }
 
-/* A host whose key lies on the primary at index node. */
+/*
+ * A host whose key lies on the primary at index node: its key is tagged
+ * by its /16 ("bulwark:{192.<d>.0.0/16}192.<d>.2.1").
+ */
 static struct host_key host_on(int node)
 {
 	struct host_key key;
@@ -511,11 +514,10 @@ static struct host_key host_on(int node)
 		key.family = 4;
 		key.prefix = 32;
 		key.bytes[0] = 192;
+		key.bytes[1] = (uint8_t)d;
 		key.bytes[2] = 2;
-		key.bytes[3] = (uint8_t)d;
-		snprintf(text, sizeof(text), "bulwark:{");
-		host_key_format(&key, text + 9, sizeof(text) - 10);
-		strcat(text, "}");
+		key.bytes[3] = 1;
+		snprintf(text, sizeof(text), "bulwark:{192.%u.0.0/16}", d);
 		if (rs_cluster_slot_owner(&cl, &cl.node[0],
 		    redis_cluster_slot(text, strlen(text))) == node)
 			return key;
@@ -532,6 +534,103 @@ static int store_count(struct store *store, const struct rule *rules,
 
 	return store_record(store, &event, result);
 }
+
+static struct host_key net_key(const char *text)
+{
+	struct host_key key;
+	char *slash, buf[ADDR_TEXT_MAX];
+	struct host_addr addr;
+	unsigned prefix = 128;
+
+	snprintf(buf, sizeof(buf), "%s", text);
+	if ((slash = strchr(buf, '/')) != NULL) {
+		*slash = '\0';
+		prefix = (unsigned)atoi(slash + 1);
+	}
+	ck_assert_int_eq(addr_parse(buf, &addr), 0);
+	addr_key(&addr, prefix, prefix, &key);
+	return key;
+}
+
+/*
+ * One CONNECT of host, counted over network too (DoS network rule,
+ * max 3), with its session counted across the array: three keys.
+ */
+static void net_connect(struct store *store, const struct rule *rules,
+    const struct rule *net_rules, const char *host, const char *network,
+    struct store_result *result)
+{
+	struct store_event event = { .key = net_key(host), .now = time(NULL),
+	    .counted = DETECTOR_DOS, .connect = 1, .rules = rules,
+	    .net_rules = net_rules, .sessions_max = 100, .sessions_lease = 30,
+	    .sessions_seq = 1 };
+
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++)
+		event.nets[d] = net_key(network);
+	ck_assert_int_eq(store_record(store, &event, result), 0);
+	ck_assert_msg(result->decided == STORE_DECIDED_STORE, "%s: decided by "
+	    "%s: %s", host, store_decider_name(result->decided),
+	    store_error(store));
+}
+
+/* The count of detector DoS in key's hash, -1 when none. */
+static long long hash_count(struct redis_cluster *c, const char *key)
+{
+	char err[256];
+	redisReply *r = cmd(c, "HGET", key, "c:dos", err, sizeof(err));
+	long long n;
+
+	ck_assert_msg(r != NULL, "HGET %s: %s", key, err);
+	n = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : -1;
+	freeReplyObject(r);
+	return n;
+}
+
+/*
+ * A network rule on the cluster: the host's hash, its network's and its
+ * sessions' share a slot, so each event is one script call (no
+ * CROSSSLOT); the network trips and refuses a host never seen, IPv4 and
+ * IPv6.
+ */
+START_TEST(network_one_slot)
+{
+	static const int seeds[] = { 0 };
+	struct redis_cluster *c = client(seeds, 1);
+	struct rule rules[DETECTOR_COUNT], net_rules[DETECTOR_COUNT];
+	struct store *store = cluster_store(rules);
+	struct store_result r;
+	char host[32];
+
+	memset(net_rules, 0, sizeof(net_rules));
+	net_rules[DETECTOR_DOS] = rules[DETECTOR_DOS];
+	net_rules[DETECTOR_DOS].max = 3;
+	for (int i = 1; i <= 4; i++) {
+		snprintf(host, sizeof(host), "198.51.100.%d", i);
+		net_connect(store, rules, net_rules, host, "198.51.100.0/24", &r);
+		ck_assert_int_eq(r.outcome, i < 4 ? RULE_ALLOWED : RULE_TRIPPED);
+	}
+	ck_assert(r.network);
+	net_connect(store, rules, net_rules, "198.51.100.200",
+	    "198.51.100.0/24", &r);
+	ck_assert_int_eq(r.outcome, RULE_REFUSED);
+	ck_assert(r.network);
+	ck_assert_uint_eq(redis_cluster_slot("bulwark:{198.51.0.0/16}"
+	    "198.51.100.0/24", 38), redis_cluster_slot("198.51.0.0/16", 13));
+	ck_assert_int_eq(hash_count(c, "bulwark:{198.51.0.0/16}198.51.100.1"), 1);
+	ck_assert_int_eq(hash_count(c, "bulwark:{198.51.0.0/16}198.51.100.0/24"),
+	    4);
+	for (int i = 1; i <= 4; i++) {
+		snprintf(host, sizeof(host), "2001:db8:7:%d::", i);
+		net_connect(store, rules, net_rules, host, "2001:db8:7::/48", &r);
+	}
+	ck_assert_int_eq(r.outcome, RULE_TRIPPED);
+	ck_assert(r.network);
+	ck_assert_int_eq(hash_count(c, "bulwark:{2001:db8::/32}2001:db8:7::/48"),
+	    4);
+	store_close(store);
+	redis_cluster_close(c);
+}
+END_TEST
 
 START_TEST(primary_killed_under_load)
 {
@@ -635,6 +734,7 @@ static Suite *redis_cluster_suite(void)
 	tcase_add_test(live, routes_by_slot);
 	tcase_add_test(live, follows_ask_and_moved);
 	tcase_add_test(live, reshard_under_load);
+	tcase_add_test(live, network_one_slot);
 	tcase_add_test(live, primary_killed_under_load);
 	suite_add_tcase(suite, live);
 	return suite;

@@ -117,6 +117,90 @@ START_TEST(record_refuses)
 }
 END_TEST
 
+static struct rule net_rules[DETECTOR_COUNT];
+
+/* A CONNECT of host text counted over network text by DoS and DHA. */
+static struct store_event net_event(const char *host, const char *network,
+    int64_t now)
+{
+	struct store_event ev = { .key = key_of(host), .now = now,
+	    .counted = DETECTOR_DOS, .connect = 1, .rules = rules,
+	    .net_rules = net_rules };
+	struct host_addr a;
+	char buf[ADDR_TEXT_MAX], *slash;
+
+	snprintf(buf, sizeof(buf), "%s", network);
+	slash = strchr(buf, '/');
+	*slash = '\0';
+	ck_assert_int_eq(addr_parse(buf, &a), 0);
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++)
+		addr_key(&a, (unsigned)atoi(slash + 1),
+		    (unsigned)atoi(slash + 1), &ev.nets[d]);
+	return ev;
+}
+
+/*
+ * The CONNECT fast path over an event's networks: a network's block
+ * known refuses every host of it, under the network's rules, naming the
+ * network; a sliding one needs the shared store (enforce slides it).
+ */
+START_TEST(record_network)
+{
+	struct store_known *k = store_known_new(10);
+	struct store_event ev = net_event("198.51.100.7", "198.51.100.0/24", 100);
+	struct store_event other = net_event("198.51.101.7", "198.51.101.0/24",
+	    100);
+	struct store_result r;
+	struct store_nets n;
+	char text[ADDR_TEXT_MAX];
+
+	rules_init();
+	memset(net_rules, 0, sizeof(net_rules));
+	net_rules[DETECTOR_DOS] = rules[DETECTOR_DOS];
+	net_rules[DETECTOR_DHA] = rules[DETECTOR_DHA];
+	store_event_nets(&ev, &n);
+	ck_assert_uint_eq(n.count, 1);
+	ck_assert(!store_known_refuses_event(k, &ev, &n, &r));
+	store_known_set(k, &ev.nets[DETECTOR_DOS], DETECTOR_DHA, 700, 100, 9);
+	ck_assert(store_known_refuses_event(k, &ev, &n, &r));
+	ck_assert(r.known && r.network);
+	ck_assert_int_eq(r.outcome, RULE_REFUSED);
+	ck_assert_int_eq(r.detector, DETECTOR_DHA);
+	ck_assert_int_eq(r.block_until, 700);
+	ck_assert_uint_eq(r.count, 9);
+	host_key_format(&r.network_key, text, sizeof(text));
+	ck_assert_str_eq(text, "198.51.100.0/24");
+	ck_assert(store_known_key_of(&ev, &r) == &r.network_key);
+	/* Not a host of another network. */
+	store_event_nets(&other, &n);
+	ck_assert(!store_known_refuses_event(k, &other, &n, &r));
+	/* Judged by the network's rules: none for DHA, none refusing. */
+	net_rules[DETECTOR_DHA].enabled = false;
+	store_event_nets(&ev, &n);
+	ck_assert(!store_known_refuses_event(k, &ev, &n, &r));
+	net_rules[DETECTOR_DHA].enabled = true;
+	store_event_nets(&ev, &n);
+	/* The host's own block ending later is the one named. */
+	store_known_set(k, &ev.key, DETECTOR_DOS, 800, 100, 4);
+	ck_assert(store_known_refuses_event(k, &ev, &n, &r));
+	ck_assert(!r.network);
+	ck_assert_int_eq(r.block_until, 800);
+	ck_assert(store_known_key_of(&ev, &r) == &ev.key);
+	store_known_clear(k, &ev.key);
+	/* A sliding network block moves with each retry: Redis's to judge. */
+	net_rules[DETECTOR_DHA].sliding = true;
+	store_event_nets(&ev, &n);
+	ck_assert(!store_known_refuses_event(k, &ev, &n, &r));
+	ck_assert(store_known_enforce_event(k, &ev, &n, &r));
+	ck_assert(r.network);
+	ck_assert_int_eq(r.block_until, 100 + 600);
+	ev.now = 200;
+	ck_assert(store_known_enforce_event(k, &ev, &n, &r));
+	ck_assert_int_eq(r.block_until, 200 + 600);
+	store_known_free(k);
+}
+END_TEST
+
 START_TEST(record_messages)
 {
 	struct store_known *k = store_known_new(100);
@@ -152,6 +236,26 @@ START_TEST(record_messages)
 	ck_assert_uint_eq(store_known_count(k), 0);
 	ck_assert_int_eq(redis_notify_key_parse("198.51.100.0/24", 15, &got), 0);
 	ck_assert_int_eq(got.prefix, 24);
+	/* A network's block and unblock, under the network's key. */
+	len = redis_notify_block(msg, &got, DETECTOR_DOS, 900, 300, 201);
+	ck_assert_str_eq(msg, "b dos 900 300 201 198.51.100.0/24");
+	ck_assert_int_eq(redis_notify_apply(k, msg, len), 0);
+	ck_assert(store_known_refuses(k, &got, rules, 400, &hit));
+	ck_assert_int_eq(redis_notify_apply(k, "u 198.51.100.0/24", 17), 0);
+	ck_assert(!store_known_refuses(k, &got, rules, 400, &hit));
+	/*
+	 * The node's own unblock: a block read before it and heard after it
+	 * is ignored (the hook not told) until the unblock is heard back.
+	 */
+	store_known_clear(k, &got);
+	len = redis_notify_block(msg, &got, DETECTOR_DOS, 900, 300, 201);
+	ck_assert_int_eq(redis_notify_apply(k, msg, len), 0);
+	ck_assert(!store_known_refuses(k, &got, rules, 400, &hit));
+	ck_assert_uint_eq(heard.blocks, 2);
+	ck_assert_int_eq(redis_notify_apply(k, "u 198.51.100.0/24", 17), 0);
+	ck_assert_int_eq(redis_notify_apply(k, msg, len), 0);
+	ck_assert(store_known_refuses(k, &got, rules, 400, &hit));
+	ck_assert_uint_eq(heard.blocks, 3);
 	store_known_free(k);
 }
 END_TEST
@@ -279,6 +383,82 @@ START_TEST(array_missed_unblock)
 }
 END_TEST
 
+/* The script calls Redis has served (INFO commandstats). */
+static long long script_calls(void)
+{
+	redisReply *reply = rs_command(&srv, "INFO commandstats");
+	const char *p;
+	long long n = 0;
+
+	ck_assert_ptr_nonnull(reply);
+	if ((p = strstr(reply->str, "cmdstat_evalsha:calls=")) != NULL)
+		n += strtoll(p + 22, NULL, 10);
+	if ((p = strstr(reply->str, "cmdstat_eval:calls=")) != NULL)
+		n += strtoll(p + 19, NULL, 10);
+	freeReplyObject(reply);
+	return n;
+}
+
+/*
+ * A network's block across the array: tripped by one node, known to the
+ * other under the network's key, which refuses a new host of it with no
+ * Redis call; an unblock of the network from that node lifts it on both.
+ */
+START_TEST(array_network)
+{
+	struct store *a = open_node("k4:"), *b = open_node("k4:");
+	struct store_result r;
+	struct heard heard = { 0 };
+	int64_t t = time(NULL), start;
+	struct store_event ev;
+	long long calls;
+	char host[32];
+
+	rules_init();
+	rules[DETECTOR_DOS].max = 100;
+	memset(net_rules, 0, sizeof(net_rules));
+	net_rules[DETECTOR_DOS] = rules[DETECTOR_DOS];
+	net_rules[DETECTOR_DOS].max = 3;
+	store_known_set_hook(store_known(b), hook, &heard);
+	wait_subscribed();
+	for (int i = 1; i <= 4; i++) {
+		snprintf(host, sizeof(host), "198.51.100.%d", i);
+		ev = net_event(host, "198.51.100.0/24", t);
+		ck_assert_int_eq(store_record(a, &ev, &r), 0);
+	}
+	ck_assert_int_eq(r.outcome, RULE_TRIPPED);
+	ck_assert(r.network);
+	start = rs_ms_now();
+	while (__atomic_load_n(&heard.blocks, __ATOMIC_SEQ_CST) == 0 &&
+	    rs_ms_now() - start < 3000)
+		rs_sleep_ms(2);
+	ck_assert_uint_eq(heard.blocks, 1);
+	calls = script_calls();
+	ev = net_event("198.51.100.77", "198.51.100.0/24", t + 1);
+	ck_assert_int_eq(store_record(b, &ev, &r), 0);
+	ck_assert_int_eq(r.outcome, RULE_REFUSED);
+	ck_assert(r.known && r.network);
+	ck_assert_int_eq(script_calls(), calls);
+	/* A host outside it asks Redis. */
+	ev = net_event("198.51.101.77", "198.51.101.0/24", t + 1);
+	ck_assert_int_eq(store_record(b, &ev, &r), 0);
+	ck_assert_int_eq(r.outcome, RULE_ALLOWED);
+	ck_assert_int_eq(script_calls(), calls + 1);
+	ev = net_event("198.51.100.77", "198.51.100.0/24", t + 2);
+	ck_assert_int_eq(store_unblock(b, &ev.nets[0]), 0);
+	start = rs_ms_now();
+	while ((store_record(a, &ev, &r) != 0 || r.outcome == RULE_REFUSED) &&
+	    rs_ms_now() - start < 3000)
+		rs_sleep_ms(2);
+	ck_assert_int_eq(r.outcome, RULE_ALLOWED);
+	ck_assert_int_le(rs_ms_now() - start, 1000);
+	ck_assert_int_eq(store_record(b, &ev, &r), 0);
+	ck_assert_int_eq(r.outcome, RULE_ALLOWED);
+	store_close(a);
+	store_close(b);
+}
+END_TEST
+
 static unsigned listed_count;
 
 static int count_fn(const struct host_key *key, const struct store_host *host,
@@ -288,11 +468,14 @@ static int count_fn(const struct host_key *key, const struct store_host *host,
 	return 0;
 }
 
-/* A host's hash holds a block of detector (field b:<name>). */
+/*
+ * A host's hash holds a block of detector (field b:<name>); the hosts
+ * here are all of 198.51.0.0/16, their hash tag.
+ */
 static bool has_block(const char *prefix, const char *host, const char *det)
 {
-	redisReply *reply = rs_command(&srv, "HGET %s{%s} b:%s", prefix, host,
-	    det);
+	redisReply *reply = rs_command(&srv, "HGET %s{198.51.0.0/16}%s b:%s",
+	    prefix, host, det);
 	bool yes = reply != NULL && reply->type == REDIS_REPLY_STRING;
 
 	if (reply != NULL)
@@ -363,6 +546,7 @@ int main(void)
 	int failed;
 
 	tcase_add_test(tc, record_refuses);
+	tcase_add_test(tc, record_network);
 	tcase_add_test(tc, record_messages);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(array, setup, teardown);
@@ -370,6 +554,7 @@ int main(void)
 	tcase_add_test(array, array_block_unblock);
 	tcase_add_test(array, array_missed_unblock);
 	tcase_add_test(array, array_restored);
+	tcase_add_test(array, array_network);
 	suite_add_tcase(s, array);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -372,16 +372,35 @@ static enum rule_outcome connect_ok(struct store *store,
 	return result->outcome;
 }
 
+/*
+ * The name of key's hash: "<prefix>{<tag>}<key>", the tag its /16 (IPv4)
+ * or /32 (IPv6), or the key itself when wider.
+ */
+static void key_name(const char *prefix, const struct host_key *key,
+    char *buf, size_t len)
+{
+	struct host_addr addr = { .family = key->family };
+	unsigned bits = key->family == 4 ? 16 : 32;
+	char tag[ADDR_TEXT_MAX], text[ADDR_TEXT_MAX];
+	struct host_key wide;
+
+	memcpy(addr.bytes, key->bytes, sizeof(addr.bytes));
+	addr_key(&addr, key->prefix < bits ? key->prefix : bits,
+	    key->prefix < bits ? key->prefix : bits, &wide);
+	host_key_format(&wide, tag, sizeof(tag));
+	host_key_format(key, text, sizeof(text));
+	snprintf(buf, len, "%s{%s}%s", prefix, tag, text);
+}
+
 /* The count Redis holds for key's DoS detector; -1 when none. */
 static long long redis_count(const struct server *srv, const char *prefix,
     const struct host_key *key)
 {
-	char text[ADDR_TEXT_MAX], name[256];
+	char name[256];
 	redisReply *reply;
 	long long n = -1;
 
-	host_key_format(key, text, sizeof(text));
-	snprintf(name, sizeof(name), "%s{%s}", prefix, text);
+	key_name(prefix, key, name, sizeof(name));
 	reply = server_command(srv, "HGET %b c:dos", name, strlen(name));
 	if (reply != NULL && reply->type == REDIS_REPLY_STRING)
 		n = strtoll(reply->str, NULL, 10);
@@ -513,15 +532,22 @@ START_TEST(redis_ttl)
 	connect_ok(s, &h[5], t, &r);
 	ck_assert_int_eq(store_block(s, &h[5], DETECTOR_MANUAL, t - 1, t + 100), 0);
 
-	/* Three hosts, the index of blocks and (once checked) the marker. */
-	keys = check_ttls(&shared, "t:ttl:*", 5000 + MARGIN_S);
+	/*
+	 * Three hosts, the index of blocks and (once checked) the marker and
+	 * the layout.
+	 */
+	keys = check_ttls(&shared, "t:ttl:*", 86400);
 	ck_assert_uint_ge(keys, 4);
-	ck_assert_uint_le(keys, 5);
+	ck_assert_uint_le(keys, 6);
+	/* The hosts' TTLs follow their state (and the index's, its blocks). */
+	ck_assert_uint_eq(check_ttls(&shared, "t:ttl:{*", 5000 + MARGIN_S), 3);
+	ck_assert_uint_eq(check_ttls(&shared, "t:ttl:blocks", 5000 + MARGIN_S),
+	    1);
 	/* And every key the tests before this one wrote. */
 	ck_assert_uint_gt(check_ttls(&shared, "*", 100000), 3);
 	/* The TTL follows the state: the manual block's end, plus the margin. */
-	ck_assert_int_ge(server_integer(&shared, "TTL t:ttl:{192.0.2.2}"), 5000);
-	ck_assert_int_le(server_integer(&shared, "TTL t:ttl:{192.0.2.0}"), 60 + MARGIN_S);
+	ck_assert_int_ge(server_integer(&shared, "TTL t:ttl:{192.0.0.0/16}192.0.2.2"), 5000);
+	ck_assert_int_le(server_integer(&shared, "TTL t:ttl:{192.0.0.0/16}192.0.2.0"), 60 + MARGIN_S);
 	store_close(s);
 	config_unref(cfg);
 }
@@ -583,11 +609,14 @@ START_TEST(redis_memory)
 	ck_assert_double_lt(v4_bytes, BYTES_MAX);
 	ck_assert_double_lt(v6_bytes, BYTES_MAX);
 	ck_assert_int_eq(server_integer(&shared, "DBSIZE"), db0);
-	/* The hosts, the warm one and (once the node has checked) the marker. */
+	/*
+	 * The hosts, the warm one and (once the node has checked) the marker
+	 * and the layout.
+	 */
 	ck_assert_int_ge(server_info(&shared, "keyspace", "db5:keys="),
 	    2 * HOSTS + 1);
 	ck_assert_int_le(server_info(&shared, "keyspace", "db5:keys="),
-	    2 * HOSTS + 2);
+	    2 * HOSTS + 3);
 	store_close(s);
 	config_unref(cfg);
 }
@@ -808,7 +837,7 @@ START_TEST(redis_odd_prefix)
 	redisReply *reply;
 	int64_t t = time(NULL);
 
-	snprintf(name, sizeof(name), "%s{192.0.8.77}", prefix);
+	key_name(prefix, &h, name, sizeof(name));
 	ck_assert_int_eq(store_block(s, &h, DETECTOR_MANUAL, t + 60, t), 0);
 	ck_assert_int_eq(connect_ok(s, &h, t, &r), RULE_REFUSED);
 	reply = server_command(&shared, "EXISTS %b", name, strlen(name));
@@ -1050,12 +1079,11 @@ static void redis_test_setup(void)
 static long long hash_field(const char *prefix, const struct host_key *key,
     const char *field)
 {
-	char text[ADDR_TEXT_MAX], name[256];
+	char name[256];
 	redisReply *reply;
 	long long n = -1;
 
-	host_key_format(key, text, sizeof(text));
-	snprintf(name, sizeof(name), "%s{%s}", prefix, text);
+	key_name(prefix, key, name, sizeof(name));
 	reply = server_command(&shared, "HGET %s %s", name, field);
 	ck_assert_ptr_nonnull(reply);
 	if (reply->type == REDIS_REPLY_STRING)
@@ -1066,10 +1094,10 @@ static long long hash_field(const char *prefix, const struct host_key *key,
 
 static long long hash_len(const char *prefix, const struct host_key *key)
 {
-	char text[ADDR_TEXT_MAX], cmd[256];
+	char name[256], cmd[300];
 
-	host_key_format(key, text, sizeof(text));
-	snprintf(cmd, sizeof(cmd), "HLEN %s{%s}", prefix, text);
+	key_name(prefix, key, name, sizeof(name));
+	snprintf(cmd, sizeof(cmd), "HLEN %s", name);
 	return server_integer(&shared, cmd);
 }
 
@@ -1099,7 +1127,7 @@ START_TEST(redis_clock_ahead)
 	ck_assert_int_eq(r.detector, DETECTOR_DOS);
 	ck_assert_int_le(r.block_until, t + 602);
 	ck_assert_int_eq(hash_field("t:clock:", &h, "c:dos"), 4);
-	ck_assert_int_le(server_integer(&shared, "TTL t:clock:{192.0.14.1}"),
+	ck_assert_int_le(server_integer(&shared, "TTL t:clock:{192.0.0.0/16}192.0.14.1"),
 	    600 + MARGIN_S + 2);
 	ck_assert_int_eq(connect_ok(a, &h, t + 1, &r), RULE_REFUSED);
 	/* Blocked by hand on the node ahead: 100 s of Redis's time. */
@@ -1130,7 +1158,7 @@ START_TEST(redis_wrong_type)
 	int64_t t = time(NULL);
 	long long connections;
 	unsigned reached = 0;
-	redisReply *reply = server_command(&shared, "SET t:wt:{192.0.15.50} x");
+	redisReply *reply = server_command(&shared, "SET t:wt:{192.0.0.0/16}192.0.15.50 x");
 
 	ck_assert_ptr_nonnull(reply);
 	freeReplyObject(reply);
@@ -1211,7 +1239,7 @@ START_TEST(script_old_hash)
 	redisReply *reply;
 
 	/* A block as a version that kept no length wrote it. */
-	reply = server_command(&shared, "HSET t:old:{192.0.12.1} c:dos 4 "
+	reply = server_command(&shared, "HSET t:old:{192.0.0.0/16}192.0.12.1 c:dos 4 "
 	    "w:dos %lld b:dos %lld x %lld", (long long)t, (long long)t + 600,
 	    (long long)t + 600);
 	ck_assert_ptr_nonnull(reply);
@@ -1240,7 +1268,7 @@ START_TEST(script_stale)
 	redisReply *reply;
 
 	/* State whose x has passed (a node's clock ahead, say) is empty. */
-	reply = server_command(&shared, "HSET t:stale:{192.0.13.1} c:dos 99 "
+	reply = server_command(&shared, "HSET t:stale:{192.0.0.0/16}192.0.13.1 c:dos 99 "
 	    "w:dos %lld b:manual %lld l:manual 5 x %lld", (long long)t - 1000,
 	    (long long)t - 5, (long long)t - 5);
 	ck_assert_ptr_nonnull(reply);
@@ -1293,19 +1321,19 @@ START_TEST(script_sessions)
 
 	/* Sessions only: no DoS block (refused from the node's record). */
 	test_rules[DETECTOR_DOS].max = 1000;
-	redis_do("HSET t:conc:conc:{192.0.14.1} other/1 3:%lld:0 dead/2 5:%lld:0",
+	redis_do("HSET t:conc:conc:{192.0.0.0/16}192.0.14.1 other/1 3:%lld:0 dead/2 5:%lld:0",
 	    (long long)t + 100, (long long)t - 1);
 	conc_connect(s, &h, 4, 1, &r);
 	ck_assert_int_eq(r.outcome, RULE_ALLOWED);
 	ck_assert_uint_eq(r.sessions, 4);
 	ck_assert_int_eq(r.session_held, 1);
 	ck_assert_int_eq(server_integer(&shared,
-	    "HEXISTS t:conc:conc:{192.0.14.1} dead/2"), 0);
+	    "HEXISTS t:conc:conc:{192.0.0.0/16}192.0.14.1 dead/2"), 0);
 	conc_connect(s, &h, 4, 1, &r);
 	ck_assert_uint_eq(r.sessions, 5);
 	ck_assert_int_eq(r.session_held, 0);
 	ck_assert_int_eq(server_integer(&shared,
-	    "HLEN t:conc:conc:{192.0.14.1}"), 2);
+	    "HLEN t:conc:conc:{192.0.0.0/16}192.0.14.1"), 2);
 	/* action = "log": counted all the same, it stays open. */
 	conc_connect(s, &h, 4, 0, &r);
 	ck_assert_uint_eq(r.sessions, 5);
@@ -1321,7 +1349,7 @@ START_TEST(script_sessions)
 	ck_assert_uint_eq(r.sessions, 4);
 	ck_assert_int_eq(store_session_release(s, &h, 30), 0);
 	ck_assert_int_gt(server_integer(&shared,
-	    "TTL t:conc:conc:{192.0.14.1}"), 0);
+	    "TTL t:conc:conc:{192.0.0.0/16}192.0.14.1"), 0);
 	/* Without a limit the event leaves the sessions alone. */
 	connect_ok(s, &h, t, &r);
 	ck_assert_uint_eq(r.sessions, 0);
@@ -1368,7 +1396,7 @@ END_TEST
 static void conc_field(char *buf, size_t len)
 {
 	redisReply *reply = server_command(&shared,
-	    "HGET t:cs:conc:{192.0.15.1} me");
+	    "HGET t:cs:conc:{192.0.0.0/16}192.0.15.1 me");
 	long long c = -1, l, q = -1;
 
 	ck_assert_ptr_nonnull(reply);
@@ -1384,24 +1412,24 @@ START_TEST(script_refresh)
 	char field[64];
 	redisReply *reply;
 
-	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.15.1} cs 0 "
+	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.0.0/16}192.0.15.1 cs 0 "
 	    "me 2 30 5", store_redis_script);
 	ck_assert_ptr_nonnull(reply);
 	freeReplyObject(reply);
 	conc_field(field, sizeof(field));
 	ck_assert_str_eq(field, "2:5");
-	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.15.1} cs 0 "
+	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.0.0/16}192.0.15.1 cs 0 "
 	    "me 1 30 4", store_redis_script);
 	freeReplyObject(reply);
 	conc_field(field, sizeof(field));
 	ck_assert_str_eq(field, "2:5");
-	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.15.1} cs 0 "
+	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.0.0/16}192.0.15.1 cs 0 "
 	    "me 1 30 6", store_redis_script);
 	freeReplyObject(reply);
 	conc_field(field, sizeof(field));
 	ck_assert_str_eq(field, "1:6");
 	ck_assert_int_gt(server_integer(&shared,
-	    "TTL t:cs:conc:{192.0.15.1}"), 25);
+	    "TTL t:cs:conc:{192.0.0.0/16}192.0.15.1"), 25);
 }
 END_TEST
 
@@ -1415,6 +1443,124 @@ START_TEST(script_unknown_operation)
 	ck_assert_ptr_nonnull(strstr(reply->str, "bulwark: unknown operation"));
 	freeReplyObject(reply);
 	ck_assert_int_eq(server_integer(&shared, "EXISTS t:op:{x}"), 0);
+}
+END_TEST
+
+/*
+ * An upgrade: the blocks an older version kept under "<prefix>{<host>}"
+ * are moved to the tagged names once the listener has subscribed, with
+ * their TTL; a hash already under the new name wins; later starts leave
+ * the old names alone.
+ */
+START_TEST(redis_upgrade)
+{
+	struct config *cfg = redis_cfg(&shared, "t:upgrade:",
+	    REDIS_ON_ERROR_ACCEPT, 500);
+	struct host_key a = v4(17, 1), b = v4(17, 2);
+	struct store_result r;
+	struct store *s;
+	int64_t t = time(NULL), start;
+
+	redis_do("HSET t:upgrade:{192.0.17.1} c:dos 4 w:dos %lld b:dos %lld "
+	    "l:dos 600", t, t + 600);
+	redis_do("HSET t:upgrade:{192.0.17.1} x %lld x %lld", t + 600, t + 600);
+	redis_do("EXPIRE t:upgrade:{192.0.17.1} %lld", 610, 0);
+	redis_do("HSET t:upgrade:{192.0.17.2} c:dos 4 b:dos %lld x %lld",
+	    t + 600, t + 600);
+	redis_do("HSET t:upgrade:{192.0.0.0/16}192.0.17.2 c:dos 1 w:dos %lld "
+	    "x %lld", t, t + 60);
+	redis_do("ZADD t:upgrade:blocks %lld 192.0.17.1 %lld 192.0.17.2", t + 600,
+	    t + 600);
+	redis_do("ZADD t:upgrade:blocks %lld 192.0.17.3 %lld 192.0.17.4", t + 600,
+	    t + 600);
+	s = open_store(cfg);
+	start = ms_now();
+	while (server_integer(&shared, "EXISTS t:upgrade:layout") != 1 &&
+	    ms_now() - start < 5000)
+		usleep(10000);
+	ck_assert_int_eq(server_integer(&shared, "EXISTS t:upgrade:layout"), 1);
+	ck_assert_int_eq(server_integer(&shared,
+	    "EXISTS t:upgrade:{192.0.17.1} t:upgrade:{192.0.17.2}"), 0);
+	ck_assert_int_eq(hash_field("t:upgrade:", &a, "b:dos"), t + 600);
+	ck_assert_int_eq(hash_field("t:upgrade:", &a, "c:dos"), 4);
+	ck_assert_int_gt(server_integer(&shared,
+	    "TTL t:upgrade:{192.0.0.0/16}192.0.17.1"), 590);
+	ck_assert_int_le(server_integer(&shared,
+	    "TTL t:upgrade:{192.0.0.0/16}192.0.17.1"), 610);
+	ck_assert_int_eq(hash_field("t:upgrade:", &b, "c:dos"), 1);
+	ck_assert_int_eq(connect_ok(s, &a, t + 1, &r), RULE_REFUSED);
+	ck_assert_int_eq(r.block_until, t + 600);
+	ck_assert_uint_eq(listed(s, &a, t + 1), 1);
+	store_close(s);
+	/* Done once: an old name written later stays where it is. */
+	redis_do("HSET t:upgrade:{192.0.17.3} b:dos %lld x %lld", t + 600,
+	    t + 600);
+	s = open_store(cfg);
+	ck_assert_int_eq(connect_ok(s, &b, t + 1, &r), RULE_ALLOWED);
+	usleep(300000);
+	ck_assert_int_eq(server_integer(&shared,
+	    "EXISTS t:upgrade:{192.0.17.3}"), 1);
+	store_close(s);
+	config_unref(cfg);
+}
+END_TEST
+
+/*
+ * A host's hash and its network's, written in one call, each with the
+ * expiry and TTL of its own rules.
+ */
+START_TEST(redis_network_ttl)
+{
+	struct config *cfg = redis_cfg(&shared, "t:nttl:", REDIS_ON_ERROR_ACCEPT,
+	    500);
+	struct store *s = open_store(cfg);
+	struct rule net_rules[DETECTOR_COUNT];
+	struct host_key a = v4(18, 1), b = v4(18, 2), net = v4(18, 0);
+	struct store_event event;
+	struct store_result r;
+	char name[256], cmd[300];
+	int64_t t = time(NULL);
+
+	net.prefix = 24;
+	memset(net_rules, 0, sizeof(net_rules));
+	net_rules[DETECTOR_DOS] = test_rules[DETECTOR_DOS];
+	net_rules[DETECTOR_DOS].max = 1;
+	net_rules[DETECTOR_DOS].period = 30;
+	net_rules[DETECTOR_DOS].block = 1200;
+	memset(&event, 0, sizeof(event));
+	event.key = a;
+	event.now = t;
+	event.counted = DETECTOR_DOS;
+	event.connect = 1;
+	event.rules = test_rules;
+	event.net_rules = net_rules;
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++)
+		event.nets[d] = net;
+	ck_assert_int_eq(store_record(s, &event, &r), 0);
+	ck_assert_int_eq(r.outcome, RULE_ALLOWED);
+	ck_assert_int_eq(hash_field("t:nttl:", &a, "x"), t + 60);
+	ck_assert_int_eq(hash_field("t:nttl:", &net, "x"), t + 30);
+	ck_assert_int_eq(hash_field("t:nttl:", &net, "c:dos"), 1);
+	event.key = b;
+	event.now = t + 1;
+	ck_assert_int_eq(store_record(s, &event, &r), 0);
+	ck_assert_int_eq(r.outcome, RULE_TRIPPED);
+	ck_assert(r.network);
+	ck_assert(host_key_equal(&r.network_key, &net));
+	ck_assert_int_eq(r.block_until, t + 1 + 1200);
+	ck_assert_int_eq(hash_field("t:nttl:", &b, "x"), t + 1 + 60);
+	ck_assert_int_eq(hash_field("t:nttl:", &b, "b:dos"), -1);
+	ck_assert_int_eq(hash_field("t:nttl:", &net, "x"), t + 1 + 1200);
+	key_name("t:nttl:", &net, name, sizeof(name));
+	ck_assert_str_eq(name, "t:nttl:{192.0.0.0/16}192.0.18.0/24");
+	snprintf(cmd, sizeof(cmd), "TTL %s", name);
+	ck_assert_int_gt(server_integer(&shared, cmd), 1200);
+	ck_assert_int_le(server_integer(&shared, cmd), 1200 + MARGIN_S);
+	key_name("t:nttl:", &b, name, sizeof(name));
+	snprintf(cmd, sizeof(cmd), "TTL %s", name);
+	ck_assert_int_le(server_integer(&shared, cmd), 60 + MARGIN_S);
+	store_close(s);
+	config_unref(cfg);
 }
 END_TEST
 
@@ -1453,6 +1599,8 @@ static Suite *redis_suite(void)
 	tcase_add_test(tc, redis_restarted);
 	tcase_add_test(tc, redis_auth);
 	tcase_add_test(tc, redis_odd_prefix);
+	tcase_add_test(tc, redis_upgrade);
+	tcase_add_test(tc, redis_network_ttl);
 	tcase_add_test(tc, redis_threads);
 	tcase_add_test(tc, redis_bad_config);
 	suite_add_tcase(suite, tc);
