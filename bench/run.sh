@@ -27,7 +27,7 @@
 #   flood       hosts already blocked (dos.max_connections = 1) connecting
 #               as fast as 8 sessions can: refused sessions/s, Redis
 #               commands per refused session (INFO commandstats: those
-#               of a script count apart) and scripts run (EVALSHA), log
+#               of a script count apart) and scripts run (FCALL), log
 #               lines per refused session; one host, then 1,000
 #   postfix     a private Postfix fed by smtp-source (8 sessions, one
 #               message each): no milter, the floor, bulwark (memory)
@@ -195,7 +195,7 @@ $LIMITS" || return 1
 
 # The Redis commands run since the last CONFIG RESETSTAT, as a JSON object
 # (name: calls), but for INFO and CONFIG themselves.  Commands a script
-# runs count too (INFO commandstats counts them apart from the EVALSHA).
+# runs count too (INFO commandstats counts them apart from the FCALL).
 redis_commands() {
 	rcli info commandstats | tr -d '\r' | awk -F'[:=,]' '
 	    BEGIN { printf "{" }
@@ -229,7 +229,7 @@ flood_run() {
 		    ([$c[]] | add // 0) / ([.refused_connect, 1] | max)
 		    else null end),
 		redis_scripts_per_refused: (if $redis == "yes" then
-		    (($c.evalsha // 0) + ($c.eval // 0)) /
+		    ($c.fcall // 0) /
 		    ([.refused_connect, 1] | max) else null end)}')"
 }
 

@@ -51,7 +51,7 @@ def r0: if . == null then "-" else (round | tostring) end;
 	[(if .refused_per_s != null then
 	    "refused \(.refused_connect)/\(.sessions), log lines/refused \(.log_lines_per_refused | r2)"
 	    + (if .redis_commands_per_refused != null then
-		", redis cmds/refused \(.redis_commands_per_refused | r2) (\(.redis_scripts_per_refused | r2) EVALSHA)" else "" end)
+		", redis cmds/refused \(.redis_commands_per_refused | r2) (\(.redis_scripts_per_refused | r2) FCALL)" else "" end)
 	  else "sessions/s" end)]
      else
 	(if .name | test("floor$") then ref("postfix, milter: none")

@@ -24,8 +24,8 @@
  * works in the child) and runs with every signal blocked.
  *
  * redis_cluster_run() calls fn with a connection to the primary of key's
- * slot, on which fn sends its commands (e.g. EVALSHA, then EVAL when that
- * primary answers NOSCRIPT) and returns the last reply.  That reply is
+ * slot, on which fn sends its commands (e.g. FCALL, then FUNCTION LOAD and
+ * FCALL again when that primary lacks the function) and returns the last reply.  That reply is
  * judged here:
  *  - MOVED slot node: the slot now lives there; the map is corrected for
  *    that slot at once, read again soon, and fn called on the new node;

@@ -49,9 +49,9 @@
  * (READONLY: no longer the master; LOADING, MASTERDOWN, BUSY, NOAUTH,
  * OOM, MISCONF, ...).  redis_conn_failed() is then true for that
  * connection, and redis_pool_put() closes it whatever ok says.  Any
- * other error reply (WRONGTYPE, an error raised by a script, NOSCRIPT)
- * is about that command or its key: the connection stays good and
- * redis_conn_failed() false.  So after a command returned NULL or an
+ * other error reply (WRONGTYPE, an error raised by a script, an unknown
+ * function) is about that command or its key: the connection stays good
+ * and redis_conn_failed() false.  So after a command returned NULL or an
  * error reply, redis_conn_failed(conn) says whether to blame the node.
  */
 #ifndef BULWARK_REDIS_POOL_H

@@ -1,8 +1,12 @@
--- store_redis.lua - the script the Redis store runs with EVALSHA: the
--- state of one host and of its networks read, changed and written back
--- atomically, in one round trip.  It is rule.c, rule_host.c and
+-- store_redis.lua - the Redis store's function library, run with FCALL:
+-- the state of one host and of its networks read, changed and written
+-- back atomically, in one round trip.  It is rule.c, rule_host.c and
 -- store_apply_event(), line by line, on Redis hashes; the build turns it
--- into the C string store_redis_script (store_redis_lua.h).
+-- into the C string store_redis_library (store_redis_lua.h), named, with
+-- its one function (BULWARK_FUNCTION here), "bulwark_" and the first 12
+-- hex digits of this file's SHA-1.  Redis runs this file once, when it
+-- loads the library (FUNCTION LOAD): the constant tables and functions
+-- are made then, and a call makes only what its operation needs.
 --
 -- A host is one hash; so is a network (a host of its own, under its own
 -- key: store_apply_event()).  Per detector name n (dos, dha, attack,
@@ -23,6 +27,7 @@
 -- caller's time is used only when it passes one (tests inject a clock);
 -- a node sends 0.
 --
+-- KEYS and ARGV are the call's keys and arguments, as a script's.
 -- ARGV[1] is the operation, ARGV[2] the time to use, 0 for Redis's; then
 --   "e" one event (store_apply_event()): KEYS[1] the host, KEYS[2 ..
 --       N + 1] its N distinct networks (store_event_nets()), then the
@@ -72,8 +77,9 @@ local U32_MAX = 4294967295
 local RATIO_ONE, LEVEL_MAX = 1000000, 64
 local MARGIN = 10
 
-local now = tonumber(ARGV[2])
-if now == 0 then now = tonumber(redis.call('TIME')[1]) end
+-- The call's keys, arguments and time, set by the entry point (the end
+-- of this file) for the functions above it.
+local KEYS, ARGV, now
 
 -- One hash read, h: h.state[d] detector d's state (.count, .window,
 -- .block, .length, ...), nil while the hash holds none of its fields: an
@@ -159,27 +165,28 @@ local function parse_rule(i)
 		forget = tonumber(ARGV[i + 9]) }
 end
 
--- rules[d]: detector d's rule, read when first needed; ARGV holds each
--- rule from ARGV[7] on, the networks' after them (from NETS).
-local rules = setmetatable({}, { __index = function(t, d)
+-- The metatable of an event's rules: rules[d], detector d's rule, read
+-- when first needed; ARGV holds each rule from ARGV[7] on, the networks'
+-- after them (from NETS).
+local RULES = { __index = function(t, d)
 	local r = parse_rule(7 + (d - 1) * RULE_ARGS)
 	rawset(t, d, r)
 	return r
-end })
+end }
 local NETS = 7 + DETECTORS * RULE_ARGS
 
 -- The networks after the host's rules, from ARGV[i]: their count n,
 -- of[d] the network of detector d (nil: none) and nrules[k] the rules of
 -- network k.
+-- A network's rules: every detector disabled but those counting over
+-- it.  Neither table is ever changed.
 local NONE = {}
+local NO_RULE = { enabled = false, sliding = false, max = 0, period = 0,
+	block = 0, min_ratio = 0, sliding_max = 0, factor = 0,
+	escalate_max = 0, forget = 0 }
 local function parse_nets(i)
 	local n = tonumber(ARGV[i])
 	if n == 0 then return n, NONE, NONE end
-	-- A network's rules: every detector disabled but those counting
-	-- over it.
-	local NO_RULE = { enabled = false, sliding = false, max = 0,
-		period = 0, block = 0, min_ratio = 0, sliding_max = 0,
-		factor = 0, escalate_max = 0, forget = 0 }
 	local of, nrules = {}, {}
 	i = i + 1
 	for k = 1, n do
@@ -365,6 +372,7 @@ end
 
 -- Detectors are 0-based in ARGV and in the reply, 1-based here.
 local function event()
+	local rules = setmetatable({}, RULES)
 	local n, of, nrules = parse_nets(NETS)
 	local d = tonumber(ARGV[3]) + 1
 	local host, nets = load(KEYS[1]), {}
@@ -526,13 +534,18 @@ local function node_publish()
 	return 0
 end
 
-if ARGV[1] == 'np' then return node_publish() end
-if ARGV[1] == 'nl' then return nodes_live() end
-if ARGV[1] == 'cr' then return conc_release() end
-if ARGV[1] == 'cs' then return conc_set() end
+-- The dispatch, the library's one function: what the call needs is
+-- made here, the rest once, when Redis loads the library.
 
--- The dispatch.
+local OPERATIONS = { e = event_conc, b = block, cr = conc_release,
+	cs = conc_set, np = node_publish, nl = nodes_live }
 
-if ARGV[1] == 'e' then return event_conc() end
-if ARGV[1] == 'b' then return block() end
-return redis.error_reply('bulwark: unknown operation')
+redis.register_function('BULWARK_FUNCTION', function(keys, args)
+	local op = OPERATIONS[args[1]]
+	if op == nil then
+		return redis.error_reply('bulwark: unknown operation')
+	end
+	KEYS, ARGV, now = keys, args, tonumber(args[2])
+	if now == 0 then now = tonumber(redis.call('TIME')[1]) end
+	return op()
+end)

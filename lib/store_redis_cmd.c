@@ -3,12 +3,16 @@
  * script and plain commands on pooled connections.  See
  * store_redis_impl.h.
  *
- * The script (store_redis.lua, built into store_redis_lua.h) is loaded
- * once with SCRIPT LOAD and run with EVALSHA; when Redis answers
- * NOSCRIPT (its script cache was flushed: restart, failover) the same
- * call is sent again with EVAL.  With a cluster, a call goes through
- * redis_cluster_run(), which follows MOVED and ASK; NOSCRIPT is then a
- * primary's own (a new one after a failover) and met the same way.
+ * The script (store_redis.lua, built into store_redis_lua.h) is a Redis
+ * function library, named after its own digest so that two versions
+ * sharing a Redis never meet; it is run with FCALL.  When a node answers
+ * that it has no such function (a restart with no data, a replica
+ * promoted before the library reached it, a fresh connection to a new
+ * node), the library is loaded there with FUNCTION LOAD, and the call
+ * sent once more on the same connection; "already exists" (another
+ * connection was first) counts as loaded.  With a cluster, a call goes
+ * through redis_cluster_run(), which follows MOVED and ASK; the missing
+ * library is then a primary's own and met the same way.
  * Every call waits at most timeout_ms, waiting for a pooled connection
  * included.  A connection that failed, or whose node answered that it
  * cannot serve (redis_conn_failed()), is closed, not pooled again; an
@@ -91,89 +95,71 @@ redisReply *redis_reply_ok(redisReply *reply, char *err, size_t errlen)
 	return NULL;
 }
 
-static int redis_sha(struct redis_store *s, struct redis_conn *conn,
-    int64_t deadline, char *err, size_t errlen)
-{
-	const char *argv[] = { "SCRIPT", "LOAD", store_redis_script };
-	redisReply *reply;
-	int rc = -1;
-
-	if (atomic_load_explicit(&s->sha_known, memory_order_acquire))
-		return 0;
-	reply = redis_reply_ok(redis_conn_command(conn, deadline, 3, argv, NULL,
-	    err, errlen), err, errlen);
-	if (reply == NULL)
-		return -1;
-	if (reply->type == REDIS_REPLY_STRING && reply->len == REDIS_SHA_LEN) {
-		/* Written once: readers use it without the lock. */
-		pthread_mutex_lock(&s->lock);
-		if (!atomic_load_explicit(&s->sha_known, memory_order_relaxed)) {
-			memcpy(s->sha, reply->str, REDIS_SHA_LEN);
-			atomic_store_explicit(&s->sha_known, true,
-			    memory_order_release);
-		}
-		pthread_mutex_unlock(&s->lock);
-		rc = 0;
-	} else {
-		snprintf(err, errlen, "SCRIPT LOAD: unexpected reply");
-	}
-	freeReplyObject(reply);
-	return rc;
-}
-
-static bool redis_noscript(const redisReply *reply)
+/* An error reply that starts with the words of prefix. */
+static bool redis_error_is(const redisReply *reply, const char *prefix)
 {
 	return reply != NULL && reply->type == REDIS_REPLY_ERROR &&
-	    strncmp(reply->str, "NOSCRIPT", 8) == 0;
+	    strncmp(reply->str, prefix, strlen(prefix)) == 0;
 }
 
 /*
- * EVALSHA, or EVAL when Redis (or this primary of a cluster) no longer
- * has the script.  The reply as it came, error replies included: a
- * cluster's redirects are judged by redis_cluster_run().
+ * Load the library on conn's node: NULL when it is there now (loaded,
+ * or loaded already by another connection), else the reply, an error
+ * to judge as the call's.
  */
-static redisReply *redis_script_on(struct redis_store *s,
-    struct redis_conn *conn, int64_t deadline, struct redis_args *a,
-    char *err, size_t errlen)
+static redisReply *redis_library_load(struct redis_conn *conn,
+    int64_t deadline, char *err, size_t errlen)
+{
+	const char *argv[] = { "FUNCTION", "LOAD", store_redis_library };
+	size_t argvlen[] = { 8, 4, sizeof(store_redis_library) - 1 };
+	redisReply *reply = redis_conn_command(conn, deadline, 3, argv,
+	    argvlen, err, errlen);
+
+	if (reply == NULL)
+		return NULL;
+	if (reply->type == REDIS_REPLY_ERROR &&
+	    strstr(reply->str, "already exists") == NULL)
+		return reply;
+	freeReplyObject(reply);
+	return NULL;
+}
+
+/*
+ * FCALL; when the node does not have the library (a restart, a promoted
+ * replica, a new primary of the slot), FUNCTION LOAD and FCALL once
+ * more.  The reply as it came, error replies included: a cluster's
+ * redirects are judged by redis_cluster_run().
+ */
+static redisReply *redis_script_on(struct redis_conn *conn, int64_t deadline,
+    struct redis_args *a, char *err, size_t errlen)
 {
 	redisReply *reply;
 
-	if (redis_sha(s, conn, deadline, err, errlen) < 0)
-		return NULL;
-	a->argv[0] = "EVALSHA";
-	a->argvlen[0] = 7;
-	a->argv[1] = s->sha;
-	a->argvlen[1] = REDIS_SHA_LEN;
+	a->argv[0] = "FCALL";
+	a->argvlen[0] = 5;
+	a->argv[1] = STORE_REDIS_FUNCTION;
+	a->argvlen[1] = sizeof(STORE_REDIS_FUNCTION) - 1;
 	reply = redis_conn_command(conn, deadline, a->argc, a->argv,
 	    a->argvlen, err, errlen);
-	if (redis_noscript(reply)) {
-		freeReplyObject(reply);
-		a->argv[0] = "EVAL";
-		a->argvlen[0] = 4;
-		a->argv[1] = store_redis_script;
-		a->argvlen[1] = sizeof(store_redis_script) - 1;
-		reply = redis_conn_command(conn, deadline, a->argc, a->argv,
-		    a->argvlen, err, errlen);
-	}
-	return reply;
+	if (!redis_error_is(reply, "ERR Function not found"))
+		return reply;
+	freeReplyObject(reply);
+	if ((reply = redis_library_load(conn, deadline, err, errlen)) != NULL ||
+	    redis_conn_failed(conn))
+		return reply;
+	return redis_conn_command(conn, deadline, a->argc, a->argv,
+	    a->argvlen, err, errlen);
 }
-
-struct redis_script_call {
-	struct redis_store *s;
-	struct redis_args *a;
-};
 
 static redisReply *redis_script_fn(struct redis_conn *conn, int64_t deadline,
     void *arg, char *err, size_t errlen)
 {
-	struct redis_script_call *call = arg;
-
-	return redis_script_on(call->s, conn, deadline, call->a, err, errlen);
+	return redis_script_on(conn, deadline, arg, err, errlen);
 }
 
 /*
  * Start the arguments of a script call on key.  Slots 0 and 1, the
- * command and the script or its digest, are filled when it is sent.
+ * command and the function's name, are filled when it is sent.
  */
 void redis_script_args(const struct redis_store *s,
     const struct host_key *key, char *keybuf, struct redis_args *a)
@@ -188,21 +174,20 @@ redisReply *redis_script_key(struct redis_store *s, struct redis_args *a,
     bool *node_failed, char *err, size_t errlen)
 {
 	int64_t deadline = redis_deadline(s->timeout_ms);
-	struct redis_script_call call = { s, a };
 	struct redis_conn *conn;
 	redisReply *reply;
 
 	if (s->cluster != NULL) {
 		reply = redis_cluster_run(s->cluster, a->argv[3], a->argvlen[3],
-		    deadline, redis_script_fn, &call, err, errlen);
+		    deadline, redis_script_fn, a, err, errlen);
 		*node_failed = reply == NULL || redis_reply_node_error(reply);
 		return redis_reply_ok(reply, err, errlen);
 	}
 	*node_failed = true;
 	if (redis_pool_get(s->pool, deadline, &conn, err, errlen) < 0)
 		return NULL;
-	reply = redis_reply_ok(redis_script_on(s, conn, deadline, a, err,
-	    errlen), err, errlen);
+	reply = redis_reply_ok(redis_script_on(conn, deadline, a, err, errlen),
+	    err, errlen);
 	*node_failed = redis_conn_failed(conn);
 	redis_pool_put(s->pool, conn, !*node_failed);
 	return reply;

@@ -8,8 +8,9 @@
  *   hash tag, redis_key()) by redis_cluster.h.
  *   redis_command() returns the reply, NULL when the
  *   connection failed or Redis answered an error (err says which);
- *   redis_script() runs the script (EVALSHA, EVAL when Redis no longer
- *   has it) with the arguments started by redis_script_args();
+ *   redis_script() runs the script (FCALL, after FUNCTION LOAD when
+ *   Redis does not have it) with the arguments started by
+ *   redis_script_args();
  *   redis_script_key() also says, when it returns NULL, whether the
  *   node failed (no connection, no reply, an error reply of a node that
  *   cannot serve now: redis_conn_failed()) or Redis answered an error
@@ -54,14 +55,13 @@
 #define REDIS_TAG_IPV4		CONFIG_NETWORK_IPV4_MIN
 #define REDIS_TAG_IPV6		CONFIG_NETWORK_IPV6_MIN
 /*
- * EVALSHA sha numkeys, the host's key and one per network, op time
+ * FCALL function numkeys, the host's key and one per network, op time
  * counted connect valid node, ten per rule, the networks' count, each
  * detector's network and ten per network rule; with the sessions, one
  * more key and five more arguments.
  */
 #define REDIS_ARGS_MAX		(16 + 2 * DETECTOR_COUNT + 20 * DETECTOR_COUNT)
 #define REDIS_NODE_MAX		96
-#define REDIS_SHA_LEN		40
 #define REDIS_MARKER_LEN	32
 
 /* store_redis_conc.c: this node's name and its refresh thread. */
@@ -87,9 +87,7 @@ struct redis_store {
 	size_t prefix_len;
 	char node[STORE_NOTE_NODE_MAX];	/* this host's name, for "o:" fields */
 
-	atomic_bool sha_known;		/* sha is set and never changes */
 	pthread_mutex_t lock;		/* guards what follows */
-	char sha[REDIS_SHA_LEN + 1];
 	char error[REDIS_ERROR_MAX];
 
 	struct store_known *known;	/* the node's record of blocks */

@@ -55,9 +55,10 @@ out_has "A lists the /24" "198.51.100.0/24"
 # A refused from its record of blocks, with no Redis call.
 calls() {
 	redis-cli -s "$r/redis.sock" info commandstats |
-	    sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p'
+	    sed -n 's/^cmdstat_fcall:calls=\([0-9]*\),.*/\1/p'
 }
 before=$(calls)
+check "Redis counts the script calls" test -n "$before"
 check "A refuses 20 more from the /24" \
     connect "$a/bulwark.sock" 198.51.100.90 refuse 20
 check "without a script call to Redis" test "$(calls)" = "$before"

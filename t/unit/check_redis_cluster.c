@@ -703,8 +703,9 @@ START_TEST(primary_killed_under_load)
 	for (int t = 0; t < LOAD_THREADS; t++)
 		must_set(c, loads[t].keys[0], "after");
 	/*
-	 * The store's script on the new primary, which never ran it
-	 * (NOSCRIPT, then EVAL), once its fallback's back-off ends; the
+	 * The store's script on the new primary, which may never have had
+	 * it (then FUNCTION LOAD, and FCALL again), once its fallback's
+	 * back-off ends; the
 	 * count made before the kill was replicated.
 	 */
 	for (int64_t until = rs_ms_now() + 5000; rs_ms_now() < until;

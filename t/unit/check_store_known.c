@@ -391,10 +391,8 @@ static long long script_calls(void)
 	long long n = 0;
 
 	ck_assert_ptr_nonnull(reply);
-	if ((p = strstr(reply->str, "cmdstat_evalsha:calls=")) != NULL)
-		n += strtoll(p + 22, NULL, 10);
-	if ((p = strstr(reply->str, "cmdstat_eval:calls=")) != NULL)
-		n += strtoll(p + 19, NULL, 10);
+	if ((p = strstr(reply->str, "cmdstat_fcall:calls=")) != NULL)
+		n += strtoll(p + 20, NULL, 10);
 	freeReplyObject(reply);
 	return n;
 }

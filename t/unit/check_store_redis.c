@@ -622,26 +622,122 @@ START_TEST(redis_memory)
 }
 END_TEST
 
+/*
+ * A Redis without the store's function library (restarted empty, a new
+ * primary): the call loads it and goes through, under its versioned name.
+ */
 START_TEST(redis_script_flush)
 {
 	struct config *cfg = redis_cfg(&shared, "t:flush:", REDIS_ON_ERROR_ACCEPT, 500);
 	struct store *s = open_store(cfg);
 	struct host_key h = v4(4, 1), m = v4(4, 2);
 	struct store_result r;
+	redisReply *reply;
 	int64_t t = time(NULL);
 
 	test_rules[DETECTOR_DOS].max = 100;
 	for (uint32_t i = 1; i <= 5; i++) {
-		redisReply *reply = server_command(&shared, "SCRIPT FLUSH");
-
+		reply = server_command(&shared, "FUNCTION FLUSH");
 		ck_assert_ptr_nonnull(reply);
 		freeReplyObject(reply);
 		ck_assert_int_eq(connect_ok(s, &h, t, &r), RULE_ALLOWED);
+		ck_assert_int_eq(r.decided, STORE_DECIDED_STORE);
 		ck_assert_uint_eq(r.count, i);
 	}
-	freeReplyObject(server_command(&shared, "SCRIPT FLUSH"));
+	freeReplyObject(server_command(&shared, "FUNCTION FLUSH"));
 	ck_assert_int_eq(store_block(s, &m, DETECTOR_MANUAL, t + 60, t), 0);
 	ck_assert_int_eq(connect_ok(s, &m, t, &r), RULE_REFUSED);
+	ck_assert_int_eq(r.decided, STORE_DECIDED_STORE);
+	reply = server_command(&shared, "FUNCTION LIST LIBRARYNAME bulwark_*");
+	ck_assert_ptr_nonnull(reply);
+	ck_assert_int_eq(reply->type, REDIS_REPLY_ARRAY);
+	ck_assert_uint_eq(reply->elements, 1);
+	ck_assert_ptr_nonnull(reply->element[0]->element[1]->str);
+	ck_assert_str_eq(reply->element[0]->element[1]->str,
+	    STORE_REDIS_FUNCTION);
+	freeReplyObject(reply);
+	store_close(s);
+	config_unref(cfg);
+}
+END_TEST
+
+#define RACE_ROUNDS 20
+#define RACE_WORKERS 8
+#define RACE_EVENTS 3
+
+struct racer {
+	pthread_t thread;
+	struct store *store;
+	struct host_key key;
+	int64_t now;
+	pthread_barrier_t *start;
+	unsigned failures;
+};
+
+static void *racer_run(void *arg)
+{
+	struct racer *w = arg;
+	struct store_result r;
+
+	pthread_barrier_wait(w->start);
+	for (unsigned i = 0; i < RACE_EVENTS; i++) {
+		if (rec(w->store, &w->key, DETECTOR_DOS, 1, w->now, &r) != 0 ||
+		    r.decided != STORE_DECIDED_STORE)
+			w->failures++;
+	}
+	return NULL;
+}
+
+/* The failed FUNCTION LOAD calls Redis has served. */
+static long long load_failures(void)
+{
+	redisReply *reply = server_command(&shared, "INFO commandstats");
+	const char *p;
+	long long n = 0;
+
+	ck_assert_ptr_nonnull(reply);
+	p = strstr(reply->str, "cmdstat_function|load:");
+	if (p != NULL && (p = strstr(p, "failed_calls=")) != NULL)
+		n = strtoll(p + 13, NULL, 10);
+	freeReplyObject(reply);
+	return n;
+}
+
+/*
+ * Connections racing to load the library after a flush: those whose
+ * FUNCTION LOAD finds it there already ("already exists") call it all
+ * the same.  Asserts the race happened at least once.
+ */
+START_TEST(redis_script_load_race)
+{
+	struct config *cfg = redis_cfg(&shared, "t:race:", REDIS_ON_ERROR_ACCEPT, 2000);
+	struct racer w[RACE_WORKERS];
+	pthread_barrier_t start;
+	long long raced = load_failures();
+	struct store *s;
+	int64_t t = time(NULL);
+
+	cfg->redis.pool_size = RACE_WORKERS;
+	s = open_store(cfg);
+	test_rules[DETECTOR_DOS].max = UINT32_MAX - 1;
+	for (unsigned round = 0; round < RACE_ROUNDS; round++) {
+		freeReplyObject(server_command(&shared, "FUNCTION FLUSH"));
+		pthread_barrier_init(&start, NULL, RACE_WORKERS);
+		for (unsigned i = 0; i < RACE_WORKERS; i++) {
+			w[i] = (struct racer){ .store = s, .key = v4(10, i),
+			    .now = t, .start = &start };
+			ck_assert_int_eq(pthread_create(&w[i].thread, NULL,
+			    racer_run, &w[i]), 0);
+		}
+		for (unsigned i = 0; i < RACE_WORKERS; i++) {
+			pthread_join(w[i].thread, NULL);
+			ck_assert_uint_eq(w[i].failures, 0);
+		}
+		pthread_barrier_destroy(&start);
+	}
+	raced = load_failures() - raced;
+	printf("# library load races in %d rounds: %lld\n", RACE_ROUNDS, raced);
+	ck_assert_int_ge(raced, 1);
 	store_close(s);
 	config_unref(cfg);
 }
@@ -1392,6 +1488,24 @@ START_TEST(script_nodes)
 }
 END_TEST
 
+/*
+ * FCALL the store's function with args (no format) on the shared
+ * server, the library loaded first if need be.
+ */
+static redisReply *script_call(const char *args)
+{
+	char cmd[256];
+	redisReply *reply = server_command(&shared, "FUNCTION LOAD %s",
+	    store_redis_library);
+
+	ck_assert_ptr_nonnull(reply);
+	ck_assert_msg(reply->type != REDIS_REPLY_ERROR ||
+	    strstr(reply->str, "already exists") != NULL, "%s", reply->str);
+	freeReplyObject(reply);
+	snprintf(cmd, sizeof(cmd), "FCALL %s %s", STORE_REDIS_FUNCTION, args);
+	return server_command(&shared, cmd);
+}
+
 /* This node's field of the host of script_refresh, as "count:seq". */
 static void conc_field(char *buf, size_t len)
 {
@@ -1412,19 +1526,19 @@ START_TEST(script_refresh)
 	char field[64];
 	redisReply *reply;
 
-	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.0.0/16}192.0.15.1 cs 0 "
-	    "me 2 30 5", store_redis_script);
+	reply = script_call("1 t:cs:conc:{192.0.0.0/16}192.0.15.1 cs 0 "
+	    "me 2 30 5");
 	ck_assert_ptr_nonnull(reply);
 	freeReplyObject(reply);
 	conc_field(field, sizeof(field));
 	ck_assert_str_eq(field, "2:5");
-	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.0.0/16}192.0.15.1 cs 0 "
-	    "me 1 30 4", store_redis_script);
+	reply = script_call("1 t:cs:conc:{192.0.0.0/16}192.0.15.1 cs 0 "
+	    "me 1 30 4");
 	freeReplyObject(reply);
 	conc_field(field, sizeof(field));
 	ck_assert_str_eq(field, "2:5");
-	reply = server_command(&shared, "EVAL %s 1 t:cs:conc:{192.0.0.0/16}192.0.15.1 cs 0 "
-	    "me 1 30 6", store_redis_script);
+	reply = script_call("1 t:cs:conc:{192.0.0.0/16}192.0.15.1 cs 0 "
+	    "me 1 30 6");
 	freeReplyObject(reply);
 	conc_field(field, sizeof(field));
 	ck_assert_str_eq(field, "1:6");
@@ -1435,8 +1549,7 @@ END_TEST
 
 START_TEST(script_unknown_operation)
 {
-	redisReply *reply = server_command(&shared, "EVAL %s 1 t:op:{x} z 1",
-	    store_redis_script);
+	redisReply *reply = script_call("1 t:op:{x} z 1");
 
 	ck_assert_ptr_nonnull(reply);
 	ck_assert_int_eq(reply->type, REDIS_REPLY_ERROR);
@@ -1595,6 +1708,7 @@ static Suite *redis_suite(void)
 	tcase_add_test(tc, redis_wrong_type);
 	tcase_add_test(tc, redis_memory);
 	tcase_add_test(tc, redis_script_flush);
+	tcase_add_test(tc, redis_script_load_race);
 	tcase_add_test(tc, redis_paused);
 	tcase_add_test(tc, redis_restarted);
 	tcase_add_test(tc, redis_auth);
