@@ -4,11 +4,11 @@
  * store_redis_impl.h.
  *
  * The script (store_redis.lua, built into store_redis_lua.h) is a Redis
- * function library, named after its own digest so that two versions
- * sharing a Redis never meet; it is run with FCALL.  When a node answers
- * that it has no such function (a restart with no data, a replica
- * promoted before the library reached it, a fresh connection to a new
- * node), the library is loaded there with FUNCTION LOAD, and the call
+ * function library (Redis 7.0 or later), named after its own digest so
+ * that two versions sharing a Redis never meet; it is run with FCALL.
+ * When a node answers that it has no such function (a restart with no
+ * data, a failover to a replica without it, a new primary of a Cluster
+ * slot), the library is loaded there with FUNCTION LOAD and the call
  * sent once more on the same connection; "already exists" (another
  * connection was first) counts as loaded.  With a cluster, a call goes
  * through redis_cluster_run(), which follows MOVED and ASK; the missing
@@ -104,8 +104,8 @@ static bool redis_error_is(const redisReply *reply, const char *prefix)
 
 /*
  * Load the library on conn's node: NULL when it is there now (loaded,
- * or loaded already by another connection), else the reply, an error
- * to judge as the call's.
+ * or loaded already by another connection) or when the connection
+ * failed (err says why), else the error reply, to judge as the call's.
  */
 static redisReply *redis_library_load(struct redis_conn *conn,
     int64_t deadline, char *err, size_t errlen)
