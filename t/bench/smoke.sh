@@ -10,11 +10,11 @@
 # connecting 50 times is refused after 3 (also an IPv6 host); sessions
 # with 5 unknown commands are refused at the 4th; a host trying 6 unknown
 # recipients over two sessions is refused at the 6th and then at
-# CONNECT.  bulwark on Redis refuses a flood after 3 too.  Every daemon
-# uses unix sockets, a pid file and a control socket in a temporary
-# directory, no metrics listener.
+# CONNECT.  bulwark on Redis refuses a flood after 3 too, and
+# bench/script_cost.sh runs.  Every daemon uses unix sockets, a pid file
+# and a control socket in a temporary directory, no metrics listener.
 #
-# Needs jq, redis-server and the programs of "make bench-build".  Prints
+# Needs jq, redis-server, redis-benchmark and the programs of "make bench-build".  Prints
 # one line per check and "bench tests: N passed, M failed" last; exits
 # non-zero when any check failed.
 set -u
@@ -101,4 +101,13 @@ expect "redis: a flood of 50 is refused at CONNECT after 3" \
 
 bulwark_down mem
 bulwark_down shared
+
+# The store function's cost: every command answered, a figure printed.
+if out=$("$BENCH_TOP/bench/script_cost.sh" 200 2>&1) &&
+    [ "$(printf '%s\n' "$out" | grep -c 'usec_per_call [0-9]')" -eq 12 ]; then
+	ok "script_cost.sh: the store's function, empty and INCR measured"
+else
+	not_ok "script_cost.sh"
+	printf '%s\n' "$out" | show
+fi
 summary bench
