@@ -101,7 +101,7 @@ static void fallback_local(struct fallback_store *s,
 	/* Only while the primary is away: a key's error is that key's. */
 	if (s->known != NULL && result->outcome == RULE_TRIPPED &&
 	    atomic_load_explicit(&s->degraded, memory_order_acquire))
-		store_known_hold(s->known, store_known_key_of(event, result),
+		store_known_hold(s->known, store_result_key(event, result),
 		    result->detector, result->block_until, event->now,
 		    result->count);
 }

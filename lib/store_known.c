@@ -560,12 +560,6 @@ size_t store_known_count(struct store_known *k)
 	return atomic_load(&k->count);
 }
 
-const struct host_key *store_known_key_of(const struct store_event *event,
-    const struct store_result *result)
-{
-	return result->network ? &result->network_key : &event->key;
-}
-
 void store_known_result(const struct store_known_hit *hit,
     struct store_result *result)
 {

@@ -51,8 +51,6 @@
  *   them all refuses (the host's on a tie); without the shared store's
  *   help only when none of them has a sliding block.  result is then the
  *   refusal (store_known_result()), naming the network whose block it is.
- * store_known_key_of(): the key whose block result names, the network's
- *   or the event's host.
  * store_known_each(): fn for every block active at now (a copy is taken
  *   first: fn may call into the record); fn returning non-zero stops.
  * store_known_each_pending(): the same for every pending block, which is
@@ -128,8 +126,6 @@ bool store_known_refuses_event(struct store_known *k,
 bool store_known_enforce_event(struct store_known *k,
     const struct store_event *event, const struct store_nets *n,
     struct store_result *result);
-const struct host_key *store_known_key_of(const struct store_event *event,
-    const struct store_result *result);
 /* The store result of a refusal by hit (the rest of result zeroed). */
 void store_known_result(const struct store_known_hit *hit,
     struct store_result *result);
