@@ -325,6 +325,15 @@ static int fallback_get_node(struct store *base, const struct host_key *key,
 	    len);
 }
 
+/* The local store's upkeep (the primary keeps its own). */
+static void fallback_tick(struct store *base, int64_t now)
+{
+	struct fallback_store *s = fallback_of(base);
+
+	store_tick(s->primary, now);
+	store_tick(s->local, now);
+}
+
 static void fallback_close(struct store *base)
 {
 	struct fallback_store *s = fallback_of(base);
@@ -352,6 +361,7 @@ static const struct store_ops store_fallback_ops = {
 	.set_sessions_source = fallback_set_sessions_source,
 	.list_nodes = fallback_list_nodes,
 	.get_node = fallback_get_node,
+	.tick = fallback_tick,
 };
 
 /* The check at open: a primary out of reach is logged now, not at the first event. */
