@@ -44,6 +44,11 @@
  *                 block of detector (by its rule), 0 when not known, -1
  *                 when the backend failed.  Optional: a store without the
  *                 op (memory) knows only its own node's blocks.
+ * store_tick(): upkeep, about once a second, by whoever runs the store
+ *                 for long (the daemon).  Optional: the memory store logs
+ *                 the summaries of the refusals its record of blocks
+ *                 served (store_known.h); a store that has threads of its
+ *                 own (Redis) needs none.
  * store_decider_name(): "store", "local", "accept", "tempfail".
  *
  * Live sessions across the array (optional; a store without the ops
@@ -215,6 +220,7 @@ struct store_ops {
 	int (*list_nodes)(struct store *store, store_node_fn fn, void *arg);
 	int (*get_node)(struct store *store, const struct host_key *key,
 	    enum detector detector, char *node, size_t len);	/* optional */
+	void (*tick)(struct store *store, int64_t now);	/* optional */
 };
 
 /* Every backend's handle starts with this. */
@@ -343,6 +349,12 @@ static inline int store_get_node(struct store *store,
 {
 	return store->ops->get_node != NULL ?
 	    store->ops->get_node(store, key, detector, node, len) : 0;
+}
+
+static inline void store_tick(struct store *store, int64_t now)
+{
+	if (store->ops->tick != NULL)
+		store->ops->tick(store, now);
 }
 
 void store_close(struct store *store);

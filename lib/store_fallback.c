@@ -101,7 +101,7 @@ static void fallback_local(struct fallback_store *s,
 	/* Only while the primary is away: a key's error is that key's. */
 	if (s->known != NULL && result->outcome == RULE_TRIPPED &&
 	    atomic_load_explicit(&s->degraded, memory_order_acquire))
-		store_known_hold(s->known, store_known_key_of(event, result),
+		store_known_hold(s->known, store_result_key(event, result),
 		    result->detector, result->block_until, event->now,
 		    result->count);
 }
@@ -325,6 +325,15 @@ static int fallback_get_node(struct store *base, const struct host_key *key,
 	    len);
 }
 
+/* The local store's upkeep (the primary keeps its own). */
+static void fallback_tick(struct store *base, int64_t now)
+{
+	struct fallback_store *s = fallback_of(base);
+
+	store_tick(s->primary, now);
+	store_tick(s->local, now);
+}
+
 static void fallback_close(struct store *base)
 {
 	struct fallback_store *s = fallback_of(base);
@@ -352,6 +361,7 @@ static const struct store_ops store_fallback_ops = {
 	.set_sessions_source = fallback_set_sessions_source,
 	.list_nodes = fallback_list_nodes,
 	.get_node = fallback_get_node,
+	.tick = fallback_tick,
 };
 
 /* The check at open: a primary out of reach is logged now, not at the first event. */

@@ -555,15 +555,21 @@ void store_known_sync_end(struct store_known *k, uint64_t since)
 	}
 }
 
+void store_known_note_result(struct store_known *k,
+    const struct store_event *event, const struct store_result *result)
+{
+	const struct host_key *key = store_result_key(event, result);
+
+	if (result->outcome == RULE_ALLOWED)
+		return;
+	store_known_set(k, key, result->detector, result->block_until,
+	    result->outcome == RULE_TRIPPED ? event->now : 0, result->count);
+	store_known_set_level(k, key, result->detector, result->level);
+}
+
 size_t store_known_count(struct store_known *k)
 {
 	return atomic_load(&k->count);
-}
-
-const struct host_key *store_known_key_of(const struct store_event *event,
-    const struct store_result *result)
-{
-	return result->network ? &result->network_key : &event->key;
 }
 
 void store_known_result(const struct store_known_hit *hit,

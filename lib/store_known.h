@@ -51,8 +51,9 @@
  *   them all refuses (the host's on a tie); without the shared store's
  *   help only when none of them has a sliding block.  result is then the
  *   refusal (store_known_result()), naming the network whose block it is.
- * store_known_key_of(): the key whose block result names, the network's
- *   or the event's host.
+ * store_known_note_result(): what a store decided of an event, into the
+ *   record: the block a refusing or tripping result names (started at
+ *   the event's time when tripped), under store_result_key().
  * store_known_each(): fn for every block active at now (a copy is taken
  *   first: fn may call into the record); fn returning non-zero stops.
  * store_known_each_pending(): the same for every pending block, which is
@@ -128,8 +129,6 @@ bool store_known_refuses_event(struct store_known *k,
 bool store_known_enforce_event(struct store_known *k,
     const struct store_event *event, const struct store_nets *n,
     struct store_result *result);
-const struct host_key *store_known_key_of(const struct store_event *event,
-    const struct store_result *result);
 /* The store result of a refusal by hit (the rest of result zeroed). */
 void store_known_result(const struct store_known_hit *hit,
     struct store_result *result);
@@ -141,6 +140,8 @@ int store_known_each_pending(struct store_known *k, int64_t now,
 void store_known_sweep(struct store_known *k, int64_t now);
 uint64_t store_known_sync_begin(struct store_known *k);
 void store_known_sync_end(struct store_known *k, uint64_t since);
+void store_known_note_result(struct store_known *k,
+    const struct store_event *event, const struct store_result *result);
 size_t store_known_count(struct store_known *k);
 
 #endif

@@ -20,8 +20,9 @@
  * Expiry: each entry keeps the time after which its state carries
  * nothing (rule_host_expiry() with the rules of its last event, and
  * never before the end of a block set with block()).  An expired entry
- * counts as unknown.  Every record() and block() also sweeps two slots of
- * its shard and frees the expired ones, so stale state does not linger
+ * counts as unknown.  Every record() and block() that reaches a shard (a
+ * CONNECT the record of blocks refuses does not, see below) also sweeps
+ * two slots of it and frees the expired ones, so stale state does not linger
  * until the shard fills; an event that leaves nothing to remember stores
  * nothing.
  *
@@ -40,6 +41,13 @@
  * of store_memory_notes.c; unblock() drops the host's note with its
  * state.
  *
+ * A flood from a blocked host costs no log line per refusal: a block, once
+ * it has refused an event (logged in full), is kept in a record of blocks
+ * (store_known.h) too, which answers the CONNECTs it refuses before any
+ * shard is looked at and counts them for a summary line; tick() has the
+ * record log those.  A block set anew (block()) leaves the record until
+ * it refuses again.
+ *
  * Nothing here fails: error() has nothing to report.
  */
 #include <pthread.h>
@@ -52,6 +60,7 @@
 #include "config.h"
 #include "log.h"
 #include "rule_host.h"
+#include "store_known.h"
 #include "store_memory_notes.h"
 #include "store.h"
 #include "xalloc.h"
@@ -94,6 +103,7 @@ struct memory_store {
 	unsigned nshards;
 	struct memory_shard *shards;
 	struct memory_notes *notes;
+	struct store_known *known;	/* blocks, for refusals' summaries */
 };
 
 /* One host's place in the store, held with its shard locked. */
@@ -424,23 +434,29 @@ static void memory_record_nets(struct memory_store *store,
 static int memory_record(struct store *base, const struct store_event *event,
     struct store_result *result)
 {
+	struct memory_store *store = memory_of(base);
 	struct memory_ref ref;
 	struct store_host host;
-	struct store_nets n;
+	struct store_nets n = { .count = 0 };
 
-	if (event->net_rules != NULL) {
+	if (event->net_rules != NULL)
 		store_event_nets(event, &n);
-		if (n.count > 0) {
-			memory_record_nets(memory_of(base), event, &n, result);
-			return 0;
-		}
+	if (event->connect && store_known_refuses_event(store->known, event, &n,
+	    result))
+		return 0;
+	if (n.count > 0) {
+		memory_record_nets(store, event, &n, result);
+	} else {
+		memory_enter(store, &event->key, event->now, &ref);
+		memory_load(&ref, event->now, &host);
+		store_apply_event(event, NULL, &host, NULL, result);
+		memory_save(&ref, &host, rule_host_expiry(event->rules,
+		    host.state), event->now);
+		memory_leave(&ref);
 	}
-	memory_enter(memory_of(base), &event->key, event->now, &ref);
-	memory_load(&ref, event->now, &host);
-	store_apply_event(event, NULL, &host, NULL, result);
-	memory_save(&ref, &host, rule_host_expiry(event->rules, host.state),
-	    event->now);
-	memory_leave(&ref);
+	/* The first refusal of a block is logged in full: recorded after. */
+	if (result->outcome == RULE_REFUSED)
+		store_known_note_result(store->known, event, result);
 	return 0;
 }
 
@@ -470,6 +486,7 @@ static int memory_block(struct store *base, const struct host_key *key,
 	rule_host_set_block(host.state, detector, until, now);
 	memory_save(&ref, &host, until > expiry ? until : expiry, now);
 	memory_leave(&ref);
+	store_known_clear(memory_of(base)->known, key);
 	return 0;
 }
 
@@ -495,7 +512,13 @@ static int memory_unblock(struct store *base, const struct host_key *key)
 		memory_release(ref.store, ref.shard, ref.slot);
 	memory_leave(&ref);
 	memory_notes_forget(memory_of(base)->notes, key);
+	store_known_clear(memory_of(base)->known, key);
 	return 0;
+}
+
+static void memory_tick(struct store *base, int64_t now)
+{
+	store_known_sweep(memory_of(base)->known, now);
 }
 
 static void memory_collect(struct memory_shard *shard, int64_t now,
@@ -583,6 +606,7 @@ static struct store *memory_open(const struct config *cfg, char *err,
 	store->nshards = memory_shard_count(max);
 	store->shards = xcalloc(store->nshards, sizeof(*store->shards));
 	store->notes = memory_notes_new();
+	store->known = store_known_new(max);
 	/* Share max out exactly: the first max % nshards shards get one more. */
 	for (unsigned s = 0; s < store->nshards; s++)
 		memory_shard_init(&store->shards[s], max / store->nshards +
@@ -601,6 +625,7 @@ static void memory_close(struct store *base)
 	}
 	free(store->shards);
 	memory_notes_free(store->notes);
+	store_known_free(store->known);
 	free(store);
 }
 
@@ -616,4 +641,5 @@ const struct store_ops store_memory_ops = {
 	.close = memory_close,
 	.set_note = memory_set_note,
 	.get_note = memory_get_note,
+	.tick = memory_tick,
 };

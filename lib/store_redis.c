@@ -241,7 +241,7 @@ static bool redis_known_refuses(struct redis_store *s,
 static void redis_known_update(struct redis_store *s,
     const struct store_event *event, const struct store_result *result)
 {
-	const struct host_key *key = store_known_key_of(event, result);
+	const struct host_key *key = store_result_key(event, result);
 
 	if (result->outcome == RULE_TRIPPED)
 		redis_sync_started(s, key, result->detector,

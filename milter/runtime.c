@@ -98,7 +98,10 @@ static void *runtime_watch(void *arg)
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += RUNTIME_WATCH_STEP;
 		pthread_cond_timedwait(&rt->watch_wake, &rt->watch_lock, &until);
-		if (rt->watch_stop || warned)
+		if (rt->watch_stop)
+			continue;
+		store_tick(rt->store, (int64_t)time(NULL));
+		if (warned)
 			continue;
 		if (runtime_mta_missing(rt, (int64_t)time(NULL))) {
 			runtime_warn_no_mta(rt, (int64_t)time(NULL));

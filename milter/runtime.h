@@ -20,7 +20,8 @@
  * runtime_mta_connected() records that an MTA opened a milter connection
  * now (libmilter's negotiation; safe from any thread, lock-free);
  * runtime_mta_last() is the time of the latest, 0 when none came yet.
- * runtime_watch_start() starts a thread that logs, once, a warning
+ * runtime_watch_start() starts a thread that, every second, gives the
+ * store its upkeep (store_tick()) and logs, once, a warning
  * (event=no-mta) when the daemon has been up for mta_warn_after seconds
  * (of the configuration in force) and no MTA has ever connected: the
  * MTA may not reach the socket, and then mail flows unprotected.

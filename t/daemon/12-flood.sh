@@ -3,7 +3,9 @@
 # log: once the node knows the block, each refused session is decided
 # from its record (no Redis command) and summarised (no line of its own).
 # Counts, not timings: Redis's INFO commandstats and the log's lines
-# before and after the flood, per refused session, below 0.05.
+# before and after the flood, per refused session, below 0.05.  The same
+# for the log with the memory store, whose record logs the first refusal
+# of a block in full and a summary of the rest.
 . "$SRCDIR/lib.sh"
 
 r=$WORKDIR/redis
@@ -56,4 +58,32 @@ check "the host is let in again" connect "$a/bulwark.sock" 198.51.100.50 \
 
 stop_fg "$pid_a"
 check "node stopped with status 0" test $? -eq 0
+
+m=$WORKDIR/m
+mkdir "$m"
+conf "$m/bulwark.conf" "$m" "store = \"memory\";
+dos = { max_connections = 2; period = \"1h\"; block = \"1h\"; };"
+start_fg node-m "$m/bulwark.conf" "$m" || exit 1
+pid_m=$pid
+check "memory: two connections let in" connect "$m/bulwark.sock" \
+    198.51.100.51 continue 2
+check "memory: the third starts a block" connect "$m/bulwark.sock" \
+    198.51.100.51 refuse
+lines0=$(wc -l <"$m/log")
+check "memory: a flood of $flood sessions, all refused" \
+    connect "$m/bulwark.sock" 198.51.100.51 refuse "$flood"
+lines=$(( $(wc -l <"$m/log") - lines0 ))
+echo "    memory flood: $flood refused sessions cost $lines log lines"
+check "memory: the first refusal is logged in full" test "$(log_count \
+    "$m/log" event=refuse stage=connect host=198.51.100.51)" -eq 2
+check "memory: log lines per refused session <= 0.05" \
+    test $((lines * 100)) -le $((flood * 5))
+ctl_is 0 "memory: unblock" "$m" unblock 198.51.100.51
+check "memory: the rest are summed up in one line" test "$(log_count \
+    "$m/log" event=refuse-summary detector=dos host=198.51.100.51 \
+    refused=$((flood - 1)) lifted=yes)" -eq 1
+check "memory: the host is let in again" connect "$m/bulwark.sock" \
+    198.51.100.51 continue
+stop_fg "$pid_m"
+check "memory node stopped with status 0" test $? -eq 0
 finish

@@ -96,9 +96,10 @@ network_spread() {
 		not_ok "network: $refused of 9 later addresses of the /24 refused"
 		show_out
 	fi
+	# The block's first refusal is logged in full, the rest summed up.
 	expect_line "network: the refusal names the network" "$bwlog" \
 	    "event=refuse" "stage=connect" "detector=dha" \
-	    "host=198.51.100.50 " "network=198.51.100.0/24 "
+	    "host=198.51.100.42 " "network=198.51.100.0/24 "
 	xsession "$NETWORK_PORT" 198.51.100.200
 	expect_reply "network: the excluded address of the /24 is not refused" \
 	    XCLIENT 220
@@ -140,6 +141,9 @@ network_ctl_checks() {
 	    "unblocked 1 host in 198.51.100.0/24"
 	expect_line "network: the unblock is logged" "$WORK/bw-network.log" \
 	    "event=manual-unblock" "scope=198.51.100.0/24"
+	expect_line "network: the later refusals are summed up for the network" \
+	    "$WORK/bw-network.log" "event=refuse-summary" "detector=dha" \
+	    "host=198.51.100.0/24 " "refused=8 " "lifted=yes"
 	xsession "$NETWORK_PORT" 198.51.100.51
 	expect_reply "network: after the unblock a new address of the /24 gets through" \
 	    XCLIENT 220

@@ -183,11 +183,13 @@ START_TEST(mem_lru_order)
 	const unsigned max = 50;
 
 	mem_open(max);
-	for (unsigned n = 0; n < max; n++)
+	ck_assert_int_eq(mem_record(mem_store, 0, T0), RULE_ALLOWED);
+	for (unsigned n = 1; n < max; n++)
 		mem_block(n, FAR, T0);
-	ck_assert_int_eq(mem_record(mem_store, 0, T0 + 1), RULE_REFUSED);
+	/* Host 0, the oldest, is used again: the newest now. */
+	ck_assert_int_eq(mem_record(mem_store, 0, T0 + 1), RULE_ALLOWED);
 	mem_block(max, FAR, T0 + 1);
-	ck_assert_uint_eq(mem_count_blocks(T0 + 1), max);
+	ck_assert_uint_eq(mem_count_blocks(T0 + 1), max - 1);
 	ck_assert(mem_known(0));
 	ck_assert(!mem_known(1));
 	ck_assert(mem_known(2));
@@ -195,7 +197,7 @@ START_TEST(mem_lru_order)
 	mem_block(max + 1, FAR, T0 + 1);
 	ck_assert(!mem_known(2));
 	ck_assert(mem_known(3));
-	ck_assert_uint_eq(mem_count_blocks(T0 + 1), max);
+	ck_assert_uint_eq(mem_count_blocks(T0 + 1), max - 1);
 }
 END_TEST
 
@@ -219,6 +221,8 @@ START_TEST(mem_expired_reclaimed)
 {
 	const unsigned max = 100;
 
+	/* No block of host 41: each of its events reaches its shard. */
+	mem_rules[DETECTOR_DOS].max = 1000;
 	mem_open(max);
 	for (unsigned n = 0; n < 40; n++)
 		ck_assert_int_eq(mem_record(mem_store, n, T0), RULE_ALLOWED);
@@ -239,6 +243,62 @@ START_TEST(mem_expired_reclaimed)
 	for (unsigned i = 0; i < 60; i++)
 		mem_record(mem_store, 41, T0 + 5000);
 	ck_assert(!mem_known(40));
+}
+END_TEST
+
+/* A CONNECT of host n at now, into result. */
+static void mem_connect(unsigned n, int64_t now, struct store_result *result)
+{
+	struct store_event event;
+
+	memset(&event, 0, sizeof(event));
+	event.key = mem_key(n);
+	event.now = now;
+	event.counted = DETECTOR_DOS;
+	event.connect = 1;
+	event.rules = mem_rules;
+	ck_assert_int_eq(store_record(mem_store, &event, result), 0);
+}
+
+/*
+ * A block's first refusal comes from the shards (logged in full), the
+ * next from the record of blocks (summarised); an unblock and a block
+ * set anew leave the record.
+ */
+START_TEST(mem_refusals_from_record)
+{
+	struct host_key key = mem_key(1);
+	struct store_result r;
+
+	mem_open(100);
+	for (int i = 0; i < 3; i++)
+		mem_connect(1, T0, &r);
+	mem_connect(1, T0, &r);
+	ck_assert_int_eq(r.outcome, RULE_TRIPPED);
+	ck_assert(!r.known);
+	mem_connect(1, T0 + 1, &r);
+	ck_assert_int_eq(r.outcome, RULE_REFUSED);
+	ck_assert(!r.known);
+	mem_connect(1, T0 + 2, &r);
+	ck_assert_int_eq(r.outcome, RULE_REFUSED);
+	ck_assert(r.known);
+	ck_assert_int_eq(r.block_until, T0 + 600);
+	store_tick(mem_store, T0 + 3);
+	ck_assert_int_eq(store_unblock(mem_store, &key), 0);
+	mem_connect(1, T0 + 3, &r);
+	ck_assert_int_eq(r.outcome, RULE_ALLOWED);
+	/* Set anew by hand: refused from the shards first, then recorded. */
+	mem_block(1, T0 + 100, T0 + 3);
+	mem_connect(1, T0 + 4, &r);
+	ck_assert_int_eq(r.outcome, RULE_REFUSED);
+	ck_assert(!r.known);
+	mem_connect(1, T0 + 5, &r);
+	ck_assert(r.known);
+	ck_assert_int_eq(r.block_until, T0 + 100);
+	/* Shortened by hand: the record no longer holds the old end. */
+	mem_block(1, T0 + 50, T0 + 6);
+	mem_connect(1, T0 + 60, &r);
+	ck_assert_int_eq(r.outcome, RULE_ALLOWED);
 }
 END_TEST
 
@@ -506,6 +566,7 @@ static Suite *memory_suite(void)
 	tcase_add_test(tc, mem_threads_evicting);
 	tcase_add_test(tc, mem_notes);
 	tcase_add_test(tc, mem_notes_bounded);
+	tcase_add_test(tc, mem_refusals_from_record);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

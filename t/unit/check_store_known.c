@@ -170,7 +170,7 @@ START_TEST(record_network)
 	ck_assert_uint_eq(r.count, 9);
 	host_key_format(&r.network_key, text, sizeof(text));
 	ck_assert_str_eq(text, "198.51.100.0/24");
-	ck_assert(store_known_key_of(&ev, &r) == &r.network_key);
+	ck_assert(store_result_key(&ev, &r) == &r.network_key);
 	/* Not a host of another network. */
 	store_event_nets(&other, &n);
 	ck_assert(!store_known_refuses_event(k, &other, &n, &r));
@@ -185,7 +185,7 @@ START_TEST(record_network)
 	ck_assert(store_known_refuses_event(k, &ev, &n, &r));
 	ck_assert(!r.network);
 	ck_assert_int_eq(r.block_until, 800);
-	ck_assert(store_known_key_of(&ev, &r) == &ev.key);
+	ck_assert(store_result_key(&ev, &r) == &ev.key);
 	store_known_clear(k, &ev.key);
 	/* A sliding network block moves with each retry: Redis's to judge. */
 	net_rules[DETECTOR_DHA].sliding = true;
