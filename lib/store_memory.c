@@ -33,8 +33,9 @@
  * list_blocks() copies one shard's blocked hosts under its lock and calls
  * fn without any lock held, so fn may call the store and may be slow.
  *
- * Memory: 200 bytes per host on LP64 (key, four rule states, expiry,
- * three 32-bit links) plus 4 to 8 bytes of hash buckets.  A shard's arrays
+ * Memory: 164 bytes per host (key, four rule states packed as struct
+ * memory_state, expiry, three 32-bit links) plus 4 to 8 bytes of hash
+ * buckets.  A shard's arrays
  * grow by doubling up to its capacity and are only released by close().
  *
  * Notes on manual blocks live apart from the shards, in the small table
@@ -72,14 +73,32 @@
 #define MEMORY_TAIL_SCAN	4	/* LRU entries searched for an expired one */
 #define MEMORY_NIL		UINT32_MAX
 
+/*
+ * A rule_state as an entry keeps it: times in Unix seconds on 32 bits
+ * (up to 2106; a later one is kept as the last second of 2106), the
+ * level in a byte (it never exceeds RULE_LEVEL_MAX).
+ */
+struct memory_state {
+	uint32_t count;
+	uint32_t valid;
+	uint32_t threshold;
+	uint32_t period;
+	uint32_t block_length;
+	uint32_t window_start;
+	uint32_t block_until;
+	uint8_t level;
+};
+
 struct memory_entry {
 	struct host_key key;		/* family 0: a free slot */
 	uint32_t chain;			/* next in bucket, or next free slot */
 	uint32_t newer;			/* LRU neighbours */
 	uint32_t older;
-	int64_t expiry;			/* state carries nothing from here on */
-	struct store_host host;
+	uint32_t expiry;		/* state carries nothing from here on */
+	struct memory_state state[DETECTOR_COUNT];
 };
+
+_Static_assert(sizeof(struct memory_entry) <= 164, "an entry grew");
 
 struct memory_shard {
 	pthread_mutex_t lock;
@@ -105,6 +124,42 @@ struct memory_store {
 	struct memory_notes *notes;
 	struct store_known *known;	/* blocks, for refusals' summaries */
 };
+
+static uint32_t memory_time32(int64_t t)
+{
+	return t <= 0 ? 0 : t >= UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+}
+
+/* An entry's states as the rules see them. */
+static void memory_unpack(const struct memory_entry *e, struct store_host *out)
+{
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
+		const struct memory_state *m = &e->state[d];
+
+		out->state[d] = (struct rule_state){ .count = m->count,
+		    .valid = m->valid, .level = m->level,
+		    .threshold = m->threshold, .period = m->period,
+		    .block_length = m->block_length,
+		    .window_start = m->window_start,
+		    .block_until = m->block_until };
+	}
+}
+
+static void memory_pack(const struct store_host *host, struct memory_entry *e)
+{
+	for (unsigned d = 0; d < DETECTOR_COUNT; d++) {
+		const struct rule_state *st = &host->state[d];
+
+		e->state[d] = (struct memory_state){ .count = st->count,
+		    .valid = st->valid,
+		    .level = (uint8_t)(st->level < RULE_LEVEL_MAX ?
+		    st->level : RULE_LEVEL_MAX),
+		    .threshold = st->threshold, .period = st->period,
+		    .block_length = st->block_length,
+		    .window_start = memory_time32(st->window_start),
+		    .block_until = memory_time32(st->block_until) };
+	}
+}
 
 /* One host's place in the store, held with its shard locked. */
 struct memory_ref {
@@ -338,7 +393,7 @@ static int64_t memory_load(const struct memory_ref *ref, int64_t now,
 	if (ref->slot != MEMORY_NIL) {
 		e = &ref->shard->slots[ref->slot];
 		if (e->expiry > now) {
-			*out = e->host;
+			memory_unpack(e, out);
 			return e->expiry;
 		}
 	}
@@ -367,8 +422,8 @@ static void memory_save(struct memory_ref *ref, const struct store_host *host,
 	}
 	memory_lru_push(shard, ref->slot);
 	e = &shard->slots[ref->slot];
-	e->host = *host;
-	e->expiry = expiry;
+	memory_pack(host, e);
+	e->expiry = memory_time32(expiry);
 }
 
 /* Add shard to the n of shards (kept in address order) unless there. */
@@ -467,7 +522,7 @@ static int memory_lookup(struct store *base, const struct host_key *key,
 
 	memory_enter(memory_of(base), key, 0, &ref);
 	if (ref.slot != MEMORY_NIL)
-		*out = ref.shard->slots[ref.slot].host;
+		memory_unpack(&ref.shard->slots[ref.slot], out);
 	else
 		memset(out, 0, sizeof(*out));
 	memory_leave(&ref);
@@ -528,9 +583,12 @@ static void memory_collect(struct memory_shard *shard, int64_t now,
 	pthread_mutex_lock(&shard->lock);
 	for (uint32_t i = 0; i < shard->nused; i++) {
 		const struct memory_entry *e = &shard->slots[i];
+		struct store_host host;
 
-		if (e->key.family == 0 ||
-		    !rule_host_blocked(e->host.state, now, NULL))
+		if (e->key.family == 0)
+			continue;
+		memory_unpack(e, &host);
+		if (!rule_host_blocked(host.state, now, NULL))
 			continue;
 		if (list->count == list->size) {
 			list->size = list->size ? list->size * 2 : 16;
@@ -538,7 +596,7 @@ static void memory_collect(struct memory_shard *shard, int64_t now,
 			    sizeof(*list->items));
 		}
 		list->items[list->count].key = e->key;
-		list->items[list->count++].host = e->host;
+		list->items[list->count++].host = host;
 	}
 	pthread_mutex_unlock(&shard->lock);
 }

@@ -302,6 +302,22 @@ START_TEST(mem_refusals_from_record)
 }
 END_TEST
 
+/* Times past 2106 are kept as its last second: still blocking. */
+START_TEST(mem_far_future)
+{
+	const int64_t late = (int64_t)UINT32_MAX + 1000;
+	struct store_result r;
+
+	mem_open(100);
+	mem_block(1, late, T0);
+	ck_assert_int_eq(mem_lookup(1).state[DETECTOR_MANUAL].block_until,
+	    (int64_t)UINT32_MAX);
+	mem_connect(1, T0 + 1, &r);
+	ck_assert_int_eq(r.outcome, RULE_REFUSED);
+	ck_assert_int_eq(r.block_until, (int64_t)UINT32_MAX);
+}
+END_TEST
+
 static int mem_stop_fn(const struct host_key *key,
     const struct store_host *host, void *arg)
 {
@@ -567,6 +583,7 @@ static Suite *memory_suite(void)
 	tcase_add_test(tc, mem_notes);
 	tcase_add_test(tc, mem_notes_bounded);
 	tcase_add_test(tc, mem_refusals_from_record);
+	tcase_add_test(tc, mem_far_future);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
