@@ -65,12 +65,11 @@ static struct host_key mem_key(unsigned n)
 	return key;
 }
 
-/* A CONNECT of host n at now; -1 when the store failed. */
-static int mem_try_record(struct store *store, unsigned n, int64_t now,
-    enum rule_outcome *outcome)
+/* A CONNECT of host n at now into result; -1 when the store failed. */
+static int mem_try_connect(struct store *store, unsigned n, int64_t now,
+    struct store_result *result)
 {
 	struct store_event event;
-	struct store_result result;
 
 	memset(&event, 0, sizeof(event));
 	event.key = mem_key(n);
@@ -78,7 +77,15 @@ static int mem_try_record(struct store *store, unsigned n, int64_t now,
 	event.counted = DETECTOR_DOS;
 	event.connect = 1;
 	event.rules = mem_rules;
-	if (store_record(store, &event, &result) != 0)
+	return store_record(store, &event, result) != 0 ? -1 : 0;
+}
+
+static int mem_try_record(struct store *store, unsigned n, int64_t now,
+    enum rule_outcome *outcome)
+{
+	struct store_result result;
+
+	if (mem_try_connect(store, n, now, &result) < 0)
 		return -1;
 	*outcome = result.outcome;
 	return 0;
@@ -249,15 +256,7 @@ END_TEST
 /* A CONNECT of host n at now, into result. */
 static void mem_connect(unsigned n, int64_t now, struct store_result *result)
 {
-	struct store_event event;
-
-	memset(&event, 0, sizeof(event));
-	event.key = mem_key(n);
-	event.now = now;
-	event.counted = DETECTOR_DOS;
-	event.connect = 1;
-	event.rules = mem_rules;
-	ck_assert_int_eq(store_record(mem_store, &event, result), 0);
+	ck_assert_int_eq(mem_try_connect(mem_store, n, now, result), 0);
 }
 
 /*
