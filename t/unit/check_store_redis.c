@@ -38,6 +38,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_conformance.h"
+#include "redis_servers.h"
 #include "store_redis_lua.h"
 #include "test_files.h"
 #include "xalloc.h"
@@ -60,42 +61,6 @@ static struct server shared;
 static struct rule test_rules[DETECTOR_COUNT];
 
 /* Helpers that also run outside tests return -1 instead of asserting. */
-
-static int64_t ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-static pid_t spawn(char *const argv[], const char *logfile)
-{
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	int fd;
-
-	if (pid != 0)
-		return pid;
-	/* Die with the process that started us, whatever happens to it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-	if ((fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND, 0600)) >= 0) {
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		close(fd);
-	}
-	execvp(argv[0], argv);
-	_exit(127);
-}
 
 static redisContext *server_connect(const struct server *srv)
 {
@@ -128,9 +93,9 @@ static redisReply *server_command(const struct server *srv, const char *fmt, ...
 
 static int server_wait(const struct server *srv)
 {
-	int64_t until = ms_now() + 5000;
+	int64_t until = rs_ms_now() + 5000;
 
-	while (ms_now() < until) {
+	while (rs_ms_now() < until) {
 		/* Any answer will do: one asking for AUTH is up too. */
 		redisReply *reply = server_command(srv, "PING");
 		int up = reply != NULL;
@@ -141,7 +106,7 @@ static int server_wait(const struct server *srv)
 			return 0;
 		if (waitpid(srv->pid, NULL, WNOHANG) == srv->pid)
 			return -1;
-		sleep_ms(10);
+		rs_sleep_ms(10);
 	}
 	return -1;
 }
@@ -193,7 +158,7 @@ static int server_run(struct server *srv, const char *const *extra)
 	}
 	while (extra != NULL && *extra != NULL && argc < 23)
 		argv[argc++] = *extra++;
-	srv->pid = spawn((char *const *)argv, log);
+	srv->pid = rs_spawn((char *const *)argv, log);
 	if (srv->pid < 0 || server_wait(srv) < 0)
 		return -1;
 	return 0;
@@ -217,19 +182,19 @@ static int server_start_tcp(struct server *srv, const char *const *extra)
 /* Stop the process (it may be stopped itself) and reap it. */
 static void server_kill(struct server *srv, int sig)
 {
-	int64_t until = ms_now() + 3000;
+	int64_t until = rs_ms_now() + 3000;
 
 	if (srv->pid <= 0)
 		return;
 	kill(srv->pid, sig);
 	kill(srv->pid, SIGCONT);
 	while (waitpid(srv->pid, NULL, WNOHANG) == 0) {
-		if (ms_now() > until) {
+		if (rs_ms_now() > until) {
 			kill(srv->pid, SIGKILL);
 			waitpid(srv->pid, NULL, 0);
 			break;
 		}
-		sleep_ms(5);
+		rs_sleep_ms(5);
 	}
 	srv->pid = 0;
 }
@@ -463,10 +428,10 @@ START_TEST(redis_two_nodes)
 	ck_assert_uint_eq(listed(a, &m, t + 1), 1);
 	ck_assert_int_eq(store_unblock(a, &h), 0);
 	/* b refuses from its record until the unblock reaches it: soon. */
-	start = ms_now();
+	start = rs_ms_now();
 	while (connect_ok(b, &h, t + 2, &r) == RULE_REFUSED &&
-	    ms_now() - start < 1000)
-		sleep_ms(5);
+	    rs_ms_now() - start < 1000)
+		rs_sleep_ms(5);
 	ck_assert_int_eq(r.outcome, RULE_ALLOWED);
 	ck_assert_uint_eq(r.count, 1);
 	store_close(a);
@@ -764,9 +729,9 @@ START_TEST(redis_paused)
 	test_rules[DETECTOR_DOS].max = 1000000;
 
 	kill(srv.pid, SIGSTOP);
-	start = ms_now();
-	while (ms_now() - start < 1500) {
-		int64_t t0 = ms_now();
+	start = rs_ms_now();
+	while (rs_ms_now() - start < 1500) {
+		int64_t t0 = rs_ms_now();
 
 		/* The block learned from Redis holds, from the node's record;
 		 * others are counted here. */
@@ -774,11 +739,11 @@ START_TEST(redis_paused)
 		ck_assert_int_eq(r.block_until, t + 600);
 		ck_assert(r.known);
 		ck_assert_int_eq(connect_ok(s, &g, t + 1, &r), RULE_ALLOWED);
-		took = ms_now() - t0;
+		took = rs_ms_now() - t0;
 		worst = took > worst ? took : worst;
 		slow += took >= 90;
 		calls++;
-		sleep_ms(1);
+		rs_sleep_ms(1);
 	}
 	printf("redis: paused server: %u calls, slowest %lld ms, %u waited for it\n",
 	    calls, (long long)worst, slow);
@@ -790,13 +755,13 @@ START_TEST(redis_paused)
 	ck_assert_int_eq(store_degraded(s), 1);
 
 	kill(srv.pid, SIGCONT);
-	resumed = ms_now();
-	while (redis_count(&srv, "p:", &k) < 0 && ms_now() - resumed < 3000) {
+	resumed = rs_ms_now();
+	while (redis_count(&srv, "p:", &k) < 0 && rs_ms_now() - resumed < 3000) {
 		connect_ok(s, &k, t + 2, &r);
-		sleep_ms(20);
+		rs_sleep_ms(20);
 	}
 	printf("redis: sharing resumed %lld ms after the server did\n",
-	    (long long)(ms_now() - resumed));
+	    (long long)(rs_ms_now() - resumed));
 	ck_assert_int_ge(redis_count(&srv, "p:", &k), 1);
 	ck_assert_int_eq(store_degraded(s), 0);
 	store_close(s);
@@ -849,7 +814,7 @@ START_TEST(redis_restarted)
 	connect_ok(acc, &g, t, &r);
 
 	server_kill(&srv, SIGTERM);
-	start = ms_now();
+	start = rs_ms_now();
 	ck_assert_int_eq(connect_ok(s, &h, t + 1, &r), RULE_REFUSED);
 	ck_assert_int_eq(connect_ok(s, &g, t + 1, &r), RULE_ALLOWED);
 	ck_assert_int_eq(r.decided, STORE_DECIDED_LOCAL);
@@ -860,15 +825,15 @@ START_TEST(redis_restarted)
 	ck_assert_str_ne(store_error(acc), "no error");
 	ck_assert_int_eq(rec(acc, &g, DETECTOR_DOS, 1, t + 1, &r), 0);
 	ck_assert_int_eq(r.decided, STORE_DECIDED_ACCEPT);
-	ck_assert_int_le(ms_now() - start, 200);
+	ck_assert_int_le(rs_ms_now() - start, 200);
 
 	/* k, counted below, must not trip a block of its own meanwhile. */
 	test_rules[DETECTOR_DOS].max = 1000000;
 	ck_assert_int_eq(server_run(&srv, NULL), 0);
-	start = ms_now();
-	while (redis_count(&srv, "r:", &k) < 0 && ms_now() - start < 3000) {
+	start = rs_ms_now();
+	while (redis_count(&srv, "r:", &k) < 0 && rs_ms_now() - start < 3000) {
 		connect_ok(s, &k, t + 2, &r);
-		sleep_ms(20);
+		rs_sleep_ms(20);
 	}
 	ck_assert_int_eq(redis_count(&srv, "r:", &k), 1);
 
@@ -1048,7 +1013,7 @@ static int sentinel_start(struct server *sen, int master_port)
 	    "sentinel failover-timeout bw 2000\n", sen->port, sen->dir,
 	    master_port);
 	fclose(fp);
-	sen->pid = spawn((char *const[]){ "redis-server", conf, "--sentinel",
+	sen->pid = rs_spawn((char *const[]){ "redis-server", conf, "--sentinel",
 	    NULL }, log);
 	return sen->pid > 0 && server_wait(sen) == 0 ? 0 : -1;
 }
@@ -1057,12 +1022,12 @@ static int sentinel_start(struct server *sen, int master_port)
 static bool poll_until(bool (*cond)(const struct server *, int),
     const struct server *srv, int arg, unsigned ms)
 {
-	int64_t until = ms_now() + ms;
+	int64_t until = rs_ms_now() + ms;
 
 	while (!cond(srv, arg)) {
-		if (ms_now() > until)
+		if (rs_ms_now() > until)
 			return false;
-		sleep_ms(50);
+		rs_sleep_ms(50);
 	}
 	return true;
 }
@@ -1146,12 +1111,12 @@ START_TEST(redis_sentinel_failover)
 	ck_assert(poll_until(replica_has_3, &replica, 0, 5000));
 
 	server_kill(&master, SIGKILL);
-	start = ms_now();
+	start = rs_ms_now();
 	ck_assert(poll_until(sentinel_names, &sen, replica.port, 15000));
 	while ((rec(s, &h, DETECTOR_DOS, 1, t, &r) != 0 ||
-	    r.decided != STORE_DECIDED_STORE) && ms_now() - start < 18000)
-		sleep_ms(50);
-	printf("redis: failover followed in %lld ms\n", (long long)(ms_now() - start));
+	    r.decided != STORE_DECIDED_STORE) && rs_ms_now() - start < 18000)
+		rs_sleep_ms(50);
+	printf("redis: failover followed in %lld ms\n", (long long)(rs_ms_now() - start));
 	/* The count went on from what the replica had. */
 	ck_assert_int_eq(r.outcome, RULE_ALLOWED);
 	ck_assert_uint_eq(r.count, 4);
@@ -1587,9 +1552,9 @@ START_TEST(redis_upgrade)
 	redis_do("ZADD t:upgrade:blocks %lld 192.0.17.3 %lld 192.0.17.4", t + 600,
 	    t + 600);
 	s = open_store(cfg);
-	start = ms_now();
+	start = rs_ms_now();
 	while (server_integer(&shared, "EXISTS t:upgrade:layout") != 1 &&
-	    ms_now() - start < 5000)
+	    rs_ms_now() - start < 5000)
 		usleep(10000);
 	ck_assert_int_eq(server_integer(&shared, "EXISTS t:upgrade:layout"), 1);
 	ck_assert_int_eq(server_integer(&shared,
